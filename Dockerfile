@@ -1,0 +1,14 @@
+# Build stage: a static binary, so the final image needs no libc and no shell.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+RUN RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo build --release --locked --target x86_64-unknown-linux-gnu \
+ && cp target/x86_64-unknown-linux-gnu/release/go-live /go-live
+
+# Final stage: the binary alone. It carries its own trusted TLS roots.
+# It runs as root because the runner's file-command files belong to root.
+FROM scratch
+COPY --from=build /go-live /go-live
+ENTRYPOINT ["/go-live"]

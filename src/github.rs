@@ -1,0 +1,201 @@
+//! Everything the GitHub runner reads from this process: workflow commands
+//! and log lines on stdout, the `GITHUB_OUTPUT` file and the
+//! `GITHUB_STEP_SUMMARY` file.
+//!
+//! This is the only module that writes any of them, so escaping lives in one
+//! place. Logs and commands all go to stdout: the runner handles stderr lines
+//! before stdout lines, so a mask issued on one stream could lose the race
+//! against a secret printed on the other. It knows nothing of the API.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::secret::Secret;
+
+/// The runner's side of the conversation. Paths are `None` when the variable
+/// is not set, for example when the binary is run by hand.
+pub struct Runner {
+    output_file: Option<PathBuf>,
+    summary_file: Option<PathBuf>,
+    debug: bool,
+}
+
+impl Runner {
+    pub fn new(output_file: Option<PathBuf>, summary_file: Option<PathBuf>, debug: bool) -> Runner {
+        Runner {
+            output_file,
+            summary_file,
+            debug,
+        }
+    }
+
+    /// Asks the runner to replace the secret's value with `***` in every
+    /// later log line.
+    pub fn mask(&self, secret: &Secret) {
+        // A value that spans lines is masked line by line, as the runner
+        // matches masks within single lines.
+        for line in secret.expose().lines().filter(|l| !l.trim().is_empty()) {
+            emit(&format!("::add-mask::{}", escape_data(line)));
+        }
+    }
+
+    /// A plain log line. Text that the runner could read as a workflow
+    /// command (a line starting with `::`, or `##[` anywhere) is printed with
+    /// command processing switched off around it, so that text from the
+    /// service can never become a command.
+    pub fn info(&self, text: &str) {
+        let could_be_command = text
+            .lines()
+            .any(|line| line.trim_start().starts_with("::") || line.contains("##["));
+        if could_be_command || text.contains('\r') {
+            let token = random_token("stop");
+            emit(&format!("::stop-commands::{token}"));
+            for line in text.split(['\n', '\r']) {
+                emit(line);
+            }
+            emit(&format!("::{token}::"));
+        } else {
+            for line in text.lines() {
+                emit(line);
+            }
+        }
+    }
+
+    /// Shown only when the step runs with debug logging (`RUNNER_DEBUG=1`),
+    /// and so not printed at all otherwise.
+    pub fn debug(&self, text: &str) {
+        if self.debug {
+            emit(&format!("::debug::{}", escape_data(text)));
+        }
+    }
+
+    pub fn error(&self, text: &str) {
+        emit(&format!("::error::{}", escape_data(&annotation(text))));
+    }
+
+    pub fn warning(&self, text: &str) {
+        emit(&format!("::warning::{}", escape_data(&annotation(text))));
+    }
+
+    /// Starts a collapsible group; the title is escaped like command data.
+    pub fn group(&self, title: &str) {
+        emit(&format!("::group::{}", escape_data(title)));
+    }
+
+    pub fn end_group(&self) {
+        emit("::endgroup::");
+    }
+
+    /// Appends `name` to the outputs file in the heredoc form with a random
+    /// delimiter, so that any value, newlines and `$` included, arrives
+    /// intact and cannot inject other outputs.
+    pub fn set_output(&self, name: &str, value: &str) -> anyhow::Result<()> {
+        let Some(path) = &self.output_file else {
+            self.debug(&format!(
+                "GITHUB_OUTPUT is not set; output {name} not written"
+            ));
+            return Ok(());
+        };
+        let delimiter = loop {
+            let candidate = random_token("ghadelimiter");
+            if !value.contains(&candidate) {
+                break candidate;
+            }
+        };
+        let record = format!("{name}<<{delimiter}\n{value}\n{delimiter}\n");
+        append(path, &record).with_context(|| {
+            format!(
+                "cannot write output {name} to GITHUB_OUTPUT ({})",
+                path.display()
+            )
+        })
+    }
+
+    /// Appends Markdown to the step summary.
+    pub fn add_summary(&self, markdown: &str) -> anyhow::Result<()> {
+        let Some(path) = &self.summary_file else {
+            return Ok(());
+        };
+        append(path, markdown)
+            .with_context(|| format!("cannot write the step summary ({})", path.display()))
+    }
+}
+
+fn append(path: &PathBuf, text: &str) -> io::Result<()> {
+    // Append, never truncate: the file may already hold other records.
+    let mut file = OpenOptions::new().append(true).create(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+fn emit(line: &str) {
+    let mut out = io::stdout().lock();
+    // A closed stdout is not worth failing the go-live for.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// The runner keeps 4096 characters of an annotation; cut a little earlier
+/// and say so, rather than let the end vanish silently.
+fn annotation(text: &str) -> String {
+    const LIMIT: usize = 4000;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}… (cut)", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Escapes a command's data the way the runner unescapes it.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes text for a Markdown table cell: no line breaks, no cell breaks,
+/// no HTML.
+pub fn markdown_cell(text: &str) -> String {
+    let mut cell = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => cell.push_str("\\|"),
+            '<' => cell.push_str("&lt;"),
+            '>' => cell.push_str("&gt;"),
+            '&' => cell.push_str("&amp;"),
+            '`' => cell.push_str("\\`"),
+            '*' | '_' | '[' | ']' | '\\' => {
+                cell.push('\\');
+                cell.push(c);
+            }
+            '\n' | '\r' => cell.push(' '),
+            c if c.is_control() => {}
+            c => cell.push(c),
+        }
+    }
+    cell
+}
+
+/// A token nobody can guess: 128 bits from the operating system.
+pub fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).expect("the operating system provides random bytes");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_escaping_keeps_commands_on_one_line() {
+        assert_eq!(escape_data("50%\r\n::error::x"), "50%25%0D%0A::error::x");
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(markdown_cell("a|b\n<img>"), "a\\|b &lt;img&gt;");
+    }
+}

@@ -1,0 +1,379 @@
+//! Starting go-live, through the real binary: the request sent, the outputs
+//! and summary written, the errors shown, and which answers are retried.
+
+mod support;
+
+use mockito::{Matcher, Server, ServerGuard};
+use support::{Action, Run, TOKEN};
+
+const GO_LIVE_PATH: &str = "/api/publishers/contoso/offers/contoso-vm/golive";
+
+fn go_live_mock(server: &mut ServerGuard) -> mockito::Mock {
+    server
+        .mock("POST", GO_LIVE_PATH)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2017-10-31".into(),
+        ))
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .match_header("content-type", "application/json")
+        .match_header(
+            "user-agent",
+            Matcher::Regex("^go-live/[0-9]+\\.[0-9]+\\.[0-9]+$".into()),
+        )
+}
+
+/// A go-live the service accepts with `header: value`; the outputs must hold
+/// the operation's absolute URL and ID.
+#[track_caller]
+fn check_accepted(header: &str, value: &str, expected_location: &str, expected_id: &str) {
+    let mut server = Server::new();
+    let value = value.replace("{server}", &server.url());
+    let mock = go_live_mock(&mut server)
+        .with_status(202)
+        .with_header(header, &value)
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).run();
+    mock.assert();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let expected_location = expected_location.replace("{server}", &server.url());
+    assert_eq!(run.outputs["operation_location"], expected_location);
+    assert_eq!(run.outputs["operation_id"], expected_id);
+    assert_eq!(run.outputs["status"], "accepted");
+    assert_eq!(
+        run.outputs["earlier"], "kept",
+        "the outputs file was truncated"
+    );
+    assert!(
+        run.stdout.starts_with(&format!("::add-mask::{TOKEN}\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.log()
+            .contains(&format!("go-live accepted: operation {expected_id}")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.annotations("error").is_empty());
+    assert!(
+        run.summary.contains("`contoso-vm`") && run.summary.contains("**accepted**"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn accepted_with_each_location_form() {
+    check_accepted(
+        "Operation-Location",
+        "{server}/api/publishers/contoso/offers/contoso-vm/operations/56615b67-2185-49fe-80d2-c4ddf77bb2e8",
+        "{server}/api/publishers/contoso/offers/contoso-vm/operations/56615b67-2185-49fe-80d2-c4ddf77bb2e8",
+        "56615b67-2185-49fe-80d2-c4ddf77bb2e8",
+    );
+    check_accepted(
+        "Location",
+        "/api/publishers/contoso/offers/contoso-vm/operations/0f3e2a9c-1111-4222-8333-944445555666?api-version=2017-10-31",
+        "{server}/api/publishers/contoso/offers/contoso-vm/operations/0f3e2a9c-1111-4222-8333-944445555666?api-version=2017-10-31",
+        "0f3e2a9c-1111-4222-8333-944445555666",
+    );
+    check_accepted(
+        "Location",
+        "/api/operations/contoso$contoso-vm$2$preview?api-version=2017-10-31",
+        "{server}/api/operations/contoso$contoso-vm$2$preview?api-version=2017-10-31",
+        "contoso$contoso-vm$2$preview",
+    );
+}
+
+/// A go-live the service refuses; exactly one request is sent and the error
+/// annotation holds every expected fragment.
+#[track_caller]
+fn check_refused(status: usize, body: &str, expected: &[&str]) -> Run {
+    let mut server = Server::new();
+    let mock = go_live_mock(&mut server)
+        .with_status(status)
+        .with_body(body)
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).run();
+    mock.assert();
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let error = run.error();
+    for fragment in expected {
+        assert!(error.contains(fragment), "{fragment:?} not in {error:?}");
+    }
+    assert!(!run.outputs.contains_key("status"), "{:?}", run.outputs);
+    assert!(
+        run.summary.contains(&format!("HTTP {status}")),
+        "{}",
+        run.summary
+    );
+    run
+}
+
+#[test]
+fn refusals_are_reported_with_status_code_message_and_hint() {
+    check_refused(
+        400,
+        r#"{"error":{"code":"InvalidState","message":"The offer is not in the publisher signoff state."}}"#,
+        &[
+            "HTTP 400 Bad Request",
+            "InvalidState: The offer is not in the publisher signoff state.",
+            "publisher signoff",
+            "do not retry",
+        ],
+    );
+    check_refused(401, "", &["HTTP 401 Unauthorized", "expired", "token"]);
+    check_refused(
+        403,
+        r#"{"error":{"code":"Forbidden","message":"Access denied"}}"#,
+        &[
+            "HTTP 403",
+            "Forbidden: Access denied",
+            "not a user of publisher 'contoso'",
+            "publisher_id",
+        ],
+    );
+    check_refused(
+        404,
+        "",
+        &[
+            "HTTP 404",
+            "publisher 'contoso' or offer 'contoso-vm' does not exist",
+            "check publisher_id and offer_id",
+        ],
+    );
+    check_refused(
+        500,
+        "upstream exploded",
+        &["HTTP 500", "body: upstream exploded", "may have started"],
+    );
+    check_refused(502, "", &["HTTP 502", "may have started"]);
+    check_refused(
+        422,
+        r#"{"error":"validation failed"}"#,
+        &["HTTP 422", "(validation failed)"],
+    );
+}
+
+#[test]
+fn an_accepted_answer_without_an_operation_header_is_not_a_success() {
+    let mut server = Server::new();
+    let mock = go_live_mock(&mut server)
+        .with_status(202)
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).run();
+    mock.assert();
+    assert_eq!(run.code, Some(1));
+    assert!(run.error().contains("named no operation"), "{}", run.stdout);
+    assert!(!run.outputs.contains_key("operation_location"));
+}
+
+#[test]
+fn server_text_never_becomes_a_workflow_command() {
+    let body = r#"{"error":{"code":"Bad","message":"first line\n::error::injected\n::add-mask::x\n##[set-output name=status;]succeeded"}}"#;
+    let run = check_refused(400, body, &["injected"]);
+    let names: Vec<String> = run.commands().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["add-mask", "error"], "{}", run.stdout);
+}
+
+#[test]
+fn answers_that_cannot_have_started_go_live_are_retried() {
+    // 503 with Retry-After in seconds, then accepted.
+    let mut server = Server::new();
+    let busy = go_live_mock(&mut server)
+        .with_status(503)
+        .with_header("retry-after", "0")
+        .expect(1)
+        .create();
+    let accepted = go_live_mock(&mut server)
+        .with_status(202)
+        .with_header("location", "/api/operations/x?api-version=2017-10-31")
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).run();
+    busy.assert();
+    accepted.assert();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(
+        run.log()
+            .contains("HTTP 503 Service Unavailable); trying again in 0ms (attempt 2 of 3)"),
+        "{}",
+        run.stdout
+    );
+
+    // 429 with retry-after-ms, three times: the bound is three requests.
+    let mut server = Server::new();
+    let throttled = go_live_mock(&mut server)
+        .with_status(429)
+        .with_header("retry-after-ms", "20")
+        .with_body(r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#)
+        .expect(3)
+        .create();
+    let run = Action::new(&server.url()).run();
+    throttled.assert();
+    assert_eq!(run.code, Some(1));
+    let error = run.error();
+    assert!(error.contains("not accepted after 3 attempts"), "{error}");
+    assert!(error.contains("TooManyRequests: slow down"), "{error}");
+    assert!(error.contains("nothing was started"), "{error}");
+}
+
+#[test]
+fn a_retry_after_too_long_to_wait_out_ends_the_run() {
+    let mut server = Server::new();
+    let busy = go_live_mock(&mut server)
+        .with_status(503)
+        .with_header("retry-after", "3600")
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).run();
+    busy.assert();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.error().contains("asked to wait 1h 00m"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_unreachable_service_is_retried_then_reported() {
+    // Bind a port, then free it: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = Action::new(&format!("http://127.0.0.1:{port}")).run();
+    assert_eq!(run.code, Some(1));
+    let error = run.error();
+    assert!(error.contains("not accepted after 3 attempts"), "{error}");
+    assert!(
+        error.contains(&format!("cannot connect to http://127.0.0.1:{port}/")),
+        "{error}"
+    );
+    assert_eq!(
+        run.log().matches("trying again in").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+}
+
+/// An invalid input: exit 2, an error naming the input, and no request.
+#[track_caller]
+fn check_invalid(inputs: &[(&str, &str)], expected: &[&str]) {
+    let mut server = Server::new();
+    let posts = server.mock("POST", Matcher::Any).expect(0).create();
+    let gets = server.mock("GET", Matcher::Any).expect(0).create();
+    let mut action = Action::new(&server.url());
+    for (name, value) in inputs {
+        let value = value.replace("{server}", &server.url());
+        action = action.with(name, &value);
+    }
+    let run = action.run();
+    posts.assert();
+    gets.assert();
+    assert_eq!(run.code, Some(2), "{inputs:?}: {}", run.stdout);
+    let error = run.error();
+    for fragment in expected {
+        assert!(
+            error.contains(fragment),
+            "{inputs:?}: {fragment:?} not in {error:?}"
+        );
+    }
+    assert!(!run.outputs.contains_key("status"));
+}
+
+#[test]
+fn every_input_is_validated_before_any_request() {
+    check_invalid(&[("publisher_id", "")], &["publisher_id is required"]);
+    check_invalid(&[("offer_id", "  ")], &["offer_id is required"]);
+    check_invalid(
+        &[("publisher_id", "contoso/../x")],
+        &[
+            "publisher_id 'contoso/../x' is not valid",
+            "letters, digits",
+        ],
+    );
+    check_invalid(
+        &[("offer_id", "vm?api-version=1")],
+        &["offer_id", "not valid"],
+    );
+    check_invalid(&[("offer_id", "..")], &["offer_id '..' is not valid"]);
+    check_invalid(&[("offer_id", "vm%2F")], &["offer_id", "not valid"]);
+    check_invalid(&[("token", "")], &["token is required"]);
+    check_invalid(
+        &[("token", ""), ("tenant_id", "t"), ("client_id", "c")],
+        &["token is required", "tenant_id"],
+    );
+    check_invalid(&[("token", "Bearer abc")], &["token contains spaces"]);
+    check_invalid(
+        &[("wait", "yes")],
+        &["wait 'yes' is not a boolean", "true or false"],
+    );
+    check_invalid(
+        &[("fail_on_timeout", "1")],
+        &["fail_on_timeout '1' is not a boolean"],
+    );
+    check_invalid(
+        &[("wait_timeout", "10")],
+        &[
+            "wait_timeout '10' is not a duration",
+            "500ms, 30s, 45m or 5h",
+        ],
+    );
+    check_invalid(
+        &[("poll_interval", "0s")],
+        &["poll_interval '0s' is not a duration"],
+    );
+    check_invalid(
+        &[("request_timeout", "1d")],
+        &["request_timeout '1d' is not a duration"],
+    );
+    check_invalid(
+        &[("api_url", "http://cloudpartner.example.com")],
+        &["api_url", "only https is allowed"],
+    );
+    check_invalid(
+        &[("api_url", "ftp://127.0.0.1")],
+        &["api_url", "scheme 'ftp'"],
+    );
+    check_invalid(
+        &[("api_url", "not a url")],
+        &["api_url 'not a url' is not a URL"],
+    );
+    check_invalid(&[("api_url", "{server}/?x=1")], &["api_url", "query"]);
+    check_invalid(
+        &[("api_version", "2017-10-31&x=y")],
+        &["api_version", "not valid"],
+    );
+    check_invalid(
+        &[("authority_url", "http://login.example.com")],
+        &["authority_url", "only https"],
+    );
+    check_invalid(
+        &[("operation_location", "http://example.com/api/operations/1")],
+        &["operation_location", "only https"],
+    );
+}
+
+#[test]
+fn inputs_are_trimmed_and_loopback_http_is_allowed() {
+    let mut server = Server::new();
+    let mock = go_live_mock(&mut server)
+        .with_status(202)
+        .with_header("location", "/api/operations/x")
+        .expect(1)
+        .create();
+    let url = server.url().replace("127.0.0.1", "localhost");
+    let run = Action::new(&format!(" {url} "))
+        .with("publisher_id", " contoso\n")
+        .with("wait", "FALSE")
+        .run();
+    mock.assert();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+}

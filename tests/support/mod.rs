@@ -1,0 +1,278 @@
+//! Runs the built `go-live` binary the way the GitHub runner runs the
+//! container, and reads back what the runner would read: the exit code, the
+//! log with its workflow commands, the outputs file and the step summary.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The token every test passes; no run may show it outside a mask command.
+pub const TOKEN: &str = "tok-3e1f9a-secret-value";
+
+/// What the outputs file holds before the step starts: another step's record
+/// that must survive.
+const EARLIER_OUTPUT: &str = "earlier=kept\n";
+
+pub struct Action {
+    inputs: BTreeMap<String, String>,
+    env: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+}
+
+/// The inputs that action.yml declares, with their defaults. The runner sets
+/// every one of them, to the default when the workflow does not.
+pub fn declared_inputs() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
+    let mut inputs = BTreeMap::new();
+    let mut in_inputs = false;
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            in_inputs = line == "inputs:";
+            continue;
+        }
+        if !in_inputs {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) {
+            if !name.starts_with(' ') {
+                current = Some(name.to_owned());
+                inputs.insert(name.to_owned(), String::new());
+            }
+        } else if let Some(default) = line.trim().strip_prefix("default:") {
+            let default = default.trim().trim_matches('\'').to_owned();
+            inputs.insert(current.clone().unwrap(), default);
+        }
+    }
+    assert!(
+        inputs.contains_key("publisher_id"),
+        "action.yml inputs not found"
+    );
+    inputs
+}
+
+impl Action {
+    /// A run with every input at its default, the test token, and the
+    /// given API.
+    pub fn new(api_url: &str) -> Action {
+        let mut inputs = declared_inputs();
+        inputs.insert("api_url".into(), api_url.into());
+        inputs.insert("token".into(), TOKEN.into());
+        inputs.insert("publisher_id".into(), "contoso".into());
+        inputs.insert("offer_id".into(), "contoso-vm".into());
+        inputs.insert("poll_interval".into(), "10ms".into());
+        inputs.insert("request_timeout".into(), "5s".into());
+        Action {
+            inputs,
+            env: Vec::new(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Sets an input as `with:` would. Only declared inputs can be set.
+    pub fn with(mut self, name: &str, value: &str) -> Action {
+        assert!(
+            self.inputs.contains_key(name),
+            "input {name} is not declared in action.yml"
+        );
+        self.inputs.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Action {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn command(&self) -> Command {
+        let output_file = self.dir.path().join("output");
+        let summary_file = self.dir.path().join("summary");
+        std::fs::write(&output_file, EARLIER_OUTPUT).unwrap();
+        std::fs::write(&summary_file, "").unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_go-live"));
+        command.env_clear();
+        for (name, value) in &self.inputs {
+            command.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        command
+            .env("GITHUB_ACTIONS", "true")
+            .env("CI", "true")
+            .env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_STEP_SUMMARY", &summary_file)
+            .envs(self.env.iter().cloned());
+        command
+    }
+
+    pub fn run(self) -> Run {
+        let output = self.command().output().unwrap();
+        self.finish(
+            output.status,
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
+    pub fn finish(&self, status: std::process::ExitStatus, stdout: String, stderr: String) -> Run {
+        let outputs_raw = std::fs::read_to_string(self.dir.path().join("output")).unwrap();
+        let summary = std::fs::read_to_string(self.dir.path().join("summary")).unwrap();
+        let run = Run {
+            code: status.code(),
+            stdout,
+            stderr,
+            outputs: parse_outputs(&outputs_raw).unwrap_or_else(|e| panic!("{e}\n{outputs_raw}")),
+            outputs_raw,
+            summary,
+        };
+        run.assert_no_secret_shown();
+        run
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_owned()
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    /// `None` when the process was killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub outputs: BTreeMap<String, String>,
+    pub outputs_raw: String,
+    pub summary: String,
+}
+
+/// A workflow command as the runner would carry it out.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WorkflowCommand {
+    pub name: String,
+    pub data: String,
+}
+
+impl Run {
+    /// The commands the runner would carry out, in order: `::name::data`
+    /// lines and legacy `##[name]data` anywhere in a line, none while
+    /// commands are stopped.
+    pub fn commands(&self) -> Vec<WorkflowCommand> {
+        let mut commands = Vec::new();
+        let mut stop_token: Option<String> = None;
+        for line in self.stdout.lines() {
+            let trimmed = line.trim_start();
+            let parsed = if let Some(rest) = trimmed.strip_prefix("::") {
+                rest.split_once("::").map(|(head, data)| {
+                    let name = head.split(' ').next().unwrap().to_owned();
+                    (name, unescape(data))
+                })
+            } else if let Some(at) = line.find("##[") {
+                line[at + 3..].split_once(']').map(|(head, data)| {
+                    (head.split(' ').next().unwrap().to_owned(), data.to_owned())
+                })
+            } else {
+                None
+            };
+            let Some((name, data)) = parsed else { continue };
+            if let Some(token) = &stop_token {
+                if name.eq_ignore_ascii_case(token) {
+                    stop_token = None;
+                }
+                continue;
+            }
+            if name == "stop-commands" {
+                stop_token = Some(data);
+                continue;
+            }
+            commands.push(WorkflowCommand { name, data });
+        }
+        commands
+    }
+
+    pub fn annotations(&self, kind: &str) -> Vec<String> {
+        self.commands()
+            .into_iter()
+            .filter(|c| c.name == kind)
+            .map(|c| c.data)
+            .collect()
+    }
+
+    /// The one error annotation of a failed run.
+    #[track_caller]
+    pub fn error(&self) -> String {
+        let errors = self.annotations("error");
+        assert_eq!(
+            errors.len(),
+            1,
+            "expected one error annotation:\n{}",
+            self.stdout
+        );
+        errors.into_iter().next().unwrap()
+    }
+
+    /// Log lines that are not commands, as a person reads the log.
+    pub fn log(&self) -> String {
+        self.stdout
+            .lines()
+            .filter(|l| !l.starts_with("::"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[track_caller]
+    pub fn assert_no_secret_shown(&self) {
+        for line in self
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+        {
+            assert!(!line.contains(TOKEN), "token in the log: {line}");
+        }
+        assert!(!self.stderr.contains(TOKEN), "token on stderr");
+        assert!(!self.outputs_raw.contains(TOKEN), "token in the outputs");
+        assert!(!self.summary.contains(TOKEN), "token in the summary");
+    }
+}
+
+fn unescape(data: &str) -> String {
+    data.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%")
+}
+
+/// Parses an outputs file as the runner does: `name=value` lines and
+/// `name<<DELIMITER` heredocs; a heredoc without its closing line is an
+/// error that fails the step.
+pub fn parse_outputs(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.split('\n');
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let equals = line.find('=');
+        let heredoc = line.find("<<");
+        match (equals, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                outputs.insert(line[..e].to_owned(), line[e + 1..].to_owned());
+            }
+            (_, Some(h)) => {
+                let name = &line[..h];
+                let delimiter = &line[h + 2..];
+                let mut value = Vec::new();
+                loop {
+                    match lines.next() {
+                        Some(l) if l == delimiter => break,
+                        Some(l) => value.push(l),
+                        None => return Err(format!("output {name}: no closing delimiter")),
+                    }
+                }
+                outputs.insert(name.to_owned(), value.join("\n"));
+            }
+            _ => return Err(format!("unreadable outputs line: {line}")),
+        }
+    }
+    Ok(outputs)
+}
