@@ -180,12 +180,7 @@ impl Client {
                 "the service accepted go-live but named an operation URL that is not http(s) ('{shown}'); the operation has started: check it in Partner Center"
             ));
         }
-        let operation_id = url
-            .path_segments()
-            .and_then(|mut segments| segments.next_back())
-            .filter(|segment| !segment.is_empty())
-            .map(str::to_owned)
-            .ok_or_else(|| {
+        let operation_id = operation_id(&url).ok_or_else(|| {
                 format!("the service accepted go-live but its operation URL '{shown}' names no operation; the operation has started: check it in Partner Center")
             })?;
         Ok(Accepted {
@@ -193,6 +188,283 @@ impl Client {
             operation_id,
         })
     }
+}
+
+impl Client {
+    /// The token goes only to the origin (scheme, host, port) of `api_url`.
+    pub fn may_send_token_to(&self, url: &Url) -> bool {
+        url.origin() == self.endpoint.base.origin()
+    }
+
+    /// `GET` the operation's status monitor, once.
+    pub async fn operation_status(&self, url: &Url) -> PollAnswer {
+        let sent = self
+            .http
+            .get(url.clone())
+            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            // Nothing is changed by a status request, so every failure to get
+            // an answer is worth another try.
+            Err(error) => {
+                return PollAnswer::Transient {
+                    reason: format!("status request failed: {}", error_chain(&error)),
+                    retry_after: None,
+                };
+            }
+        };
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = match response.text().await {
+            Ok(body) => body,
+            Err(error) => {
+                return PollAnswer::Transient {
+                    reason: format!("status response cut short: {}", error_chain(&error)),
+                    retry_after,
+                };
+            }
+        };
+        if status.is_success() {
+            return match Operation::from_json(&body) {
+                Some(operation) => PollAnswer::Status {
+                    operation,
+                    retry_after,
+                },
+                None => PollAnswer::Transient {
+                    reason: format!(
+                        "the status monitor answered HTTP {} with a body that is not an operation ({})",
+                        status_text(status),
+                        untrusted(body.trim(), 200)
+                    ),
+                    retry_after,
+                },
+            };
+        }
+        let detail = error_detail(&body);
+        let code = status.as_u16();
+        if matches!(code, 408 | 429 | 500 | 502 | 503 | 504) {
+            return PollAnswer::Transient {
+                reason: format!(
+                    "the status monitor answered HTTP {}{detail}",
+                    status_text(status)
+                ),
+                retry_after,
+            };
+        }
+        let hint = match code {
+            401 => {
+                "the token was refused; it has probably expired: pass a fresh token and follow the operation again with operation_location"
+            }
+            403 => {
+                "the token's application may not read this operation: check that it is a user of the publisher account"
+            }
+            404 => "no such operation: check operation_location",
+            300..=399 => {
+                "the status monitor redirected, and redirects are not followed with the token"
+            }
+            _ => "unexpected answer from the status monitor",
+        };
+        PollAnswer::Failed(format!(
+            "the status monitor {url} answered HTTP {}{detail}: {hint}",
+            status_text(status)
+        ))
+    }
+}
+
+/// How one status request ended.
+#[derive(Debug)]
+pub enum PollAnswer {
+    Status {
+        operation: Operation,
+        retry_after: Option<Duration>,
+    },
+    /// No usable answer this time (connection, timeout, 408, 429, 5xx, a body
+    /// that is not an operation); asking again may work.
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Final: report it.
+    Failed(String),
+}
+
+/// Where an operation stands, from its `status` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl State {
+    /// The documentation uses several vocabularies (`completed`,
+    /// `succeeded`, `not started`, `inProgress`, ...). Compare without case
+    /// and spaces; anything not known to be final is still running.
+    pub fn from_status(status: &str) -> State {
+        let folded: String = status
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        match folded.as_str() {
+            "completed" | "complete" | "succeeded" => State::Succeeded,
+            "failed" | "rejected" => State::Failed,
+            "canceled" | "cancelled" => State::Canceled,
+            _ => State::Running,
+        }
+    }
+
+    /// The `status` output's word for it.
+    pub fn as_output(self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Succeeded => "succeeded",
+            State::Failed => "failed",
+            State::Canceled => "canceled",
+        }
+    }
+}
+
+/// An operation as the status monitor describes it. Every text field is the
+/// server's, already cleaned by `untrusted`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Operation {
+    pub status: String,
+    pub error: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Step {
+    pub name: String,
+    pub status: String,
+    pub progress: Option<u8>,
+    pub estimated_time_frame: Option<String>,
+    pub messages: Vec<StepMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepMessage {
+    pub level: Option<String>,
+    pub text: String,
+}
+
+impl Operation {
+    /// Reads the documented shapes leniently: an object or a one-element
+    /// array; messages as objects or plain strings; numbers as numbers or
+    /// strings. `None` when the body is not JSON or not an operation.
+    fn from_json(body: &str) -> Option<Operation> {
+        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let object = match &value {
+            serde_json::Value::Array(items) => items.first()?.as_object()?,
+            other => other.as_object()?,
+        };
+        let text = |value: Option<&serde_json::Value>, limit: usize| -> Option<String> {
+            let raw = match value? {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => return None,
+                serde_json::Value::Object(o) => match o.get("message") {
+                    Some(serde_json::Value::String(m)) => m.clone(),
+                    _ => serde_json::Value::Object(o.clone()).to_string(),
+                },
+                other => other.to_string(),
+            };
+            let cleaned = untrusted(&raw, limit);
+            (!cleaned.trim().is_empty()).then_some(cleaned)
+        };
+        let steps = object
+            .get("steps")
+            .and_then(|s| s.as_array())
+            .map(|steps| {
+                steps
+                    .iter()
+                    .take(50)
+                    .filter_map(|step| step.as_object())
+                    .map(|step| Step {
+                        name: text(step.get("stepName").or(step.get("id")), 100)
+                            .unwrap_or_else(|| "(unnamed step)".to_owned()),
+                        status: text(step.get("status"), 50).unwrap_or_default(),
+                        progress: step
+                            .get("progressPercentage")
+                            .and_then(|p| match p {
+                                serde_json::Value::Number(n) => n.as_f64(),
+                                serde_json::Value::String(s) => s.trim().parse().ok(),
+                                _ => None,
+                            })
+                            .map(|p| p.clamp(0.0, 100.0) as u8),
+                        estimated_time_frame: text(step.get("estimatedTimeFrame"), 50),
+                        messages: step
+                            .get("messages")
+                            .and_then(|m| m.as_array())
+                            .map(|messages| {
+                                messages
+                                    .iter()
+                                    .take(20)
+                                    .filter_map(|message| match message {
+                                        serde_json::Value::Object(m) => Some(StepMessage {
+                                            level: text(m.get("level"), 30),
+                                            text: strip_html(&text(
+                                                m.get("messageHtml").or(m.get("message")),
+                                                1000,
+                                            )?),
+                                        }),
+                                        other => Some(StepMessage {
+                                            level: None,
+                                            text: text(Some(other), 1000)?,
+                                        }),
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Operation {
+            status: text(object.get("status"), 50).unwrap_or_default(),
+            error: text(object.get("error"), 1000),
+            steps,
+        })
+    }
+}
+
+/// Step messages are HTML (`messageHtml`); the log wants their text.
+fn strip_html(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    let mut chars = html.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' if !in_tag
+                && chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!') =>
+            {
+                in_tag = true
+            }
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+/// The operation's ID: the last segment of its status monitor's path, as it
+/// stands in the URL (`$` included).
+pub fn operation_id(url: &Url) -> Option<String> {
+    url.path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .filter(|segment| !segment.is_empty())
+        .map(str::to_owned)
 }
 
 /// The 2018 documentation names the operation in `Operation-Location`, the
@@ -349,6 +621,66 @@ mod tests {
         assert!(
             delay > Duration::from_secs(100) && delay <= Duration::from_secs(120),
             "{delay:?}"
+        );
+    }
+
+    #[track_caller]
+    fn check_state(status: &str, expected: State) {
+        assert_eq!(State::from_status(status), expected, "{status:?}");
+    }
+
+    #[test]
+    fn status_vocabularies() {
+        for status in ["completed", "Complete", "SUCCEEDED", "Succeeded "] {
+            check_state(status, State::Succeeded);
+        }
+        for status in ["failed", "Failed", "rejected"] {
+            check_state(status, State::Failed);
+        }
+        for status in ["canceled", "Cancelled", "CANCELED"] {
+            check_state(status, State::Canceled);
+        }
+        for status in [
+            "",
+            "not started",
+            "notStarted",
+            "running",
+            "inProgress",
+            "waitingForPublisherReview",
+            "blocked",
+            "brandNewState",
+        ] {
+            check_state(status, State::Running);
+        }
+    }
+
+    #[test]
+    fn operation_bodies() {
+        let object = r#"{"id":"1","status":"running","steps":[{"stepName":"Live","status":"inProgress","progressPercentage":40,"estimatedTimeFrame":"~2-5 days","messages":[{"messageHtml":"<b>No virtual machine image</b> &amp; more","level":"error","timestamp":"x"},"plain"]}]}"#;
+        let parsed = Operation::from_json(object).unwrap();
+        assert_eq!(
+            Operation::from_json(&format!("[{object}]")),
+            Some(parsed.clone())
+        );
+        assert_eq!(parsed.status, "running");
+        let step = &parsed.steps[0];
+        assert_eq!(
+            (step.name.as_str(), step.status.as_str(), step.progress),
+            ("Live", "inProgress", Some(40))
+        );
+        assert_eq!(step.estimated_time_frame.as_deref(), Some("~2-5 days"));
+        assert_eq!(step.messages[0].text, "No virtual machine image & more");
+        assert_eq!(step.messages[0].level.as_deref(), Some("error"));
+        assert_eq!(step.messages[1].text, "plain");
+        assert_eq!(Operation::from_json("not json"), None);
+        assert_eq!(Operation::from_json("[]"), None);
+        assert_eq!(Operation::from_json("42"), None);
+        assert_eq!(
+            Operation::from_json(r#"{"status":"failed","error":{"message":"boom"}}"#)
+                .unwrap()
+                .error
+                .as_deref(),
+            Some("boom")
         );
     }
 

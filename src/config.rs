@@ -309,6 +309,11 @@ fn parse_operation_location(value: &str, base: &Url) -> Result<Url, InputError> 
         ))
     })?;
     check_scheme("operation_location", &url)?;
+    if crate::api::operation_id(&url).is_none() {
+        return Err(invalid(format!(
+            "operation_location '{url}' names no operation: pass the operation_location output of the run that started the operation"
+        )));
+    }
     Ok(url)
 }
 

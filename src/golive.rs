@@ -8,6 +8,7 @@ use anyhow::bail;
 use crate::api::{Accepted, Client, GoLiveAnswer};
 use crate::config::{Config, format_duration};
 use crate::github::Runner;
+use crate::retry::backoff;
 
 /// The go-live POST is not idempotent: it is sent at most this many times,
 /// and sent again only when no connection was made or the service answered
@@ -41,7 +42,8 @@ pub async fn start(
                 "go-live was not accepted after {GO_LIVE_ATTEMPTS} attempts, the last one: {reason}; nothing was started: run this again later"
             );
         }
-        let delay = retry_after.unwrap_or_else(|| backoff(config.poll_interval, attempt));
+        let first = config.poll_interval.min(Duration::from_secs(1));
+        let delay = retry_after.unwrap_or_else(|| backoff(first, attempt, first * 4));
         if delay > LONGEST_RETRY_AFTER {
             bail!(
                 "go-live was not accepted ({reason}) and the service asked to wait {} before trying again; nothing was started: run this again later",
@@ -56,10 +58,4 @@ pub async fn start(
         tokio::time::sleep(delay).await;
         attempt += 1;
     }
-}
-
-/// Doubling delays that start at the smaller of `poll_interval` and one
-/// second, so that a configuration with short intervals retries quickly.
-fn backoff(poll_interval: Duration, attempt: u32) -> Duration {
-    poll_interval.min(Duration::from_secs(1)) * 2u32.saturating_pow(attempt - 1)
 }

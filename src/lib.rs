@@ -8,14 +8,21 @@ pub mod api;
 pub mod config;
 pub mod github;
 pub mod golive;
+pub mod poll;
 pub mod report;
+pub mod retry;
 pub mod secret;
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use config::{Config, RawInputs, Target};
+use api::State;
+use config::{Config, RawInputs, Target, format_duration};
 use github::Runner;
+use poll::End;
 use report::{Summary, exit};
+use reqwest::Url;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Runs the action with the given environment variables and returns the
 /// exit code.
@@ -46,10 +53,18 @@ pub async fn run(env: &[(String, String)]) -> u8 {
         }
     };
 
+    let started = Instant::now();
     let mut summary = Summary::default();
-    let code = match execute(&config, &runner, &mut summary).await {
-        Ok(code) => code,
-        Err(error) => {
+    // Installed before any request: the runner cancels a job with SIGINT,
+    // then SIGTERM, and PID 1 ignores both unless it handles them.
+    let mut signals = Signals::install(&runner);
+    let ended = tokio::select! {
+        result = execute(&config, &runner, &mut summary) => Ok(result),
+        name = signals.received() => Err(name),
+    };
+    let code = match ended {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => {
             let message = format!("{error:#}");
             runner.error(&message);
             summary.errors.push(message);
@@ -58,7 +73,9 @@ pub async fn run(env: &[(String, String)]) -> u8 {
             }
             exit::FAILURE
         }
+        Err(signal) => interrupted(signal, &runner, &mut summary),
     };
+    summary.elapsed = Some(started.elapsed());
     if let Err(error) = runner.add_summary(&summary.to_markdown()) {
         runner.warning(&format!("{error:#}"));
     }
@@ -71,40 +88,179 @@ async fn execute(config: &Config, runner: &Runner, summary: &mut Summary) -> any
         config.token.clone(),
         config.request_timeout,
     )?;
-    let (publisher_id, offer_id) = match &config.target {
+    let operation_location = match &config.target {
         Target::GoLive {
             publisher_id,
             offer_id,
-        } => (publisher_id, offer_id),
-        Target::Follow { .. } => {
-            anyhow::bail!(
-                "operation_location is given, but following an existing operation is not supported by this version"
+        } => {
+            summary.publisher_id = Some(publisher_id.clone());
+            summary.offer_id = Some(offer_id.clone());
+            runner.info(&format!(
+                "Requesting go-live of offer '{offer_id}' of publisher '{publisher_id}' at {}",
+                config.api.base
+            ));
+            let accepted = golive::start(&client, config, runner, publisher_id, offer_id).await?;
+            record_operation(
+                runner,
+                summary,
+                &accepted.operation_location,
+                &accepted.operation_id,
+            )?;
+            runner.info(&format!(
+                "go-live accepted: operation {}\n  {}",
+                accepted.operation_id, accepted.operation_location
+            ));
+            if !config.wait {
+                summary.status = "accepted".to_owned();
+                runner.set_output("status", "accepted")?;
+                return Ok(exit::SUCCESS);
+            }
+            accepted.operation_location
+        }
+        Target::Follow { operation_location } => {
+            let operation_id = api::operation_id(operation_location).unwrap_or_default();
+            record_operation(runner, summary, operation_location, &operation_id)?;
+            operation_location.clone()
+        }
+    };
+
+    runner.info(&format!(
+        "Following the operation every {} for at most {}",
+        format_duration(config.poll_interval),
+        format_duration(config.wait_timeout)
+    ));
+    let end = poll::follow(
+        &client,
+        &operation_location,
+        config,
+        runner,
+        &mut summary.operation,
+    )
+    .await?;
+    let resume = format!(
+        "it goes on in the service: to follow it again, run this action with operation_location: {operation_location}"
+    );
+    let (state, code) = match end {
+        End::TimedOut if config.fail_on_timeout => {
+            let message = format!(
+                "the operation is still running after wait_timeout ({}); {resume}",
+                format_duration(config.wait_timeout)
+            );
+            runner.error(&message);
+            summary.errors.push(message);
+            (State::Running, exit::TIMED_OUT)
+        }
+        End::TimedOut => {
+            runner.warning(&format!(
+                "the operation is still running after wait_timeout ({}); {resume}",
+                format_duration(config.wait_timeout)
+            ));
+            (State::Running, exit::SUCCESS)
+        }
+        End::Finished(State::Succeeded) => {
+            runner.info("The operation succeeded");
+            (State::Succeeded, exit::SUCCESS)
+        }
+        End::Finished(state) => {
+            let mut reasons = summary
+                .operation
+                .as_ref()
+                .map(report::failure_reasons)
+                .unwrap_or_default();
+            if reasons.is_empty() {
+                reasons.push(
+                    "the service gave no reason: check the offer in Partner Center".to_owned(),
+                );
+            }
+            let message = format!(
+                "the operation {}: {}",
+                state.as_output(),
+                reasons.join("; ")
+            );
+            runner.error(&message);
+            summary.errors.push(message);
+            (state, exit::FAILURE)
+        }
+    };
+    summary.status = state.as_output().to_owned();
+    runner.set_output("status", state.as_output())?;
+    Ok(code)
+}
+
+/// Writes the operation's outputs the moment it is known, so that a later
+/// job can follow it whatever happens to this one.
+fn record_operation(
+    runner: &Runner,
+    summary: &mut Summary,
+    location: &Url,
+    id: &str,
+) -> anyhow::Result<()> {
+    summary.operation_location = Some(location.to_string());
+    runner.set_output("operation_location", location.as_str())?;
+    runner.set_output("operation_id", id)
+}
+
+/// A run stopped by a signal: the operation (if any) goes on in the service.
+fn interrupted(signal: &str, runner: &Runner, summary: &mut Summary) -> u8 {
+    let message = match &summary.operation_location {
+        Some(location) => {
+            summary.status = "running".to_owned();
+            if let Err(error) = runner.set_output("status", "running") {
+                runner.warning(&format!("{error:#}"));
+            }
+            format!(
+                "stopped by {signal} while following the operation; it goes on in the service: to follow it again, run this action with operation_location: {location}"
+            )
+        }
+        None => {
+            summary.status = "interrupted".to_owned();
+            format!(
+                "stopped by {signal} before go-live was accepted; go-live may have started all the same: check the offer's status in Partner Center before running this again"
             )
         }
     };
-    summary.publisher_id = Some(publisher_id.clone());
-    summary.offer_id = Some(offer_id.clone());
-    runner.info(&format!(
-        "Requesting go-live of offer '{offer_id}' of publisher '{publisher_id}' at {}",
-        config.api.base
-    ));
-    let accepted = golive::start(&client, config, runner, publisher_id, offer_id).await?;
-
-    // Written before anything else can go wrong, so that a later job can
-    // follow the operation whatever happens to this one.
-    let location = accepted.operation_location.as_str();
-    summary.operation_location = Some(location.to_owned());
-    runner.set_output("operation_location", location)?;
-    runner.set_output("operation_id", &accepted.operation_id)?;
-    runner.info(&format!(
-        "go-live accepted: operation {}\n  {location}",
-        accepted.operation_id
-    ));
-
-    if config.wait {
-        anyhow::bail!("wait is not supported by this version");
+    runner.error(&message);
+    summary.errors.push(message);
+    if signal == "SIGINT" {
+        exit::SIGINT
+    } else {
+        exit::SIGTERM
     }
-    summary.status = "accepted".to_owned();
-    runner.set_output("status", "accepted")?;
-    Ok(exit::SUCCESS)
+}
+
+/// SIGINT and SIGTERM, as one stream.
+struct Signals {
+    interrupt: Option<Signal>,
+    terminate: Option<Signal>,
+}
+
+impl Signals {
+    fn install(runner: &Runner) -> Signals {
+        let install = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(stream) => Some(stream),
+            Err(error) => {
+                runner.warning(&format!("cannot handle {name} ({error}); a canceled run may be killed without a last word"));
+                None
+            }
+        };
+        Signals {
+            interrupt: install(SignalKind::interrupt(), "SIGINT"),
+            terminate: install(SignalKind::terminate(), "SIGTERM"),
+        }
+    }
+
+    async fn received(&mut self) -> &'static str {
+        async fn next(stream: &mut Option<Signal>) {
+            match stream {
+                Some(stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = next(&mut self.interrupt) => "SIGINT",
+            _ = next(&mut self.terminate) => "SIGTERM",
+        }
+    }
 }

@@ -87,12 +87,40 @@ impl Action {
     }
 
     pub fn command(&self) -> Command {
+        self.command_with(env!("CARGO_BIN_EXE_go-live"), &[])
+    }
+
+    /// The binary as PID 1 of a new PID namespace, as in a container:
+    /// `unshare --pid --fork` (through `sudo -n` when not root).
+    pub fn command_as_pid1(&self) -> Command {
+        let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+        let unshare = [
+            "unshare",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            env!("CARGO_BIN_EXE_go-live"),
+        ];
+        if root {
+            self.command_with(unshare[0], &unshare[1..])
+        } else {
+            // sudo would drop the environment; `env` puts it back.
+            let mut command = self.command_with("sudo", &["-n", "--preserve-env"]);
+            command.args(unshare);
+            command
+        }
+    }
+
+    fn command_with(&self, program: &str, args: &[&str]) -> Command {
         let output_file = self.dir.path().join("output");
         let summary_file = self.dir.path().join("summary");
         std::fs::write(&output_file, EARLIER_OUTPUT).unwrap();
         std::fs::write(&summary_file, "").unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_go-live"));
-        command.env_clear();
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
         for (name, value) in &self.inputs {
             command.env(format!("INPUT_{}", name.to_uppercase()), value);
         }
@@ -275,4 +303,71 @@ pub fn parse_outputs(text: &str) -> Result<BTreeMap<String, String>, String> {
         }
     }
     Ok(outputs)
+}
+
+/// One answer of a `ScriptedServer`.
+pub enum Reply {
+    /// A full HTTP response: status, extra headers, body.
+    Http(u16, Vec<(String, String)>, String),
+    /// Read the request, then close the connection without a response.
+    Close,
+}
+
+/// A loopback HTTP server that answers each connection with the next entry
+/// of its script, one request per connection, and records the request
+/// lines and headers it received. For what mockito cannot do: cut a
+/// connection, or change its answers in a fixed order across methods.
+pub struct ScriptedServer {
+    pub url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ScriptedServer {
+    pub fn start(script: Vec<Reply>) -> ScriptedServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let recorded = requests.clone();
+        std::thread::spawn(move || {
+            let mut script = script.into_iter();
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                recorded.lock().unwrap().push(head);
+                match script.next() {
+                    Some(Reply::Http(status, headers, body)) => {
+                        let mut response = format!(
+                            "HTTP/1.1 {status} X\r\nconnection: close\r\ncontent-length: {}\r\n",
+                            body.len()
+                        );
+                        for (name, value) in headers {
+                            response.push_str(&format!("{name}: {value}\r\n"));
+                        }
+                        response.push_str("\r\n");
+                        response.push_str(&body);
+                        let _ = stream.write_all(response.as_bytes());
+                    }
+                    Some(Reply::Close) => {}
+                    None => {
+                        let _ = stream.write_all(b"HTTP/1.1 418 script exhausted\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+                    }
+                }
+            }
+        });
+        ScriptedServer { url, requests }
+    }
+
+    /// The requests received so far, each as its request line and headers.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
 }

@@ -1,0 +1,85 @@
+//! The poller on its own, driven in-process against a mock status monitor.
+
+use std::time::Duration;
+
+use go_live::api::{Client, State};
+use go_live::config::{ApiEndpoint, Config, Target};
+use go_live::github::Runner;
+use go_live::poll::{End, follow};
+use go_live::secret::Secret;
+use mockito::Server;
+
+fn config(api_url: &str, operation: &str) -> Config {
+    Config {
+        target: Target::Follow {
+            operation_location: operation.parse().unwrap(),
+        },
+        token: Secret::new("t".into()),
+        wait: true,
+        wait_timeout: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(5),
+        fail_on_timeout: true,
+        request_timeout: Duration::from_secs(5),
+        api: ApiEndpoint {
+            base: format!("{api_url}/").parse().unwrap(),
+            version: "2017-10-31".into(),
+        },
+    }
+}
+
+/// The monitor answers `statuses` in turn; the poller must end with
+/// `expected` after exactly as many requests.
+async fn check(statuses: &[&str], expected: End) {
+    let mut server = Server::new_async().await;
+    let mut mocks = Vec::new();
+    for status in statuses {
+        let body = format!(r#"[{{"status":"{status}","steps":[]}}]"#);
+        mocks.push(
+            server
+                .mock("GET", "/op/1")
+                .with_body(body)
+                .expect(1)
+                .create_async()
+                .await,
+        );
+    }
+    let url = format!("{}/op/1", server.url());
+    let config = config(&server.url(), &url);
+    let client = Client::new(
+        config.api.clone(),
+        config.token.clone(),
+        config.request_timeout,
+    )
+    .unwrap();
+    let runner = Runner::new(None, None, false);
+    let mut latest = None;
+    let end = follow(
+        &client,
+        &url.parse().unwrap(),
+        &config,
+        &runner,
+        &mut latest,
+    )
+    .await
+    .unwrap();
+    assert_eq!(end, expected, "{statuses:?}");
+    assert_eq!(latest.unwrap().status, *statuses.last().unwrap());
+    for mock in mocks {
+        mock.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn the_poller_stops_at_the_first_final_status() {
+    check(
+        &["not started", "running", "inProgress", "completed"],
+        End::Finished(State::Succeeded),
+    )
+    .await;
+    check(
+        &["waitingForPublisherReview", "Failed"],
+        End::Finished(State::Failed),
+    )
+    .await;
+    check(&["cancelled"], End::Finished(State::Canceled)).await;
+}
