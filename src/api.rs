@@ -8,19 +8,27 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION};
-use reqwest::{StatusCode, Url};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
+use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use serde::Deserialize;
 
+use crate::auth::{Auth, Credentials};
 use crate::config::ApiEndpoint;
-use crate::secret::Secret;
+use crate::github::Runner;
 
 pub const USER_AGENT: &str = concat!("go-live/", env!("CARGO_PKG_VERSION"));
 
 pub struct Client {
     http: reqwest::Client,
     endpoint: ApiEndpoint,
-    token: Secret,
+    auth: Auth,
+}
+
+/// Why no response came back.
+enum SendError {
+    /// No access token could be had.
+    SignIn(anyhow::Error),
+    Http(reqwest::Error),
 }
 
 /// The service took the request and named an operation to follow.
@@ -49,8 +57,9 @@ pub enum GoLiveAnswer {
 impl Client {
     pub fn new(
         endpoint: ApiEndpoint,
-        token: Secret,
+        credentials: Credentials,
         request_timeout: Duration,
+        runner: Runner,
     ) -> anyhow::Result<Client> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -61,10 +70,38 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Client {
+            auth: Auth::new(credentials, http.clone(), runner),
             http,
             endpoint,
-            token,
         })
+    }
+
+    /// Sends a request with a bearer token. After a 401, when the token can
+    /// be renewed, it is sent once more with a fresh token; a second 401 in
+    /// a row is returned as it is.
+    async fn send_authorized(
+        &self,
+        request: impl Fn() -> RequestBuilder,
+    ) -> Result<Response, SendError> {
+        const ATTEMPTS: u32 = 2;
+        let mut attempt = 1;
+        loop {
+            let token = self.auth.bearer().await.map_err(SendError::SignIn)?;
+            let response = request()
+                .bearer_auth(token.expose())
+                .send()
+                .await
+                .map_err(SendError::Http)?;
+            if response.status() == StatusCode::UNAUTHORIZED
+                && self.auth.can_renew()
+                && attempt < ATTEMPTS
+            {
+                self.auth.forget();
+                attempt += 1;
+                continue;
+            }
+            return Ok(response);
+        }
     }
 
     fn go_live_url(&self, publisher_id: &str, offer_id: &str) -> Url {
@@ -86,16 +123,19 @@ impl Client {
     pub async fn go_live(&self, publisher_id: &str, offer_id: &str) -> GoLiveAnswer {
         let url = self.go_live_url(publisher_id, offer_id);
         let sent = self
-            .http
-            .post(url)
-            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
-            .header(CONTENT_TYPE, "application/json")
-            .body("")
-            .send()
+            .send_authorized(|| {
+                self.http
+                    .post(url.clone())
+                    .header(CONTENT_TYPE, "application/json")
+                    .body("")
+            })
             .await;
         let response = match sent {
             Ok(response) => response,
-            Err(error) if error.is_connect() => {
+            Err(SendError::SignIn(error)) => {
+                return GoLiveAnswer::Failed(format!("{error:#}; no go-live request was sent"));
+            }
+            Err(SendError::Http(error)) if error.is_connect() => {
                 return GoLiveAnswer::NotStarted {
                     reason: format!(
                         "cannot connect to {}: {}",
@@ -105,13 +145,13 @@ impl Client {
                     retry_after: None,
                 };
             }
-            Err(error) if error.is_timeout() => {
+            Err(SendError::Http(error)) if error.is_timeout() => {
                 return GoLiveAnswer::Failed(format!(
                     "the go-live request got no answer within request_timeout ({}); go-live may have started all the same: check the offer's status in Partner Center before running this again",
                     error_chain(&error)
                 ));
             }
-            Err(error) => {
+            Err(SendError::Http(error)) => {
                 return GoLiveAnswer::Failed(format!(
                     "the go-live request failed ({}); go-live may have started all the same: check the offer's status in Partner Center before running this again",
                     error_chain(&error)
@@ -147,7 +187,7 @@ impl Client {
             400 => format!(
                 "the service refused the request for {offer}; most often its preview has not been approved (publisher signoff) yet or another operation is still running on it: check the offer in Partner Center, and do not retry before fixing the cause"
             ),
-            401 => "the token is missing, malformed or expired: pass a fresh access token for https://cloudpartner.azure.com in token".to_owned(),
+            401 => self.unauthorized_hint().to_owned(),
             403 => format!(
                 "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
             ),
@@ -191,6 +231,14 @@ impl Client {
 }
 
 impl Client {
+    fn unauthorized_hint(&self) -> &'static str {
+        if self.auth.can_renew() {
+            "the API refused a freshly issued access token: check that the application is a user of the publisher account in Partner Center"
+        } else {
+            "the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token (or let the action sign in with tenant_id and client_id), and follow the operation again with operation_location"
+        }
+    }
+
     /// The token goes only to the origin (scheme, host, port) of `api_url`.
     pub fn may_send_token_to(&self, url: &Url) -> bool {
         url.origin() == self.endpoint.base.origin()
@@ -198,17 +246,18 @@ impl Client {
 
     /// `GET` the operation's status monitor, once.
     pub async fn operation_status(&self, url: &Url) -> PollAnswer {
-        let sent = self
-            .http
-            .get(url.clone())
-            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
-            .send()
-            .await;
+        let sent = self.send_authorized(|| self.http.get(url.clone())).await;
         let response = match sent {
             Ok(response) => response,
             // Nothing is changed by a status request, so every failure to get
-            // an answer is worth another try.
-            Err(error) => {
+            // an answer is worth another try, sign-in included.
+            Err(SendError::SignIn(error)) => {
+                return PollAnswer::Transient {
+                    reason: format!("{error:#}"),
+                    retry_after: None,
+                };
+            }
+            Err(SendError::Http(error)) => {
                 return PollAnswer::Transient {
                     reason: format!("status request failed: {}", error_chain(&error)),
                     retry_after: None,
@@ -254,9 +303,7 @@ impl Client {
             };
         }
         let hint = match code {
-            401 => {
-                "the token was refused; it has probably expired: pass a fresh token and follow the operation again with operation_location"
-            }
+            401 => self.unauthorized_hint(),
             403 => {
                 "the token's application may not read this operation: check that it is a user of the publisher account"
             }

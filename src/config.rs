@@ -11,6 +11,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
+use crate::auth::{Credentials, Entra, Proof};
 use crate::secret::Secret;
 
 /// The inputs exactly as the runner passes them: `INPUT_<NAME>` variables,
@@ -62,8 +63,8 @@ impl RawInputs {
 pub struct Config {
     /// What to do: start go-live, or follow an operation started earlier.
     pub target: Target,
-    /// The bearer token sent to the API.
-    pub token: Secret,
+    /// How to get the bearer token sent to the API.
+    pub credentials: Credentials,
     /// Follow the operation until it ends (always true for `Target::Follow`).
     pub wait: bool,
     /// How long the whole wait may last.
@@ -118,8 +119,16 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// What the runner gives a job with `permissions: id-token: write`:
+/// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+#[derive(Debug, Default)]
+pub struct OidcRequest {
+    pub url: Option<String>,
+    pub token: Option<Secret>,
+}
+
 impl Config {
-    pub fn from_inputs(raw: &RawInputs) -> Result<Config, InputError> {
+    pub fn from_inputs(raw: &RawInputs, oidc: OidcRequest) -> Result<Config, InputError> {
         let api_url = given(&raw.api_url).unwrap_or("https://cloudpartner.azure.com");
         let base = parse_service_url("api_url", api_url)?;
         let version = given(&raw.api_version).unwrap_or("2017-10-31");
@@ -143,33 +152,7 @@ impl Config {
             },
         };
 
-        let token = match given(&raw.token) {
-            Some(token) => {
-                if token.chars().any(|c| c.is_control() || c == ' ') {
-                    return Err(invalid(
-                        "token contains spaces or control characters: pass the bare access token, without 'Bearer '".to_owned(),
-                    ));
-                }
-                Secret::new(token.to_owned())
-            }
-            None if [&raw.tenant_id, &raw.client_id, &raw.client_secret]
-                .into_iter()
-                .any(|v| given(v).is_some()) =>
-            {
-                return Err(invalid(
-                    "token is required: this version cannot sign in with tenant_id, client_id or client_secret yet; get an access token for https://cloudpartner.azure.com in an earlier step and pass it as token".to_owned(),
-                ));
-            }
-            None => {
-                return Err(invalid(
-                    "token is required: pass an access token for https://cloudpartner.azure.com, for example from a secret".to_owned(),
-                ));
-            }
-        };
-        if let Some(authority) = given(&raw.authority_url) {
-            parse_service_url("authority_url", authority)?;
-        }
-        let _ = given(&raw.oidc_audience);
+        let credentials = parse_credentials(raw, oidc)?;
 
         let wait = parse_bool("wait", given(&raw.wait), false)?;
         let wait_timeout = parse_duration("wait_timeout", given(&raw.wait_timeout), "60m")?;
@@ -181,7 +164,7 @@ impl Config {
         Ok(Config {
             wait: wait || matches!(target, Target::Follow { .. }),
             target,
-            token,
+            credentials,
             wait_timeout,
             poll_interval,
             fail_on_timeout,
@@ -192,6 +175,83 @@ impl Config {
             },
         })
     }
+}
+
+/// The three ways to sign in, told apart by which inputs are given.
+fn parse_credentials(raw: &RawInputs, oidc: OidcRequest) -> Result<Credentials, InputError> {
+    let token = given(&raw.token);
+    let tenant_id = given(&raw.tenant_id);
+    let client_id = given(&raw.client_id);
+    let client_secret = given(&raw.client_secret);
+    let authority = parse_service_url(
+        "authority_url",
+        given(&raw.authority_url).unwrap_or("https://login.microsoftonline.com"),
+    )?;
+    if token.is_some() && client_secret.is_some() {
+        return Err(invalid(
+            "token and client_secret are both given, and it is not clear which to use: pass token alone, or tenant_id, client_id and client_secret without token".to_owned(),
+        ));
+    }
+    if let Some(token) = token {
+        if token.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(invalid(
+                "token contains spaces or control characters: pass the bare access token, without 'Bearer '".to_owned(),
+            ));
+        }
+        return Ok(Credentials::Token(Secret::new(token.to_owned())));
+    }
+    let (Some(tenant_id), Some(client_id)) = (tenant_id, client_id) else {
+        let missing: Vec<&str> = [("tenant_id", tenant_id), ("client_id", client_id)]
+            .into_iter()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name)
+            .collect();
+        return Err(invalid(format!(
+            "no way to sign in ({} not given): pass token (an access token for https://cloudpartner.azure.com); or tenant_id, client_id and client_secret; or tenant_id and client_id alone to sign in with GitHub OIDC (the job needs permissions: id-token: write)",
+            missing.join(" and ")
+        )));
+    };
+    let domain_like = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    if !tenant_id.chars().all(domain_like) || tenant_id.starts_with('.') {
+        return Err(invalid(format!(
+            "tenant_id '{}' is not valid: expected the directory (tenant) ID, a GUID, or a domain such as contoso.onmicrosoft.com",
+            tenant_id.escape_default()
+        )));
+    }
+    if client_id.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(invalid(format!(
+            "client_id '{}' is not valid: expected the application (client) ID, a GUID",
+            client_id.escape_default()
+        )));
+    }
+    let proof = match client_secret {
+        Some(secret) => Proof::ClientSecret(Secret::new(secret.to_owned())),
+        None => {
+            let (Some(url), Some(request_token)) = (oidc.url, oidc.token) else {
+                return Err(invalid(
+                    "tenant_id and client_id are given without client_secret, so GitHub OIDC is used, but ACTIONS_ID_TOKEN_REQUEST_URL is not set: the workflow lacks permissions: id-token: write (add it to the job), or pass client_secret".to_owned(),
+                ));
+            };
+            let request_url = Url::parse(&url).map_err(|error| {
+                invalid(format!(
+                    "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL ({error})"
+                ))
+            })?;
+            Proof::GitHubOidc {
+                request_url,
+                request_token,
+                audience: given(&raw.oidc_audience)
+                    .unwrap_or("api://AzureADTokenExchange")
+                    .to_owned(),
+            }
+        }
+    };
+    Ok(Credentials::Entra(Box::new(Entra {
+        authority,
+        tenant_id: tenant_id.to_owned(),
+        client_id: client_id.to_owned(),
+        proof,
+    })))
 }
 
 /// Publisher and offer IDs go into the URL path, so they are held to the

@@ -17,6 +17,7 @@ use crate::secret::Secret;
 
 /// The runner's side of the conversation. Paths are `None` when the variable
 /// is not set, for example when the binary is run by hand.
+#[derive(Clone)]
 pub struct Runner {
     output_file: Option<PathBuf>,
     summary_file: Option<PathBuf>,

@@ -5,6 +5,7 @@
 //! environment and turns the result into the process's exit code.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod github;
 pub mod golive;
@@ -17,11 +18,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use api::State;
-use config::{Config, RawInputs, Target, format_duration};
+use config::{Config, OidcRequest, RawInputs, Target, format_duration};
 use github::Runner;
 use poll::End;
 use report::{Summary, exit};
 use reqwest::Url;
+use secret::Secret;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Runs the action with the given environment variables and returns the
@@ -42,10 +44,14 @@ pub async fn run(env: &[(String, String)]) -> u8 {
     // Masks come first: a token handed over from an earlier step's output
     // was never masked by anyone else.
     let raw = RawInputs::from_env(env);
-    for secret in raw.secrets() {
-        runner.mask(&secret);
+    let oidc = OidcRequest {
+        url: var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        token: var("ACTIONS_ID_TOKEN_REQUEST_TOKEN").map(Secret::new),
+    };
+    for secret in raw.secrets().iter().chain(&oidc.token) {
+        runner.mask(secret);
     }
-    let config = match Config::from_inputs(&raw) {
+    let config = match Config::from_inputs(&raw, oidc) {
         Ok(config) => config,
         Err(error) => {
             runner.error(&error.to_string());
@@ -85,8 +91,9 @@ pub async fn run(env: &[(String, String)]) -> u8 {
 async fn execute(config: &Config, runner: &Runner, summary: &mut Summary) -> anyhow::Result<u8> {
     let client = api::Client::new(
         config.api.clone(),
-        config.token.clone(),
+        config.credentials.clone(),
         config.request_timeout,
+        runner.clone(),
     )?;
     let operation_location = match &config.target {
         Target::GoLive {

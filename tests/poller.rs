@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use go_live::api::{Client, State};
+use go_live::auth::Credentials;
 use go_live::config::{ApiEndpoint, Config, Target};
 use go_live::github::Runner;
 use go_live::poll::{End, follow};
@@ -14,7 +15,7 @@ fn config(api_url: &str, operation: &str) -> Config {
         target: Target::Follow {
             operation_location: operation.parse().unwrap(),
         },
-        token: Secret::new("t".into()),
+        credentials: Credentials::Token(Secret::new("t".into())),
         wait: true,
         wait_timeout: Duration::from_secs(30),
         poll_interval: Duration::from_millis(5),
@@ -45,13 +46,14 @@ async fn check(statuses: &[&str], expected: End) {
     }
     let url = format!("{}/op/1", server.url());
     let config = config(&server.url(), &url);
+    let runner = Runner::new(None, None, false);
     let client = Client::new(
         config.api.clone(),
-        config.token.clone(),
+        config.credentials.clone(),
         config.request_timeout,
+        runner.clone(),
     )
     .unwrap();
-    let runner = Runner::new(None, None, false);
     let mut latest = None;
     let end = follow(
         &client,

@@ -448,7 +448,7 @@ fn final_answers_of_the_status_monitor_end_the_wait() {
         ),
         (
             401,
-            "HTTP 401 Unauthorized (NotFound: no operation): the token was refused; it has probably expired",
+            "HTTP 401 Unauthorized (NotFound: no operation): the token was refused; it is missing, malformed or has expired",
         ),
     ] {
         let run = follow(

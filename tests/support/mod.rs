@@ -17,6 +17,7 @@ const EARLIER_OUTPUT: &str = "earlier=kept\n";
 
 pub struct Action {
     inputs: BTreeMap<String, String>,
+    secrets: Vec<String>,
     env: Vec<(String, String)>,
     dir: tempfile::TempDir,
 }
@@ -66,6 +67,7 @@ impl Action {
         inputs.insert("request_timeout".into(), "5s".into());
         Action {
             inputs,
+            secrets: vec![TOKEN.to_owned()],
             env: Vec::new(),
             dir: tempfile::tempdir().unwrap(),
         }
@@ -78,6 +80,12 @@ impl Action {
             "input {name} is not declared in action.yml"
         );
         self.inputs.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Registers a value that must appear nowhere but on a mask line.
+    pub fn secret(mut self, value: &str) -> Action {
+        self.secrets.push(value.to_owned());
         self
     }
 
@@ -153,7 +161,9 @@ impl Action {
             outputs_raw,
             summary,
         };
-        run.assert_no_secret_shown();
+        for secret in &self.secrets {
+            run.assert_not_shown(secret);
+        }
         run
     }
 
@@ -248,17 +258,28 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn assert_no_secret_shown(&self) {
+    pub fn assert_not_shown(&self, secret: &str) {
         for line in self
             .stdout
             .lines()
             .filter(|l| !l.starts_with("::add-mask::"))
         {
-            assert!(!line.contains(TOKEN), "token in the log: {line}");
+            assert!(!line.contains(secret), "{secret} in the log: {line}");
         }
-        assert!(!self.stderr.contains(TOKEN), "token on stderr");
-        assert!(!self.outputs_raw.contains(TOKEN), "token in the outputs");
-        assert!(!self.summary.contains(TOKEN), "token in the summary");
+        assert!(!self.stderr.contains(secret), "{secret} on stderr");
+        assert!(
+            !self.outputs_raw.contains(secret),
+            "{secret} in the outputs"
+        );
+        assert!(!self.summary.contains(secret), "{secret} in the summary");
+    }
+
+    /// Whether `::add-mask::{secret}` was printed before the first line
+    /// that contains `later`.
+    pub fn masked_before(&self, secret: &str, later: &str) -> bool {
+        let mask = self.stdout.find(&format!("::add-mask::{secret}\n"));
+        let later = self.stdout.find(later);
+        matches!((mask, later), (Some(m), Some(l)) if m < l)
     }
 }
 

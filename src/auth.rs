@@ -1,0 +1,327 @@
+//! Getting the bearer token for the API: the `token` input as it is, or a
+//! token from Microsoft Entra ID, signed in with a client secret or with a
+//! GitHub OIDC token (federated credentials, no secret at all).
+//!
+//! Owns the Entra token endpoint, the GitHub OIDC endpoint, token renewal
+//! before expiry, and the wording of sign-in failures. Every token and JWT is
+//! masked the moment it is received. It does not know the publishing API.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use reqwest::Url;
+use serde::Deserialize;
+
+use crate::api::{error_chain, untrusted};
+use crate::github::Runner;
+use crate::secret::Secret;
+
+/// The resource the access token is for.
+const SCOPE: &str = "https://cloudpartner.azure.com/.default";
+
+/// How a run gets its access token, chosen from the inputs in `config`.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// `token`: used as it is and never renewed.
+    Token(Secret),
+    /// `tenant_id` and `client_id`, proved with a secret or a GitHub token.
+    Entra(Box<Entra>),
+}
+
+/// Sign-in with Microsoft Entra ID.
+#[derive(Debug, Clone)]
+pub struct Entra {
+    pub authority: Url,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub proof: Proof,
+}
+
+#[derive(Debug, Clone)]
+pub enum Proof {
+    ClientSecret(Secret),
+    /// GitHub OIDC: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, and the
+    /// audience to ask for.
+    GitHubOidc {
+        request_url: Url,
+        request_token: Secret,
+        audience: String,
+    },
+}
+
+/// Hands out a valid access token, renewing it before it expires.
+pub struct Auth {
+    credentials: Credentials,
+    http: reqwest::Client,
+    runner: Runner,
+    cached: Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    token: Secret,
+    renew_at: Instant,
+}
+
+impl Auth {
+    pub fn new(credentials: Credentials, http: reqwest::Client, runner: Runner) -> Auth {
+        Auth {
+            credentials,
+            http,
+            runner,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// Whether a refused token can be replaced by a fresh one.
+    pub fn can_renew(&self) -> bool {
+        matches!(self.credentials, Credentials::Entra(_))
+    }
+
+    /// Drops the cached token, so that the next `bearer` signs in again.
+    pub fn forget(&self) {
+        *self.cached.lock().unwrap() = None;
+    }
+
+    /// A token to send now: the cached one while it has time left, else a
+    /// new one.
+    pub async fn bearer(&self) -> anyhow::Result<Secret> {
+        let entra = match &self.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::Entra(entra) => entra,
+        };
+        if let Some(cached) = self.cached.lock().unwrap().as_ref()
+            && Instant::now() < cached.renew_at
+        {
+            return Ok(cached.token.clone());
+        }
+        let (token, lifetime) = self.sign_in(entra).await?;
+        *self.cached.lock().unwrap() = Some(Cached {
+            token: token.clone(),
+            renew_at: Instant::now() + lifetime - renewal_margin(lifetime),
+        });
+        Ok(token)
+    }
+
+    async fn sign_in(&self, entra: &Entra) -> anyhow::Result<(Secret, Duration)> {
+        let Entra {
+            authority,
+            tenant_id,
+            client_id,
+            proof,
+        } = entra;
+        let started = Instant::now();
+        let mut form = vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", client_id.clone()),
+            ("scope", SCOPE.to_owned()),
+        ];
+        // The GitHub token lives minutes: a fresh one for every exchange.
+        let assertion = match proof {
+            Proof::ClientSecret(secret) => {
+                form.push(("client_secret", secret.expose().to_owned()));
+                None
+            }
+            Proof::GitHubOidc {
+                request_url,
+                request_token,
+                audience,
+            } => {
+                let jwt = self
+                    .github_token(request_url, request_token, audience)
+                    .await?;
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+                ));
+                form.push(("client_assertion", jwt.expose().to_owned()));
+                Some(jwt)
+            }
+        };
+        let endpoint = authority
+            .join(&format!("{tenant_id}/oauth2/v2.0/token"))
+            .expect("a validated tenant ID always forms a URL");
+        let response = self
+            .http
+            .post(endpoint.clone())
+            .form(&form)
+            .send()
+            .await
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "cannot reach Microsoft Entra at {endpoint}: {}",
+                    error_chain(&error)
+                )
+            })?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            bail!(entra_failure(status.as_u16(), &body, assertion.as_ref()));
+        }
+        let reply: TokenReply = serde_json::from_str(&body).with_context(|| {
+            format!("Microsoft Entra answered HTTP {status} without an access token in its body")
+        })?;
+        let token = Secret::new(reply.access_token);
+        self.runner.mask(&token);
+        let lifetime = reply
+            .expires_in
+            .and_then(|value| value.seconds())
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(3600));
+        // Count the lifetime from when the request was sent, not received.
+        let lifetime = lifetime.saturating_sub(started.elapsed());
+        Ok((token, lifetime))
+    }
+
+    async fn github_token(
+        &self,
+        request_url: &Url,
+        request_token: &Secret,
+        audience: &str,
+    ) -> anyhow::Result<Secret> {
+        let mut url = request_url.clone();
+        url.query_pairs_mut().append_pair("audience", audience);
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(request_token.expose())
+            .send()
+            .await
+            .map_err(|error| {
+                anyhow::anyhow!("cannot get a GitHub OIDC token: {}", error_chain(&error))
+            })?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            bail!(
+                "GitHub refused the OIDC token request with HTTP {status} ({}): check that the job has permissions: id-token: write",
+                untrusted(body.trim(), 300)
+            );
+        }
+        let reply: OidcReply = serde_json::from_str(&body).with_context(|| {
+            format!("GitHub answered the OIDC token request with HTTP {status} but no token")
+        })?;
+        let jwt = Secret::new(reply.value);
+        self.runner.mask(&jwt);
+        Ok(jwt)
+    }
+}
+
+/// Renew a token when a quarter of its life is left, at most five minutes
+/// ahead: an hour-long token at 55 minutes, a two-second token at 1.5 s.
+fn renewal_margin(lifetime: Duration) -> Duration {
+    (lifetime / 4).min(Duration::from_secs(300))
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    expires_in: Option<Seconds>,
+}
+
+/// `expires_in` is a number in v2 replies and a string in some v1 replies.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Number(u64),
+    Text(String),
+}
+
+impl Seconds {
+    fn seconds(&self) -> Option<u64> {
+        match self {
+            Seconds::Number(n) => Some(*n),
+            Seconds::Text(text) => text.trim().parse().ok(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct OidcReply {
+    value: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EntraError {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Entra's `error` and `error_description` (which starts with the AADSTS
+/// code), a hint for the common codes, and, when no federated credential
+/// matched, the claims of the GitHub token that was offered.
+fn entra_failure(status: u16, body: &str, assertion: Option<&Secret>) -> String {
+    let parsed: EntraError = serde_json::from_str(body).unwrap_or_default();
+    let error = parsed.error.unwrap_or_else(|| "no error code".to_owned());
+    let description = match parsed.error_description {
+        // The description's later lines are trace and correlation IDs.
+        Some(text) => untrusted(text.lines().next().unwrap_or(""), 600),
+        None => format!("body: {}", untrusted(body.trim(), 300)),
+    };
+    let mut message =
+        format!("Microsoft Entra refused the sign-in with HTTP {status} ({error}): {description}");
+    let code = |c: &str| description.contains(&format!("AADSTS{c}:"));
+    let hint = if code("7000215") {
+        Some("the client secret is wrong: pass the secret's value, not its ID".to_owned())
+    } else if code("7000222") {
+        Some("the client secret has expired: create a new one for the application, or switch to GitHub OIDC federation and drop the secret".to_owned())
+    } else if code("700016") {
+        Some("no application with this client_id exists in the tenant: check client_id and tenant_id".to_owned())
+    } else if code("90002") {
+        Some("the tenant was not found: check tenant_id".to_owned())
+    } else if code("70021") || code("700213") {
+        let mut hint = "no federated credential of the application matches this workflow's GitHub token: add one whose subject matches the token's sub claim (for a job with an environment: repo:OWNER/REPO:environment:NAME), issuer https://token.actions.githubusercontent.com and audience api://AzureADTokenExchange".to_owned();
+        if let Some(claims) = assertion.and_then(identifying_claims) {
+            hint.push_str(&format!("; the GitHub token offered has {claims}"));
+        }
+        Some(hint)
+    } else {
+        None
+    };
+    if let Some(hint) = hint {
+        message.push_str("; ");
+        message.push_str(&hint);
+    }
+    message
+}
+
+/// The claims that identify the workflow, read from the JWT's payload
+/// without verifying it (this is for the user's eyes only). Never the
+/// token itself.
+fn identifying_claims(jwt: &Secret) -> Option<String> {
+    let payload = jwt.expose().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
+    let shown: Vec<String> = ["sub", "aud", "iss", "repository", "environment", "ref"]
+        .into_iter()
+        .filter_map(|name| {
+            let value = match claims.get(name)? {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Some(format!("{name}: {}", untrusted(&value, 200)))
+        })
+        .collect();
+    (!shown.is_empty()).then(|| shown.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins() {
+        assert_eq!(
+            renewal_margin(Duration::from_secs(3600)),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            renewal_margin(Duration::from_secs(2)),
+            Duration::from_millis(500)
+        );
+    }
+}
