@@ -3,6 +3,9 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# The emulator is a development tool; its manifest is only needed to resolve
+# the lock file, and it is not built into the image.
+COPY emulator ./emulator
 RUN RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked --target x86_64-unknown-linux-gnu \
  && cp target/x86_64-unknown-linux-gnu/release/go-live /go-live

@@ -194,6 +194,9 @@ impl Client {
             404 => format!(
                 "publisher '{publisher_id}' or offer '{offer_id}' does not exist: check publisher_id and offer_id"
             ),
+            409 => format!(
+                "another operation is running on {offer}; only one can run at a time: wait for it to end (or follow it), then run this again"
+            ),
             500..=599 => format!(
                 "the service failed; go-live of {offer} may have started all the same: check the offer's status in Partner Center before running this again"
             ),
@@ -246,6 +249,14 @@ impl Client {
 
     /// `GET` the operation's status monitor, once.
     pub async fn operation_status(&self, url: &Url) -> PollAnswer {
+        // The 2018 documentation's Operation-Location has no api-version,
+        // which every request to the API needs.
+        let mut url = url.clone();
+        if !url.query_pairs().any(|(name, _)| name == "api-version") {
+            url.query_pairs_mut()
+                .append_pair("api-version", &self.endpoint.version);
+        }
+        let url = &url;
         let sent = self.send_authorized(|| self.http.get(url.clone())).await;
         let response = match sent {
             Ok(response) => response,

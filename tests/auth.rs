@@ -405,6 +405,7 @@ fn tokens_are_renewed_before_they_expire() {
     let status = services
         .api
         .mock("GET", "/api/operations/op-1")
+        .match_query(Matcher::Any)
         .with_body_from_request(move |request| {
             let auth = request.header("authorization")[0]
                 .to_str()
@@ -473,17 +474,20 @@ fn check_refused_mid_wait(refusals: usize) -> Run {
     let api = &mut services.api;
     let running = api
         .mock("GET", "/api/operations/op-1")
+        .match_query(Matcher::Any)
         .match_header("authorization", "Bearer entra-access-token-1")
         .with_body(r#"{"status":"running"}"#)
         .expect(2)
         .create();
     let refused = api
         .mock("GET", "/api/operations/op-1")
+        .match_query(Matcher::Any)
         .with_status(401)
         .expect(refusals)
         .create();
     let done = api
         .mock("GET", "/api/operations/op-1")
+        .match_query(Matcher::Any)
         .match_header("authorization", "Bearer entra-access-token-2")
         .with_body(r#"{"status":"succeeded"}"#)
         .expect(usize::from(refusals == 1))

@@ -8,7 +8,7 @@ use go_live::config::{ApiEndpoint, Config, Target};
 use go_live::github::Runner;
 use go_live::poll::{End, follow};
 use go_live::secret::Secret;
-use mockito::Server;
+use mockito::{Matcher, Server};
 
 fn config(api_url: &str, operation: &str) -> Config {
     Config {
@@ -38,6 +38,10 @@ async fn check(statuses: &[&str], expected: End) {
         mocks.push(
             server
                 .mock("GET", "/op/1")
+                .match_query(Matcher::UrlEncoded(
+                    "api-version".into(),
+                    "2017-10-31".into(),
+                ))
                 .with_body(body)
                 .expect(1)
                 .create_async()

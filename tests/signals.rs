@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use mockito::Server;
+use mockito::{Matcher, Server};
 use support::Action;
 
 const OP_PATH: &str = "/api/operations/contoso$contoso-vm$2$preview";
@@ -19,6 +19,7 @@ fn check_stopped_by(signal: &str, expected_code: i32) {
     let mut server = Server::new();
     server
         .mock("GET", OP_PATH)
+        .match_query(Matcher::UrlEncoded("api-version".into(), "2017-10-31".into()))
         .with_body(r#"{"status":"running","steps":[{"stepName":"Live","status":"inProgress","progressPercentage":5}]}"#)
         .expect_at_least(1)
         .create();

@@ -29,6 +29,10 @@ fn status_mocks(server: &mut ServerGuard, replies: &[(usize, String)]) -> Vec<Mo
         .map(|(status, body)| {
             server
                 .mock("GET", OP_PATH)
+                .match_query(Matcher::UrlEncoded(
+                    "api-version".into(),
+                    "2017-10-31".into(),
+                ))
                 .match_header("authorization", format!("Bearer {TOKEN}").as_str())
                 .with_status(*status)
                 .with_body(body)
@@ -223,6 +227,10 @@ fn check_retry_after_is_honoured(header: &str, value: &str) {
     let mut server = Server::new();
     let mock = server
         .mock("GET", OP_PATH)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2017-10-31".into(),
+        ))
         .with_status(200)
         .with_header(header, value)
         .with_body(operation("running", &[]))
@@ -251,12 +259,20 @@ fn retry_after_in_each_form_delays_the_next_poll() {
     let mut server = Server::new();
     server
         .mock("GET", OP_PATH)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2017-10-31".into(),
+        ))
         .with_header("retry-after-ms", "40")
         .with_body(operation("running", &[]))
         .expect(1)
         .create();
     server
         .mock("GET", OP_PATH)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2017-10-31".into(),
+        ))
         .with_body(operation("completed", &[]))
         .expect(1)
         .create();
@@ -278,6 +294,10 @@ fn running_out_of_wait_timeout() {
     let mut server = Server::new();
     let mock = server
         .mock("GET", OP_PATH)
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2017-10-31".into(),
+        ))
         .with_body(operation("running", &[]))
         .expect_at_least(2)
         .create();
@@ -332,6 +352,10 @@ fn go_live_then_wait_polls_exactly_once_per_status() {
         .map(|(status, body)| {
             server
                 .mock("GET", OP_PATH)
+                .match_query(Matcher::UrlEncoded(
+                    "api-version".into(),
+                    "2017-10-31".into(),
+                ))
                 .match_query(Matcher::UrlEncoded(
                     "api-version".into(),
                     "2017-10-31".into(),

@@ -22,31 +22,10 @@ pub struct Action {
     dir: tempfile::TempDir,
 }
 
-/// The inputs that action.yml declares, with their defaults. The runner sets
-/// every one of them, to the default when the workflow does not.
+/// The inputs that action.yml declares, with their defaults.
 pub fn declared_inputs() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
-    let mut inputs = BTreeMap::new();
-    let mut in_inputs = false;
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        if !line.starts_with(' ') {
-            in_inputs = line == "inputs:";
-            continue;
-        }
-        if !in_inputs {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) {
-            if !name.starts_with(' ') {
-                current = Some(name.to_owned());
-                inputs.insert(name.to_owned(), String::new());
-            }
-        } else if let Some(default) = line.trim().strip_prefix("default:") {
-            let default = default.trim().trim_matches('\'').to_owned();
-            inputs.insert(current.clone().unwrap(), default);
-        }
-    }
+    let inputs = cpp_emulator::runner::declared_inputs(&text);
     assert!(
         inputs.contains_key("publisher_id"),
         "action.yml inputs not found"
@@ -291,40 +270,7 @@ fn unescape(data: &str) -> String {
         .replace("%25", "%")
 }
 
-/// Parses an outputs file as the runner does: `name=value` lines and
-/// `name<<DELIMITER` heredocs; a heredoc without its closing line is an
-/// error that fails the step.
-pub fn parse_outputs(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut outputs = BTreeMap::new();
-    let mut lines = text.split('\n');
-    while let Some(line) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let equals = line.find('=');
-        let heredoc = line.find("<<");
-        match (equals, heredoc) {
-            (Some(e), h) if h.is_none_or(|h| e < h) => {
-                outputs.insert(line[..e].to_owned(), line[e + 1..].to_owned());
-            }
-            (_, Some(h)) => {
-                let name = &line[..h];
-                let delimiter = &line[h + 2..];
-                let mut value = Vec::new();
-                loop {
-                    match lines.next() {
-                        Some(l) if l == delimiter => break,
-                        Some(l) => value.push(l),
-                        None => return Err(format!("output {name}: no closing delimiter")),
-                    }
-                }
-                outputs.insert(name.to_owned(), value.join("\n"));
-            }
-            _ => return Err(format!("unreadable outputs line: {line}")),
-        }
-    }
-    Ok(outputs)
-}
+pub use cpp_emulator::runner::parse_outputs;
 
 /// One answer of a `ScriptedServer`.
 pub enum Reply {

@@ -1,0 +1,315 @@
+//! End to end: the built binary against the local emulator, for whole
+//! scenarios with the service's own behaviour (steps that take time, state
+//! that changes, faults, tokens that expire).
+
+mod support;
+
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use cpp_emulator::{Emulator, Fault, Knobs, LocationStyle, Vocabulary};
+use support::{Action, Run, TOKEN};
+
+const STEP: Duration = Duration::from_millis(60);
+
+fn knobs() -> Knobs {
+    Knobs {
+        static_token: Some(TOKEN.into()),
+        ..Knobs::new(STEP)
+    }
+}
+
+/// An emulator whose offer contoso/contoso-vm was published and reached
+/// publisher signoff.
+fn published(knobs: Knobs) -> Emulator {
+    let emulator = Emulator::start(knobs);
+    emulator.publish("contoso", "contoso-vm", TOKEN).unwrap();
+    assert!(emulator.wait_for_signoff("contoso", "contoso-vm", Duration::from_secs(20)));
+    emulator
+}
+
+fn go_live(emulator: &Emulator) -> Action {
+    Action::new(emulator.url())
+        .with("wait", "true")
+        .with("poll_interval", "20ms")
+        .with("wait_timeout", "1m")
+}
+
+/// The go-live requests the emulator received.
+fn go_live_requests(emulator: &Emulator) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.target.contains("/golive?"))
+        .count()
+}
+
+#[track_caller]
+fn check_succeeded(run: &Run, emulator: &Emulator) {
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "succeeded");
+    assert_eq!(go_live_requests(emulator), 1);
+    assert!(run.summary.contains("| Live | "), "{}", run.summary);
+}
+
+#[test]
+fn publish_then_go_live_with_github_oidc() {
+    let knobs = knobs();
+    let emulator = published(knobs.clone());
+    let run = go_live(&emulator)
+        .with("token", "")
+        .with("tenant_id", &knobs.tenant_id)
+        .with("client_id", &knobs.client_id)
+        .with("authority_url", emulator.url())
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &emulator.oidc_request_url())
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &knobs.oidc_request_token)
+        .secret(&knobs.oidc_request_token)
+        .secret("emu-access-token-")
+        .run();
+    check_succeeded(&run, &emulator);
+    // Every API request of the action carried a token that Entra issued.
+    let issued = emulator.issued_tokens();
+    let api_requests: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.contains("/golive?") || r.target.contains("/operations/"))
+        .collect();
+    for request in &api_requests[..] {
+        if request.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")) {
+            continue; // the publish step's own status checks
+        }
+        let token = request
+            .authorization
+            .as_deref()
+            .unwrap()
+            .trim_start_matches("Bearer ");
+        assert!(issued.contains_key(token), "{token}");
+    }
+}
+
+#[test]
+fn go_live_before_signoff_is_refused() {
+    let emulator = Emulator::start(knobs());
+    let run = go_live(&emulator).run();
+    assert_eq!(run.code, Some(1));
+    let error = run.error();
+    assert!(
+        error.contains("HTTP 400 Bad Request (InvalidState: The offer cannot go live"),
+        "{error}"
+    );
+    assert!(error.contains("publisher signoff"), "{error}");
+    assert!(!run.outputs.contains_key("operation_location"));
+
+    // While a publish runs, a go-live is refused as a conflict.
+    emulator.publish("contoso", "contoso-vm", TOKEN).unwrap();
+    let run = go_live(&emulator).run();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.error()
+            .contains("HTTP 409 Conflict (OperationInProgress"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_failing_step_fails_the_run_with_its_message() {
+    let emulator = published(Knobs {
+        failing_step: Some((
+            "Live".into(),
+            "No virtual machine image was found for the plan <b>gen2</b>".into(),
+        )),
+        ..knobs()
+    });
+    let run = go_live(&emulator).run();
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "failed");
+    let error = run.error();
+    assert!(
+        error.contains("step 'Live': No virtual machine image was found for the plan gen2"),
+        "{error}"
+    );
+}
+
+#[test]
+fn throttling_and_faults_during_the_wait_are_ridden_out() {
+    let emulator = published(Knobs {
+        faults: vec![
+            Fault::Status(429, Some(0)),
+            Fault::Status(503, None),
+            Fault::Reset,
+            Fault::MalformedJson,
+            Fault::Status(500, None),
+            Fault::Slow(Duration::from_millis(50)),
+        ],
+        ..knobs()
+    });
+    let run = go_live(&emulator).run();
+    check_succeeded(&run, &emulator);
+    let log = run.log();
+    for expected in [
+        "HTTP 429 Too Many Requests",
+        "HTTP 503 Service Unavailable",
+        "status request failed",
+        "not an operation",
+        "HTTP 500 Internal Server Error",
+    ] {
+        assert!(log.contains(expected), "{expected}: {log}");
+    }
+}
+
+#[test]
+fn tokens_that_expire_during_the_wait_are_renewed_in_time() {
+    let lifetime = Duration::from_secs(2);
+    // The Live step outlasts two token lifetimes.
+    let knobs = Knobs {
+        token_lifetime: lifetime,
+        live_duration: Duration::from_millis(4500),
+        ..knobs()
+    };
+    let emulator = published(knobs.clone());
+    let run = Action::new(emulator.url())
+        .with("token", "")
+        .with("tenant_id", &knobs.tenant_id)
+        .with("client_id", &knobs.client_id)
+        .with("client_secret", &knobs.client_secret)
+        .with("authority_url", emulator.url())
+        .with("wait", "true")
+        .with("poll_interval", "100ms")
+        .secret(&knobs.client_secret)
+        .secret("emu-access-token-")
+        .run();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let issued = emulator.issued_tokens();
+    for request in emulator.requests() {
+        let Some(token) = request
+            .authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+        else {
+            continue;
+        };
+        if let Some(at) = issued.get(token) {
+            assert!(
+                request.at.duration_since(*at) < lifetime,
+                "{} used a token {:?} old",
+                request.target,
+                request.at.duration_since(*at)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_location_style_and_status_shape_is_followed() {
+    for (style, array_body, vocabulary) in [
+        (
+            LocationStyle::MigratedRelative,
+            false,
+            Vocabulary::Documented,
+        ),
+        (LocationStyle::NonMigrated, true, Vocabulary::Alternate),
+        (
+            LocationStyle::AbsoluteOperationLocation,
+            true,
+            Vocabulary::Documented,
+        ),
+    ] {
+        let emulator = published(Knobs {
+            location_style: style,
+            array_body,
+            vocabulary,
+            ..knobs()
+        });
+        let run = go_live(&emulator).run();
+        check_succeeded(&run, &emulator);
+        let location = &run.outputs["operation_location"];
+        assert!(location.starts_with(emulator.url()), "{location}");
+        match style {
+            LocationStyle::NonMigrated => {
+                assert_eq!(
+                    run.outputs["operation_id"],
+                    "contoso$contoso-vm$2$production"
+                );
+                assert!(
+                    location.ends_with(
+                        "/api/operations/contoso$contoso-vm$2$production?api-version=2017-10-31"
+                    ),
+                    "{location}"
+                );
+            }
+            LocationStyle::MigratedRelative => {
+                assert!(location.ends_with("?api-version=2017-10-31"), "{location}")
+            }
+            LocationStyle::AbsoluteOperationLocation => {
+                assert!(!location.contains('?'), "{location}")
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wait_cut_short_by_sigterm_can_be_resumed() {
+    let emulator = published(Knobs {
+        live_duration: Duration::from_secs(600),
+        ..knobs()
+    });
+    let action = go_live(&emulator);
+    let mut child = action
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = lines_tx.send(line);
+        }
+        all
+    });
+    while !lines_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the wait did not start")
+        .starts_with("::group::")
+    {}
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let (done_tx, done_rx) = mpsc::channel();
+    let pid = child.id();
+    std::thread::spawn(move || done_tx.send(child.wait_with_output().unwrap()));
+    let Ok(output) = done_rx.recv_timeout(Duration::from_secs(10)) else {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        panic!("the binary did not stop after SIGTERM");
+    };
+    let run = action.finish(
+        output.status,
+        reader.join().unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    );
+    assert_eq!(run.code, Some(143), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "running");
+
+    // A later job resumes from the output: no second go-live.
+    let resumed = Action::new(emulator.url())
+        .with("operation_location", &run.outputs["operation_location"])
+        .with("wait_timeout", "100ms")
+        .with("fail_on_timeout", "false")
+        .run();
+    assert_eq!(resumed.code, Some(0), "{}", resumed.stdout);
+    assert_eq!(resumed.outputs["status"], "running");
+    assert_eq!(go_live_requests(&emulator), 1);
+}
