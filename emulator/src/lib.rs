@@ -97,6 +97,10 @@ pub struct Knobs {
     pub failing_step: Option<(String, String)>,
     /// A bearer token the API accepts besides those Entra issued.
     pub static_token: Option<String>,
+    /// Accept every go-live at once, whatever the offer's state, with a
+    /// Live step of `live_duration`: the same answer to the same request,
+    /// for benchmarks.
+    pub stateless_go_live: bool,
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
@@ -124,6 +128,7 @@ impl Knobs {
             token_lifetime: Duration::from_secs(3600),
             failing_step: None,
             static_token: None,
+            stateless_go_live: false,
             tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
             client_id: "0b2c1f57-9a3e-4d2b-8a51-3c0f6e8d9b10".into(),
             client_secret: "emulator-client-secret".into(),
@@ -347,6 +352,14 @@ fn route(request: &Request, state: &mut State, base: &str) -> Response {
     let method = request.method.as_str();
     match (method, segments.as_slice()) {
         ("GET", ["oidc", "token"]) => state.oidc_token(request),
+        ("GET", ["emulator", "requests"]) => {
+            let requests: Vec<Value> = state
+                .requests
+                .iter()
+                .map(|r| json!({"method": r.method, "target": r.target}))
+                .collect();
+            Response::json(200, json!(requests))
+        }
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => state.entra_token(tenant, request),
         (_, ["api", ..]) => {
             if request.query("api-version").as_deref() != Some(API_VERSION) {
@@ -412,6 +425,11 @@ impl State {
             .as_ref()
             .and_then(|id| self.operations.get(id))
             .map(|op| self.phase(op, now));
+        let phase = if kind == Kind::GoLive && self.knobs.stateless_go_live {
+            Some(Phase::Signoff)
+        } else {
+            phase
+        };
         if phase == Some(Phase::Running) {
             return Response::error(
                 409,

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Benchmark: the go-live binary against curl, side by side, on the local emulator.
+
+    cargo build --release --workspace && python3 bench/bench.py [RUNS]
+
+1. Start: RUNS go-live runs (start, validate, POST, write outputs, exit) and
+   RUNS curl runs sending the same go-live POST, interleaved, each process
+   measured alone: median wall time, then peak RSS (GNU time), and the ratios.
+2. Waiting: one go-live run with wait: true whose operation takes a fixed
+   number of polls: CPU time used against wall time, and the status requests
+   the emulator received against the polls expected.
+
+Not part of the test suite: its figures depend on the machine.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GO_LIVE = os.path.join(ROOT, "target", "release", "go-live")
+EMULATOR = os.path.join(ROOT, "target", "release", "cpp-emulator")
+TOKEN = "benchmark-token"
+TIME = "/usr/bin/time"  # GNU time, Debian package "time"
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+RSS_RUNS = 20
+POLL_MS = 200
+POLLS = 10
+
+
+def measure(argv, env):
+    """Wall seconds, CPU seconds and exit code of one process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    return wall, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
+
+
+def peak_rss_kib(argv, env):
+    """Peak RSS of one process, as GNU time reports it. Not from wait4 here:
+    a child forked from this Python process starts its high-water mark at
+    Python's own size, while GNU time's children start at about 1 MiB (the
+    same for both programs)."""
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        subprocess.run([TIME, "-f", "%M", "-o", report.name, *argv], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return int(report.read().split()[-1])
+
+
+def start_emulator(*args):
+    emulator = subprocess.Popen([EMULATOR, "--static-token", TOKEN, *args], stdout=subprocess.PIPE, text=True)
+    return emulator, emulator.stdout.readline().strip()
+
+
+def action_env(url, outputs, **inputs):
+    env = {"PATH": os.environ.get("PATH", ""), "GITHUB_OUTPUT": outputs, "GITHUB_ACTIONS": "true"}
+    values = {"publisher_id": "contoso", "offer_id": "contoso-vm", "token": TOKEN, "api_url": url, **inputs}
+    for name, value in values.items():
+        env["INPUT_" + name.upper()] = value
+    return env
+
+
+def start_benchmark():
+    emulator, url = start_emulator("--stateless-go-live", "--live-ms", "600000")
+    try:
+        outputs = tempfile.NamedTemporaryFile(delete=False).name
+        env = action_env(url, outputs)
+        target = f"{url}/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
+        curl = ["curl", "-sS", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {TOKEN}",
+                "-H", "Content-Type: application/json", "--data", "", target]
+        programs = (("go-live", [GO_LIVE], env), ("curl", curl, {"PATH": env["PATH"]}))
+        walls = {"go-live": [], "curl": []}
+        rss = {"go-live": [], "curl": []}
+        for _ in range(RUNS):
+            for name, argv, run_env in programs:
+                wall, _, code = measure(argv, run_env)
+                if code != 0:
+                    sys.exit(f"{name} exited {code}")
+                walls[name].append(wall)
+        for _ in range(RSS_RUNS):
+            for name, argv, run_env in programs:
+                rss[name].append(peak_rss_kib(argv, run_env))
+        os.unlink(outputs)
+    finally:
+        emulator.kill()
+    print(f"start, validate, POST, exit: {RUNS} runs each, interleaved")
+    print(f"{'':10} {'median wall':>12} {'peak RSS':>10}")
+    medians = {}
+    for name in walls:
+        wall = statistics.median(walls[name])
+        peak = max(rss[name])
+        medians[name] = (wall, peak)
+        print(f"{name:10} {wall * 1000:10.2f}ms {peak / 1024:8.1f}MiB")
+    wall_ratio = medians["go-live"][0] / medians["curl"][0]
+    rss_ratio = medians["go-live"][1] / medians["curl"][1]
+    print(f"go-live/curl: wall {wall_ratio:.2f}x (target <= 0.8x), peak RSS {rss_ratio:.2f}x (target <= 1x)")
+    return wall_ratio <= 0.8 and rss_ratio <= 1.0
+
+
+def wait_benchmark():
+    live_ms = POLL_MS * POLLS
+    emulator, url = start_emulator("--stateless-go-live", "--live-ms", str(live_ms))
+    try:
+        outputs = tempfile.NamedTemporaryFile(delete=False).name
+        env = action_env(url, outputs, wait="true", poll_interval=f"{POLL_MS}ms", wait_timeout="1m")
+        wall, cpu, code = measure([GO_LIVE], env)
+        os.unlink(outputs)
+        with urllib.request.urlopen(f"{url}/emulator/requests") as answer:
+            requests = json.load(answer)
+    finally:
+        emulator.kill()
+    if code != 0:
+        sys.exit(f"go-live with wait exited {code}")
+    polls = [r for r in requests if r["method"] == "GET" and "/operations/" in r["target"]]
+    # The Live step ends after POLLS intervals: requests at 0, 1, ..., POLLS intervals.
+    expected = POLLS + 1
+    share = cpu / wall * 100
+    print(f"\nwait of {POLLS} poll intervals of {POLL_MS}ms: wall {wall:.2f}s, CPU {cpu * 1000:.1f}ms ({share:.2f}% of wall, target < 1%)")
+    print(f"status requests received: {len(polls)} for {expected} polls (target: exactly one request per poll)")
+    return share < 1.0 and len(polls) == expected
+
+
+def main():
+    for path in (GO_LIVE, EMULATOR, TIME):
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: run cargo build --release --workspace first")
+    start_ok = start_benchmark()
+    wait_ok = wait_benchmark()
+    print("\nall targets met" if start_ok and wait_ok else "\nsome targets missed")
+    sys.exit(0 if start_ok and wait_ok else 1)
+
+
+if __name__ == "__main__":
+    main()
