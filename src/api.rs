@@ -59,9 +59,14 @@ impl Client {
         endpoint: ApiEndpoint,
         credentials: Credentials,
         request_timeout: Duration,
+        extra_roots: Vec<reqwest::Certificate>,
         runner: Runner,
     ) -> anyhow::Result<Client> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for root in extra_roots {
+            builder = builder.add_root_certificate(root);
+        }
+        let http = builder
             .user_agent(USER_AGENT)
             .timeout(request_timeout)
             .connect_timeout(request_timeout.min(Duration::from_secs(30)))
@@ -134,6 +139,15 @@ impl Client {
             Ok(response) => response,
             Err(SendError::SignIn(error)) => {
                 return GoLiveAnswer::Failed(format!("{error:#}; no go-live request was sent"));
+            }
+            Err(SendError::Http(error))
+                if error.is_connect() && error_chain(&error).contains("certificate") =>
+            {
+                return GoLiveAnswer::Failed(format!(
+                    "cannot connect to {} securely: {}; nothing was sent. If a proxy or a private CA signs this server's certificate, point SSL_CERT_FILE at that CA's PEM bundle",
+                    self.endpoint.base,
+                    error_chain(&error)
+                ));
             }
             Err(SendError::Http(error)) if error.is_connect() => {
                 return GoLiveAnswer::NotStarted {

@@ -13,6 +13,7 @@ pub mod poll;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -58,6 +59,16 @@ pub async fn run(env: &[(String, String)]) -> u8 {
             return exit::INVALID_INPUT;
         }
     };
+    let extra_roots = match tls::extra_roots(
+        var("SSL_CERT_FILE").as_deref(),
+        var("SSL_CERT_DIR").as_deref(),
+    ) {
+        Ok(roots) => roots,
+        Err(message) => {
+            runner.error(&message);
+            return exit::INVALID_INPUT;
+        }
+    };
 
     let started = Instant::now();
     let mut summary = Summary::default();
@@ -65,7 +76,7 @@ pub async fn run(env: &[(String, String)]) -> u8 {
     // then SIGTERM, and PID 1 ignores both unless it handles them.
     let mut signals = Signals::install(&runner);
     let ended = tokio::select! {
-        result = execute(&config, &runner, &mut summary) => Ok(result),
+        result = execute(&config, extra_roots, &runner, &mut summary) => Ok(result),
         name = signals.received() => Err(name),
     };
     let code = match ended {
@@ -88,11 +99,17 @@ pub async fn run(env: &[(String, String)]) -> u8 {
     code
 }
 
-async fn execute(config: &Config, runner: &Runner, summary: &mut Summary) -> anyhow::Result<u8> {
+async fn execute(
+    config: &Config,
+    extra_roots: Vec<reqwest::Certificate>,
+    runner: &Runner,
+    summary: &mut Summary,
+) -> anyhow::Result<u8> {
     let client = api::Client::new(
         config.api.clone(),
         config.credentials.clone(),
         config.request_timeout,
+        extra_roots,
         runner.clone(),
     )?;
     let operation_location = match &config.target {

@@ -55,6 +55,7 @@ async fn check(statuses: &[&str], expected: End) {
         config.api.clone(),
         config.credentials.clone(),
         config.request_timeout,
+        Vec::new(),
         runner.clone(),
     )
     .unwrap();

@@ -1,0 +1,316 @@
+//! The release binary as the image ships it: built static (`cargo static`),
+//! copied ALONE into an empty directory, and run there under `chroot`: no
+//! libc, no /etc/ssl, no /tmp, no shell. Stands in for the `FROM scratch`
+//! image. Needs root (or password-less sudo) for chroot.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use mockito::{Matcher, Server};
+use support::{Run, TOKEN, declared_inputs, parse_outputs};
+
+/// Builds the static binary once per test run, the way README says.
+fn static_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .arg("static")
+            .current_dir(root)
+            .status()
+            .unwrap();
+        assert!(status.success(), "cargo static failed");
+        root.join("target/static/x86_64-unknown-linux-gnu/release/go-live")
+    })
+}
+
+/// An empty directory holding only the binary and the runner's
+/// file-command files (which the runner mounts into the container).
+struct Jail {
+    dir: tempfile::TempDir,
+}
+
+impl Jail {
+    fn new() -> Jail {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(static_binary(), dir.path().join("go-live")).unwrap();
+        std::fs::create_dir(dir.path().join("file_commands")).unwrap();
+        for file in ["output", "summary"] {
+            std::fs::write(dir.path().join("file_commands").join(file), "").unwrap();
+        }
+        Jail { dir }
+    }
+
+    fn add(&self, name: &str, contents: &[u8]) {
+        std::fs::write(self.dir.path().join(name), contents).unwrap();
+    }
+
+    fn run(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Run {
+        let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+        let mut command = if root {
+            Command::new("chroot")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "--preserve-env", "chroot"]);
+            sudo
+        };
+        command.arg(self.dir.path()).arg("/go-live").env_clear();
+        command.env("PATH", std::env::var("PATH").unwrap_or_default());
+        let mut all = declared_inputs();
+        all.insert("token".into(), TOKEN.into());
+        all.insert("publisher_id".into(), "contoso".into());
+        all.insert("offer_id".into(), "contoso-vm".into());
+        all.insert("poll_interval".into(), "20ms".into());
+        for (name, value) in inputs {
+            all.insert((*name).into(), (*value).into());
+        }
+        for (name, value) in all {
+            command.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        command
+            .env("GITHUB_OUTPUT", "/file_commands/output")
+            .env("GITHUB_STEP_SUMMARY", "/file_commands/summary")
+            .envs(env.iter().copied());
+        let output = command.output().unwrap();
+        let outputs_raw =
+            std::fs::read_to_string(self.dir.path().join("file_commands/output")).unwrap();
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            outputs: parse_outputs(&outputs_raw).unwrap(),
+            outputs_raw,
+            summary: std::fs::read_to_string(self.dir.path().join("file_commands/summary"))
+                .unwrap(),
+        };
+        run.assert_not_shown(TOKEN);
+        run
+    }
+}
+
+#[test]
+fn the_binary_alone_goes_live_and_waits_over_http() {
+    let mut server = Server::new();
+    let post = server
+        .mock("POST", "/api/publishers/contoso/offers/contoso-vm/golive")
+        .match_query(Matcher::Any)
+        .with_status(202)
+        .with_header(
+            "location",
+            "/api/operations/contoso$contoso-vm$2$preview?api-version=2017-10-31",
+        )
+        .expect(1)
+        .create();
+    let get = server
+        .mock("GET", "/api/operations/contoso$contoso-vm$2$preview")
+        .match_query(Matcher::Any)
+        .with_body(r#"{"status":"completed","steps":[{"stepName":"Live","status":"complete","progressPercentage":100}]}"#)
+        .expect(1)
+        .create();
+    let jail = Jail::new();
+    let entries: Vec<_> = std::fs::read_dir(jail.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        2,
+        "the jail holds the binary and the file commands only: {entries:?}"
+    );
+    let run = jail.run(&[("api_url", &server.url()), ("wait", "true")], &[]);
+    post.assert();
+    get.assert();
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["status"], "succeeded");
+}
+
+/// A loopback HTTPS server whose certificate is signed by a test CA.
+struct TlsServer {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    ca_pem: Vec<u8>,
+    _dir: tempfile::TempDir,
+}
+
+impl TlsServer {
+    fn start() -> TlsServer {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        let openssl = |args: &[&str]| {
+            let output = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=go-live test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            path("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls_server.py");
+        let log = path("requests.log");
+        std::fs::write(&log, "").unwrap();
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args([path("server.pem"), path("server.key"), log.clone()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        TlsServer {
+            child,
+            port: line.trim().parse().unwrap(),
+            log,
+            ca_pem: std::fs::read(path("ca.pem")).unwrap(),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_binary_alone_trusts_a_private_ca_only_through_ssl_cert_file() {
+    let server = TlsServer::start();
+    let jail = Jail::new();
+    jail.add("ca.pem", &server.ca_pem);
+
+    let refused = jail.run(&[("api_url", &server.url())], &[]);
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "{}{}",
+        refused.stdout,
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("panicked"), "{}", refused.stderr);
+    let error = refused.error();
+    assert!(
+        error.contains("cannot connect to https://127.0.0.1"),
+        "{error}"
+    );
+    assert!(error.contains("certificate"), "{error}");
+    assert!(error.contains("SSL_CERT_FILE"), "{error}");
+    assert_eq!(
+        server.requests(),
+        Vec::<String>::new(),
+        "a request went through an untrusted connection"
+    );
+
+    let trusted = jail.run(
+        &[("api_url", &server.url()), ("wait", "true")],
+        &[("SSL_CERT_FILE", "/ca.pem")],
+    );
+    assert_eq!(
+        trusted.code,
+        Some(0),
+        "{}{}",
+        trusted.stdout,
+        trusted.stderr
+    );
+    assert_eq!(trusted.outputs["status"], "succeeded");
+    assert_eq!(server.requests().len(), 2, "{:?}", server.requests());
+}
+
+#[test]
+fn an_unreadable_ssl_cert_file_is_named() {
+    let jail = Jail::new();
+    jail.add("not-a-cert.pem", b"hello");
+    let run = jail.run(
+        &[("api_url", "https://127.0.0.1:9")],
+        &[("SSL_CERT_FILE", "/missing.pem")],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.error()
+            .contains("SSL_CERT_FILE names /missing.pem, which cannot be read"),
+        "{}",
+        run.stdout
+    );
+    let run = jail.run(
+        &[("api_url", "https://127.0.0.1:9")],
+        &[("SSL_CERT_FILE", "/not-a-cert.pem")],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.error().contains("holds no PEM certificate"),
+        "{}",
+        run.stdout
+    );
+}
