@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use cpp_emulator::{Emulator, Fault, Knobs, LocationStyle, Vocabulary};
@@ -256,50 +254,7 @@ fn a_wait_cut_short_by_sigterm_can_be_resumed() {
         ..knobs()
     });
     let action = go_live(&emulator);
-    let mut child = action
-        .command()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut all = String::new();
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            all.push_str(&line);
-            all.push('\n');
-            let _ = lines_tx.send(line);
-        }
-        all
-    });
-    while !lines_rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the wait did not start")
-        .starts_with("::group::")
-    {}
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let (done_tx, done_rx) = mpsc::channel();
-    let pid = child.id();
-    std::thread::spawn(move || done_tx.send(child.wait_with_output().unwrap()));
-    let Ok(output) = done_rx.recv_timeout(Duration::from_secs(10)) else {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-        panic!("the binary did not stop after SIGTERM");
-    };
-    let run = action.finish(
-        output.status,
-        reader.join().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    );
+    let run = action.interrupt_while_waiting(action.command(), "TERM", Some);
     assert_eq!(run.code, Some(143), "{}", run.stdout);
     assert_eq!(run.outputs["status"], "running");
 

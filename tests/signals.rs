@@ -4,11 +4,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
 use mockito::{Matcher, Server};
 use support::Action;
 
@@ -28,57 +23,9 @@ fn check_stopped_by(signal: &str, expected_code: i32) {
         .with("operation_location", &location)
         .with("poll_interval", "50ms")
         .with("wait_timeout", "10m");
-    let mut child = action
-        .command_as_pid1()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-
-    // Wait until the binary is following the operation.
-    let (lines_tx, lines_rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            all.push_str(&line);
-            all.push('\n');
-            let _ = lines_tx.send(line);
-        }
-        all
-    });
-    loop {
-        let line = lines_rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the binary did not start following");
-        if line.starts_with("::group::") {
-            break;
-        }
-    }
-
     // The binary is the only child of unshare (or of sudo's unshare).
-    let pid = descendant_running_binary(child.id()).expect("the binary's process");
-    let killed = Command::new("kill")
-        .args([format!("-{signal}"), pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || done_tx.send(child.wait_with_output().unwrap()));
-    let Ok(output) = done_rx.recv_timeout(Duration::from_secs(10)) else {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-        panic!("the binary did not stop after SIG{signal}");
-    };
-    let stdout = reader.join().unwrap();
-    let run = action.finish(
-        output.status,
-        stdout,
-        String::from_utf8(output.stderr).unwrap(),
-    );
+    let run =
+        action.interrupt_while_waiting(action.command_as_pid1(), signal, descendant_running_binary);
 
     assert_eq!(run.code, Some(expected_code), "{}", run.stdout);
     assert_eq!(run.outputs["operation_location"], location);

@@ -129,6 +129,64 @@ impl Action {
         )
     }
 
+    /// Spawns `command` (this action's, plain or as PID 1), waits until
+    /// the binary shows its first progress group, sends it `signal` (`TERM`,
+    /// `INT`), and returns the run once it has exited. `binary_pid` finds the
+    /// binary's process from the spawned one's. Fails rather than hangs if
+    /// the binary does not start waiting or does not stop within 10 s.
+    pub fn interrupt_while_waiting(
+        &self,
+        mut command: Command,
+        signal: &str,
+        binary_pid: impl Fn(u32) -> Option<u32>,
+    ) -> Run {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines_rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut all = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                all.push_str(&line);
+                all.push('\n');
+                let _ = lines_tx.send(line);
+            }
+            all
+        });
+        while !lines_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the binary did not start following")
+            .starts_with("::group::")
+        {}
+        let pid = binary_pid(child.id()).expect("the binary's process");
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::spawn(move || done_tx.send(child.wait_with_output().unwrap()));
+        let Ok(output) = done_rx.recv_timeout(Duration::from_secs(10)) else {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("the binary did not stop after SIG{signal}");
+        };
+        self.finish(
+            output.status,
+            reader.join().unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
     pub fn finish(&self, status: std::process::ExitStatus, stdout: String, stderr: String) -> Run {
         let outputs_raw = std::fs::read_to_string(self.dir.path().join("output")).unwrap();
         let summary = std::fs::read_to_string(self.dir.path().join("summary")).unwrap();
