@@ -261,16 +261,21 @@ impl Client {
         url.origin() == self.endpoint.base.origin()
     }
 
-    /// `GET` the operation's status monitor, once.
-    pub async fn operation_status(&self, url: &Url) -> PollAnswer {
-        // The 2018 documentation's Operation-Location has no api-version,
-        // which every request to the API needs.
-        let mut url = url.clone();
+    /// The URL to poll for an operation's status monitor. The 2018
+    /// documentation's Operation-Location has no api-version, which every
+    /// request to the API needs; a URL that has one is kept as it is.
+    pub fn status_request_url(&self, operation_location: &Url) -> Url {
+        let mut url = operation_location.clone();
         if !url.query_pairs().any(|(name, _)| name == "api-version") {
             url.query_pairs_mut()
                 .append_pair("api-version", &self.endpoint.version);
         }
-        let url = &url;
+        url
+    }
+
+    /// `GET` the operation's status monitor, once. `url` comes from
+    /// `status_request_url`.
+    pub async fn operation_status(&self, url: &Url) -> PollAnswer {
         let sent = self.send_authorized(|| self.http.get(url.clone())).await;
         let response = match sent {
             Ok(response) => response,

@@ -45,6 +45,7 @@ pub async fn follow(
             config.api.base.origin().ascii_serialization()
         );
     }
+    let url = &client.status_request_url(url);
     let started = Instant::now();
     let deadline = started + config.wait_timeout;
     let mut progress = Progress::default();

@@ -39,6 +39,12 @@ fn github_jwt() -> String {
     )
 }
 
+/// Entra's answer to a successful sign-in.
+fn token_reply(access_token: &str, expires_in: u64) -> String {
+    json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": access_token})
+        .to_string()
+}
+
 /// The mock services of one run: the API, Entra, and GitHub's OIDC endpoint.
 struct Services {
     api: ServerGuard,
@@ -143,10 +149,7 @@ fn client_secret_sign_in() {
             ("client_secret", CLIENT_SECRET),
             ("scope", "https://cloudpartner.azure.com/.default"),
         ]))
-        .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": ACCESS_TOKEN})
-                .to_string(),
-        )
+        .with_body(token_reply(ACCESS_TOKEN, 3599))
         .expect(1)
         .create();
     let go_live = services.go_live(ACCESS_TOKEN, 1);
@@ -187,10 +190,7 @@ fn github_oidc_sign_in_without_any_secret() {
         .match_request(|request| {
             !String::from_utf8_lossy(request.body().unwrap()).contains("client_secret")
         })
-        .with_body(
-            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": ACCESS_TOKEN})
-                .to_string(),
-        )
+        .with_body(token_reply(ACCESS_TOKEN, 3599))
         .expect(1)
         .create();
     let go_live = services.go_live(ACCESS_TOKEN, 1);
@@ -393,9 +393,11 @@ fn tokens_are_renewed_before_they_expire() {
         .with_body_from_request(move |_| {
             let mut issued = issued_by_entra.lock().unwrap();
             issued.push(Instant::now());
-            json!({"token_type": "Bearer", "expires_in": LIFETIME.as_secs(), "access_token": format!("entra-access-token-{}", issued.len())})
-                .to_string()
-                .into_bytes()
+            token_reply(
+                &format!("entra-access-token-{}", issued.len()),
+                LIFETIME.as_secs(),
+            )
+            .into_bytes()
         })
         .expect_at_least(3)
         .create();
@@ -464,9 +466,7 @@ fn check_refused_mid_wait(refusals: usize) -> Run {
         .with_body_from_request(move |_| {
             let mut issued = counter.lock().unwrap();
             *issued += 1;
-            json!({"token_type": "Bearer", "expires_in": 3600, "access_token": format!("entra-access-token-{issued}")})
-                .to_string()
-                .into_bytes()
+            token_reply(&format!("entra-access-token-{issued}"), 3600).into_bytes()
         })
         .expect(2)
         .create();

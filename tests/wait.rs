@@ -22,17 +22,21 @@ fn operation(status: &str, steps: &[(&str, &str, u8)]) -> String {
         .to_string()
 }
 
+/// A status request for the operation, with the api-version the client
+/// must send.
+fn status_monitor(server: &mut ServerGuard) -> Mock {
+    server.mock("GET", OP_PATH).match_query(Matcher::UrlEncoded(
+        "api-version".into(),
+        "2017-10-31".into(),
+    ))
+}
+
 /// The status monitor answers each body in turn, exactly once each.
 fn status_mocks(server: &mut ServerGuard, replies: &[(usize, String)]) -> Vec<Mock> {
     replies
         .iter()
         .map(|(status, body)| {
-            server
-                .mock("GET", OP_PATH)
-                .match_query(Matcher::UrlEncoded(
-                    "api-version".into(),
-                    "2017-10-31".into(),
-                ))
+            status_monitor(server)
                 .match_header("authorization", format!("Bearer {TOKEN}").as_str())
                 .with_status(*status)
                 .with_body(body)
@@ -225,12 +229,7 @@ fn consecutive_failures_are_bounded() {
 #[track_caller]
 fn check_retry_after_is_honoured(header: &str, value: &str) {
     let mut server = Server::new();
-    let mock = server
-        .mock("GET", OP_PATH)
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2017-10-31".into(),
-        ))
+    let mock = status_monitor(&mut server)
         .with_status(200)
         .with_header(header, value)
         .with_body(operation("running", &[]))
@@ -257,22 +256,12 @@ fn retry_after_in_each_form_delays_the_next_poll() {
 
     // A short one is waited out, and said so in the debug log.
     let mut server = Server::new();
-    server
-        .mock("GET", OP_PATH)
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2017-10-31".into(),
-        ))
+    status_monitor(&mut server)
         .with_header("retry-after-ms", "40")
         .with_body(operation("running", &[]))
         .expect(1)
         .create();
-    server
-        .mock("GET", OP_PATH)
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2017-10-31".into(),
-        ))
+    status_monitor(&mut server)
         .with_body(operation("completed", &[]))
         .expect(1)
         .create();
@@ -292,12 +281,7 @@ fn retry_after_in_each_form_delays_the_next_poll() {
 #[test]
 fn running_out_of_wait_timeout() {
     let mut server = Server::new();
-    let mock = server
-        .mock("GET", OP_PATH)
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2017-10-31".into(),
-        ))
+    let mock = status_monitor(&mut server)
         .with_body(operation("running", &[]))
         .expect_at_least(2)
         .create();
@@ -350,16 +334,7 @@ fn go_live_then_wait_polls_exactly_once_per_status() {
     let gets: Vec<Mock> = replies
         .iter()
         .map(|(status, body)| {
-            server
-                .mock("GET", OP_PATH)
-                .match_query(Matcher::UrlEncoded(
-                    "api-version".into(),
-                    "2017-10-31".into(),
-                ))
-                .match_query(Matcher::UrlEncoded(
-                    "api-version".into(),
-                    "2017-10-31".into(),
-                ))
+            status_monitor(&mut server)
                 .with_status(*status)
                 .with_body(body)
                 .expect(1)
