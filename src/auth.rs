@@ -4,7 +4,8 @@
 //!
 //! Owns the Entra token endpoint, the GitHub OIDC endpoint, token renewal
 //! before expiry, and the wording of sign-in failures. Every token and JWT is
-//! masked the moment it is received. It does not know the publishing API.
+//! masked the moment it is received. It does not know the publishing API:
+//! the scope to ask for is given to it.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -14,46 +15,17 @@ use base64::Engine;
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::api::{error_chain, untrusted};
+use crate::body::read_capped;
+use crate::credentials::{Credentials, Entra, Proof};
 use crate::github::Runner;
 use crate::secret::Secret;
-
-/// The resource the access token is for.
-const SCOPE: &str = "https://cloudpartner.azure.com/.default";
-
-/// How a run gets its access token, chosen from the inputs in `config`.
-#[derive(Debug, Clone)]
-pub enum Credentials {
-    /// `token`: used as it is and never renewed.
-    Token(Secret),
-    /// `tenant_id` and `client_id`, proved with a secret or a GitHub token.
-    Entra(Box<Entra>),
-}
-
-/// Sign-in with Microsoft Entra ID.
-#[derive(Debug, Clone)]
-pub struct Entra {
-    pub authority: Url,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub proof: Proof,
-}
-
-#[derive(Debug, Clone)]
-pub enum Proof {
-    ClientSecret(Secret),
-    /// GitHub OIDC: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, and the
-    /// audience to ask for.
-    GitHubOidc {
-        request_url: Url,
-        request_token: Secret,
-        audience: String,
-    },
-}
+use crate::text::{error_chain, untrusted};
 
 /// Hands out a valid access token, renewing it before it expires.
 pub struct Auth {
     credentials: Credentials,
+    /// The API's scope, such as `https://example.com/.default`.
+    scope: &'static str,
     http: reqwest::Client,
     runner: Runner,
     cached: Mutex<Option<Cached>>,
@@ -65,9 +37,15 @@ struct Cached {
 }
 
 impl Auth {
-    pub fn new(credentials: Credentials, http: reqwest::Client, runner: Runner) -> Auth {
+    pub fn new(
+        credentials: Credentials,
+        scope: &'static str,
+        http: reqwest::Client,
+        runner: Runner,
+    ) -> Auth {
         Auth {
             credentials,
+            scope,
             http,
             runner,
             cached: Mutex::new(None),
@@ -99,7 +77,11 @@ impl Auth {
         let (token, lifetime) = self.sign_in(entra).await?;
         *self.cached.lock().unwrap() = Some(Cached {
             token: token.clone(),
-            renew_at: Instant::now() + lifetime - renewal_margin(lifetime),
+            // A lifetime too large for the clock is renewed at the next
+            // request rather than overflow.
+            renew_at: Instant::now()
+                .checked_add(lifetime - renewal_margin(lifetime))
+                .unwrap_or_else(Instant::now),
         });
         Ok(token)
     }
@@ -115,7 +97,7 @@ impl Auth {
         let mut form = vec![
             ("grant_type", "client_credentials".to_owned()),
             ("client_id", client_id.clone()),
-            ("scope", SCOPE.to_owned()),
+            ("scope", self.scope.to_owned()),
         ];
         // The GitHub token lives minutes: a fresh one for every exchange.
         let assertion = match proof {
@@ -155,7 +137,9 @@ impl Auth {
                 )
             })?;
         let status = response.status();
-        let body = response.text().await.unwrap_or_default();
+        let body = read_capped(response)
+            .await
+            .map_err(|error| anyhow::anyhow!("Microsoft Entra's answer was unreadable: {error}"))?;
         if !status.is_success() {
             bail!(entra_failure(status.as_u16(), &body, assertion.as_ref()));
         }
@@ -167,7 +151,7 @@ impl Auth {
         let lifetime = reply
             .expires_in
             .and_then(|value| value.seconds())
-            .map(Duration::from_secs)
+            .map(|seconds| Duration::from_secs(seconds.min(LONGEST_TOKEN_LIFETIME)))
             .unwrap_or(Duration::from_secs(3600));
         // Count the lifetime from when the request was sent, not received.
         let lifetime = lifetime.saturating_sub(started.elapsed());
@@ -185,6 +169,7 @@ impl Auth {
         let response = self
             .http
             .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
             .bearer_auth(request_token.expose())
             .send()
             .await
@@ -192,7 +177,9 @@ impl Auth {
                 anyhow::anyhow!("cannot get a GitHub OIDC token: {}", error_chain(&error))
             })?;
         let status = response.status();
-        let body = response.text().await.unwrap_or_default();
+        let body = read_capped(response).await.map_err(|error| {
+            anyhow::anyhow!("GitHub's answer to the OIDC token request was unreadable: {error}")
+        })?;
         if !status.is_success() {
             bail!(
                 "GitHub refused the OIDC token request with HTTP {status} ({}): check that the job has permissions: id-token: write",
@@ -207,6 +194,10 @@ impl Auth {
         Ok(jwt)
     }
 }
+
+/// The longest token lifetime believed, in seconds (a day); a larger
+/// `expires_in` is cut to it.
+const LONGEST_TOKEN_LIFETIME: u64 = 24 * 3600;
 
 /// Renew a token when a quarter of its life is left, at most five minutes
 /// ahead: an hour-long token at 55 minutes, a two-second token at 1.5 s.

@@ -1,24 +1,30 @@
 //! Turns the action's raw inputs into a validated `Config`.
 //!
 //! Everything the rest of the program sees has been checked here, before any
-//! request is sent: IDs that cannot alter a URL, durations, booleans in the
-//! runner's spelling, URLs with an allowed scheme. This module does not read
-//! the process environment (`main` hands it the variables) and sends nothing.
+//! request is sent: the API, IDs that cannot alter a URL, durations, booleans
+//! in the runner's spelling, URLs with an allowed scheme. This module does
+//! not read the process environment (`main` hands it the variables) and
+//! sends nothing. What is particular to an API comes from its `publish::Api`.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::Url;
-use serde::Deserialize;
 
-use crate::auth::{Credentials, Entra, Proof};
+use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
+use crate::model::{Offer, OperationHandle};
+use crate::publish::{Api, Endpoint, Kind};
 use crate::secret::Secret;
+
+/// The longest duration an input may give: GitHub's own ceiling for a
+/// workflow run, 35 days.
+pub const LONGEST_DURATION: Duration = Duration::from_secs(35 * 24 * 3600);
 
 /// The inputs exactly as the runner passes them: `INPUT_<NAME>` variables,
 /// where an empty string means "not given".
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct RawInputs {
+    api: Option<String>,
     publisher_id: Option<String>,
     offer_id: Option<String>,
     token: Option<String>,
@@ -38,13 +44,35 @@ pub struct RawInputs {
 }
 
 impl RawInputs {
-    /// Reads the `INPUT_*` variables out of the given environment.
+    /// Reads the `INPUT_*` variables out of the given environment, in the
+    /// runner's exact form: `INPUT_` and the upper-case name. A variable in
+    /// another case is not an input.
     pub fn from_env(env: &[(String, String)]) -> RawInputs {
-        // Every field is an optional string, so deserialization cannot fail on
-        // values; a failure here would be a bug in this struct.
-        envy::prefixed("INPUT_")
-            .from_iter(env.iter().cloned())
-            .expect("string inputs always deserialize")
+        let input = |name: &str| {
+            let key = format!("INPUT_{}", name.to_ascii_uppercase());
+            env.iter()
+                .find(|(candidate, _)| *candidate == key)
+                .map(|(_, value)| value.clone())
+        };
+        RawInputs {
+            api: input("api"),
+            publisher_id: input("publisher_id"),
+            offer_id: input("offer_id"),
+            token: input("token"),
+            tenant_id: input("tenant_id"),
+            client_id: input("client_id"),
+            client_secret: input("client_secret"),
+            oidc_audience: input("oidc_audience"),
+            authority_url: input("authority_url"),
+            wait: input("wait"),
+            wait_timeout: input("wait_timeout"),
+            poll_interval: input("poll_interval"),
+            fail_on_timeout: input("fail_on_timeout"),
+            request_timeout: input("request_timeout"),
+            operation_location: input("operation_location"),
+            api_url: input("api_url"),
+            api_version: input("api_version"),
+        }
     }
 
     /// Values that must be masked before anything else is printed, whether or
@@ -65,6 +93,8 @@ pub struct Config {
     pub target: Target,
     /// How to get the bearer token sent to the API.
     pub credentials: Credentials,
+    /// Which API, where it lives and which version to ask for.
+    pub endpoint: Endpoint,
     /// Follow the operation until it ends (always true for `Target::Follow`).
     pub wait: bool,
     /// How long the whole wait may last.
@@ -75,26 +105,12 @@ pub struct Config {
     pub fail_on_timeout: bool,
     /// How long one HTTP request may take, from connect to the end of the body.
     pub request_timeout: Duration,
-    /// Where the API lives and which version to ask for.
-    pub api: ApiEndpoint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    GoLive {
-        publisher_id: String,
-        offer_id: String,
-    },
-    Follow {
-        operation_location: Url,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct ApiEndpoint {
-    /// `api_url`, always with a trailing slash so that joining keeps its path.
-    pub base: Url,
-    pub version: String,
+    GoLive(Offer),
+    Follow(OperationHandle),
 }
 
 /// A bad input: the run stops before any request, with this message.
@@ -119,40 +135,30 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// What the runner gives a job with `permissions: id-token: write`:
-/// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
-#[derive(Debug, Default)]
-pub struct OidcRequest {
-    pub url: Option<String>,
-    pub token: Option<Secret>,
-}
-
 impl Config {
     pub fn from_inputs(raw: &RawInputs, oidc: OidcRequest) -> Result<Config, InputError> {
-        let api_url = given(&raw.api_url).unwrap_or("https://cloudpartner.azure.com");
-        let base = parse_service_url("api_url", api_url)?;
-        let version = given(&raw.api_version).unwrap_or("2017-10-31");
+        let kind = parse_api(given(&raw.api))?;
+        let api = kind.api();
+        let api_url = given(&raw.api_url).unwrap_or(api.default_url());
+        let base = parse_service_url("api_url", api_url, api.default_url())?;
+        let version = given(&raw.api_version).unwrap_or(api.default_version());
         if !version
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         {
             return Err(invalid(format!(
-                "api_version '{version}' is not valid: expected a version such as 2017-10-31"
+                "api_version '{}' is not valid: expected a version such as {}",
+                version.escape_default(),
+                api.default_version()
             )));
         }
 
         let target = match given(&raw.operation_location) {
-            Some(location) => {
-                let operation_location = parse_operation_location(location, &base)?;
-                Target::Follow { operation_location }
-            }
-            None => Target::GoLive {
-                publisher_id: parse_id("publisher_id", given(&raw.publisher_id))?,
-                offer_id: parse_id("offer_id", given(&raw.offer_id))?,
-            },
+            Some(location) => Target::Follow(parse_operation_location(location, &base, api)?),
+            None => Target::GoLive(parse_offer(raw, api)?),
         };
 
-        let credentials = parse_credentials(raw, oidc)?;
+        let credentials = parse_credentials(raw, oidc, api)?;
 
         let wait = parse_bool("wait", given(&raw.wait), false)?;
         let wait_timeout = parse_duration("wait_timeout", given(&raw.wait_timeout), "60m")?;
@@ -162,30 +168,83 @@ impl Config {
         let fail_on_timeout = parse_bool("fail_on_timeout", given(&raw.fail_on_timeout), true)?;
 
         Ok(Config {
-            wait: wait || matches!(target, Target::Follow { .. }),
+            wait: wait || matches!(target, Target::Follow(_)),
             target,
             credentials,
+            endpoint: Endpoint {
+                kind,
+                base,
+                version: version.to_owned(),
+            },
             wait_timeout,
             poll_interval,
             fail_on_timeout,
             request_timeout,
-            api: ApiEndpoint {
-                base,
-                version: version.to_owned(),
-            },
         })
     }
 }
 
+fn parse_api(value: Option<&str>) -> Result<Kind, InputError> {
+    let Some(value) = value else {
+        return Ok(Kind::CloudPartnerPortal);
+    };
+    Kind::from_input(value).ok_or_else(|| {
+        let known: Vec<&str> = Kind::ALL
+            .into_iter()
+            .map(|kind| kind.api().input_value())
+            .collect();
+        invalid(format!(
+            "api '{}' is not known: expected {}",
+            value.escape_default(),
+            known.join(" or ")
+        ))
+    })
+}
+
+/// The offer, with a publisher where the API needs one.
+fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
+    let publisher_id = match given(&raw.publisher_id) {
+        Some(publisher_id) => Some(parse_id("publisher_id", publisher_id)?),
+        None if api.publisher_required() => {
+            return Err(invalid(format!(
+                "publisher_id is required for the {} API (unless operation_location is given): pass the ID shown in Partner Center",
+                api.name()
+            )));
+        }
+        None => None,
+    };
+    let Some(offer_id) = given(&raw.offer_id) else {
+        return Err(invalid(
+            "offer_id is required (unless operation_location is given): pass the offer ID shown in Partner Center".to_owned(),
+        ));
+    };
+    api.check_offer_id(offer_id).map_err(|expected| {
+        invalid(format!(
+            "offer_id '{}' is not valid: {expected}",
+            offer_id.escape_default()
+        ))
+    })?;
+    Ok(Offer {
+        publisher_id,
+        offer_id: offer_id.to_owned(),
+    })
+}
+
 /// The three ways to sign in, told apart by which inputs are given.
-fn parse_credentials(raw: &RawInputs, oidc: OidcRequest) -> Result<Credentials, InputError> {
+fn parse_credentials(
+    raw: &RawInputs,
+    oidc: OidcRequest,
+    api: &dyn Api,
+) -> Result<Credentials, InputError> {
     let token = given(&raw.token);
     let tenant_id = given(&raw.tenant_id);
     let client_id = given(&raw.client_id);
     let client_secret = given(&raw.client_secret);
+    const ENTRA: &str = "https://login.microsoftonline.com";
     let authority = parse_service_url(
         "authority_url",
-        given(&raw.authority_url).unwrap_or("https://login.microsoftonline.com"),
+        given(&raw.authority_url).unwrap_or(ENTRA),
+        ENTRA,
     )?;
     if token.is_some() && client_secret.is_some() {
         return Err(invalid(
@@ -206,8 +265,9 @@ fn parse_credentials(raw: &RawInputs, oidc: OidcRequest) -> Result<Credentials, 
             .filter(|(_, value)| value.is_none())
             .map(|(name, _)| name)
             .collect();
+        let audience = api.scope().trim_end_matches("/.default");
         return Err(invalid(format!(
-            "no way to sign in ({} not given): pass token (an access token for https://cloudpartner.azure.com); or tenant_id, client_id and client_secret; or tenant_id and client_id alone to sign in with GitHub OIDC (the job needs permissions: id-token: write)",
+            "no way to sign in ({} not given): pass token (an access token for {audience}); or tenant_id, client_id and client_secret; or tenant_id and client_id alone to sign in with GitHub OIDC (the job needs permissions: id-token: write)",
             missing.join(" and ")
         )));
     };
@@ -254,15 +314,9 @@ fn parse_credentials(raw: &RawInputs, oidc: OidcRequest) -> Result<Credentials, 
     })))
 }
 
-/// Publisher and offer IDs go into the URL path, so they are held to the
-/// characters the service uses for them; none of these can change the path
-/// or the query.
-fn parse_id(name: &str, value: Option<&str>) -> Result<String, InputError> {
-    let Some(value) = value else {
-        return Err(invalid(format!(
-            "{name} is required (unless operation_location is given): pass the ID shown in Partner Center"
-        )));
-    };
+/// A publisher ID goes into the URL path, so it is held to the characters
+/// the service uses for it; none of these can change the path or the query.
+fn parse_id(name: &str, value: &str) -> Result<String, InputError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
     if value == "." || value == ".." || !value.chars().all(allowed) {
         return Err(invalid(format!(
@@ -286,7 +340,8 @@ fn parse_bool(name: &str, value: Option<&str>, default: bool) -> Result<bool, In
     }
 }
 
-/// A positive whole number followed by `ms`, `s`, `m` or `h`.
+/// A positive whole number followed by `ms`, `s`, `m` or `h`, at most
+/// `LONGEST_DURATION`.
 fn parse_duration(name: &str, value: Option<&str>, default: &str) -> Result<Duration, InputError> {
     let text = value.unwrap_or(default);
     let bad = || {
@@ -308,14 +363,20 @@ fn parse_duration(name: &str, value: Option<&str>, default: &str) -> Result<Dura
     if duration.is_zero() {
         return Err(bad());
     }
+    if duration > LONGEST_DURATION {
+        return Err(invalid(format!(
+            "{name} '{}' is longer than 35 days, the longest a workflow run may last",
+            text.escape_default()
+        )));
+    }
     Ok(duration)
 }
 
 /// An https URL, or http on a loopback host (tests and the local emulator).
-fn parse_service_url(name: &str, value: &str) -> Result<Url, InputError> {
+fn parse_service_url(name: &str, value: &str, example: &str) -> Result<Url, InputError> {
     let mut url = Url::parse(value).map_err(|error| {
         invalid(format!(
-            "{name} '{}' is not a URL ({error}): expected something like https://cloudpartner.azure.com",
+            "{name} '{}' is not a URL ({error}): expected something like {example}",
             value.escape_default()
         ))
     })?;
@@ -356,7 +417,11 @@ fn is_loopback(url: &Url) -> bool {
 
 /// The `operation_location` output of an earlier run: an absolute URL, or a
 /// path such as `/api/operations/...` that is resolved against `api_url`.
-fn parse_operation_location(value: &str, base: &Url) -> Result<Url, InputError> {
+fn parse_operation_location(
+    value: &str,
+    base: &Url,
+    api: &dyn Api,
+) -> Result<OperationHandle, InputError> {
     let url = if value.starts_with('/') {
         base.join(value)
     } else {
@@ -369,23 +434,18 @@ fn parse_operation_location(value: &str, base: &Url) -> Result<Url, InputError> 
         ))
     })?;
     check_scheme("operation_location", &url)?;
-    if crate::api::operation_id(&url).is_none() {
+    let Some(id) = api.operation_id(&url) else {
         return Err(invalid(format!(
-            "operation_location '{url}' names no operation: pass the operation_location output of the run that started the operation"
+            "operation_location '{url}' names no operation of the {} API: pass the operation_location output of the run that started the operation, with the same api",
+            api.name()
         )));
-    }
-    Ok(url)
-}
-
-/// A duration the way a person reads it: `250ms`, `42s`, `3m 05s`, `2h 10m`.
-pub fn format_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    match seconds {
-        0 => format!("{}ms", duration.as_millis()),
-        1..60 => format!("{seconds}s"),
-        60..3600 => format!("{}m {:02}s", seconds / 60, seconds % 60),
-        _ => format!("{}h {:02}m", seconds / 3600, seconds % 3600 / 60),
-    }
+    };
+    Ok(OperationHandle {
+        location: url,
+        id,
+        product_id: None,
+        submission_id: None,
+    })
 }
 
 #[cfg(test)]
@@ -404,6 +464,7 @@ mod tests {
         check_duration("30s", Some(Duration::from_secs(30)));
         check_duration("45m", Some(Duration::from_secs(45 * 60)));
         check_duration("5h", Some(Duration::from_secs(5 * 3600)));
+        check_duration("840h", Some(LONGEST_DURATION));
         for bad in [
             "",
             "5",
@@ -414,16 +475,10 @@ mod tests {
             "5d",
             "s",
             "99999999999999999999h",
+            "9999999999999999999s",
+            "841h",
         ] {
             check_duration(bad, None);
         }
-    }
-
-    #[test]
-    fn formatted_durations() {
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(format_duration(Duration::from_secs(42)), "42s");
-        assert_eq!(format_duration(Duration::from_secs(185)), "3m 05s");
-        assert_eq!(format_duration(Duration::from_secs(7800)), "2h 10m");
     }
 }

@@ -77,6 +77,10 @@ impl Runner {
         emit(&format!("::error::{}", escape_data(&annotation(text))));
     }
 
+    pub fn notice(&self, text: &str) {
+        emit(&format!("::notice::{}", escape_data(&annotation(text))));
+    }
+
     pub fn warning(&self, text: &str) {
         emit(&format!("::warning::{}", escape_data(&annotation(text))));
     }

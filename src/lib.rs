@@ -1,29 +1,36 @@
 //! go-live: takes an Azure Marketplace offer live through the Cloud Partner
-//! Portal publishing API, as a GitHub container action.
+//! Portal publishing API or the Product Ingestion API, as a GitHub container
+//! action.
 //!
 //! `run` is the whole program given its environment; `main` only gathers the
 //! environment and turns the result into the process's exit code.
 
-pub mod api;
 pub mod auth;
+pub mod body;
 pub mod config;
+pub mod credentials;
+pub mod failure;
+pub mod flow;
 pub mod github;
-pub mod golive;
+pub mod http;
+pub mod model;
 pub mod poll;
+pub mod publish;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod text;
 pub mod tls;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
-use api::State;
-use config::{Config, OidcRequest, RawInputs, Target, format_duration};
+use config::{Config, RawInputs};
+use credentials::OidcRequest;
+use failure::Failure;
 use github::Runner;
-use poll::End;
 use report::{Summary, exit};
-use reqwest::Url;
 use secret::Secret;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -71,7 +78,10 @@ pub async fn run(env: &[(String, String)]) -> u8 {
     };
 
     let started = Instant::now();
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        api: config.endpoint.kind.api().name(),
+        ..Summary::default()
+    };
     // Installed before any request: the runner cancels a job with SIGINT,
     // then SIGTERM, and PID 1 ignores both unless it handles them.
     let mut signals = Signals::install(&runner);
@@ -81,8 +91,8 @@ pub async fn run(env: &[(String, String)]) -> u8 {
     };
     let code = match ended {
         Ok(Ok(code)) => code,
-        Ok(Err(error)) => {
-            let message = format!("{error:#}");
+        Ok(Err(failure)) => {
+            let message = failure.to_string();
             runner.error(&message);
             summary.errors.push(message);
             if summary.status.is_empty() {
@@ -104,129 +114,28 @@ async fn execute(
     extra_roots: Vec<reqwest::Certificate>,
     runner: &Runner,
     summary: &mut Summary,
-) -> anyhow::Result<u8> {
-    let client = api::Client::new(
-        config.api.clone(),
+) -> Result<u8, Failure> {
+    let api = config.endpoint.kind.api();
+    let transport = http::Transport::new(
+        config.endpoint.base.clone(),
         config.credentials.clone(),
+        api.scope(),
         config.request_timeout,
         extra_roots,
         runner.clone(),
-    )?;
-    let operation_location = match &config.target {
-        Target::GoLive {
-            publisher_id,
-            offer_id,
-        } => {
-            summary.publisher_id = Some(publisher_id.clone());
-            summary.offer_id = Some(offer_id.clone());
-            runner.info(&format!(
-                "Requesting go-live of offer '{offer_id}' of publisher '{publisher_id}' at {}",
-                config.api.base
-            ));
-            let accepted = golive::start(&client, config, runner, publisher_id, offer_id).await?;
-            record_operation(
-                runner,
-                summary,
-                &accepted.operation_location,
-                &accepted.operation_id,
-            )?;
-            runner.info(&format!(
-                "go-live accepted: operation {}\n  {}",
-                accepted.operation_id, accepted.operation_location
-            ));
-            if !config.wait {
-                summary.status = "accepted".to_owned();
-                runner.set_output("status", "accepted")?;
-                return Ok(exit::SUCCESS);
-            }
-            accepted.operation_location
-        }
-        Target::Follow { operation_location } => {
-            let operation_id = api::operation_id(operation_location).unwrap_or_default();
-            record_operation(runner, summary, operation_location, &operation_id)?;
-            operation_location.clone()
-        }
-    };
-
-    runner.info(&format!(
-        "Following the operation every {} for at most {}",
-        format_duration(config.poll_interval),
-        format_duration(config.wait_timeout)
-    ));
-    let end = poll::follow(
-        &client,
-        &operation_location,
-        config,
-        runner,
-        &mut summary.operation,
     )
-    .await?;
-    let resume = format!(
-        "it goes on in the service: to follow it again, run this action with operation_location: {operation_location}"
-    );
-    let (state, code) = match end {
-        End::TimedOut if config.fail_on_timeout => {
-            let message = format!(
-                "the operation is still running after wait_timeout ({}); {resume}",
-                format_duration(config.wait_timeout)
-            );
-            runner.error(&message);
-            summary.errors.push(message);
-            (State::Running, exit::TIMED_OUT)
-        }
-        End::TimedOut => {
-            runner.warning(&format!(
-                "the operation is still running after wait_timeout ({}); {resume}",
-                format_duration(config.wait_timeout)
-            ));
-            (State::Running, exit::SUCCESS)
-        }
-        End::Finished(State::Succeeded) => {
-            runner.info("The operation succeeded");
-            (State::Succeeded, exit::SUCCESS)
-        }
-        End::Finished(state) => {
-            let mut reasons = summary
-                .operation
-                .as_ref()
-                .map(report::failure_reasons)
-                .unwrap_or_default();
-            if reasons.is_empty() {
-                reasons.push(
-                    "the service gave no reason: check the offer in Partner Center".to_owned(),
-                );
-            }
-            let message = format!(
-                "the operation {}: {}",
-                state.as_output(),
-                reasons.join("; ")
-            );
-            runner.error(&message);
-            summary.errors.push(message);
-            (state, exit::FAILURE)
-        }
-    };
-    summary.status = state.as_output().to_owned();
-    runner.set_output("status", state.as_output())?;
-    Ok(code)
-}
-
-/// Writes the operation's outputs the moment it is known, so that a later
-/// job can follow it whatever happens to this one.
-fn record_operation(
-    runner: &Runner,
-    summary: &mut Summary,
-    location: &Url,
-    id: &str,
-) -> anyhow::Result<()> {
-    summary.operation_location = Some(location.to_string());
-    runner.set_output("operation_location", location.as_str())?;
-    runner.set_output("operation_id", id)
+    .map_err(|error| Failure::NotSent(format!("cannot set up the HTTP client: {error:#}")))?;
+    let publisher = api.connect(config.endpoint.clone(), Arc::new(transport));
+    flow::run(publisher.as_ref(), config, runner, summary).await
 }
 
 /// A run stopped by a signal: the operation (if any) goes on in the service.
 fn interrupted(signal: &str, runner: &Runner, summary: &mut Summary) -> u8 {
-    let message = match &summary.operation_location {
+    let message = match summary
+        .operation
+        .as_ref()
+        .map(|operation| &operation.location)
+    {
         Some(location) => {
             summary.status = "running".to_owned();
             if let Err(error) = runner.set_output("status", "running") {

@@ -1,5 +1,6 @@
 //! Following an operation until the service says it succeeded, failed or
-//! was canceled, or until `wait_timeout` runs out.
+//! was canceled, or until `wait_timeout` runs out. It knows no API: each
+//! status request goes through `publish::Publisher::status`.
 //!
 //! The loop is bounded twice over: by the deadline, and by
 //! `MAX_CONSECUTIVE_FAILURES` status requests in a row that got no usable
@@ -8,13 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
-use reqwest::Url;
-
-use crate::api::{Client, Operation, PollAnswer, State};
-use crate::config::{Config, format_duration};
+use crate::config::Config;
 use crate::github::Runner;
+use crate::model::{OperationHandle, Snapshot, State};
+use crate::publish::{PollAnswer, Publisher};
 use crate::retry::backoff;
+use crate::text::format_duration;
 
 /// Status requests in a row that may fail for a passing reason (connection,
 /// 408, 429, 5xx, a body that is not an operation) before the wait gives up
@@ -30,23 +30,19 @@ pub enum End {
     TimedOut,
 }
 
-/// Polls `url` until the operation ends. `latest` holds the last operation
-/// the service described, for the summary, however the wait ends.
+/// Polls the operation until it ends. `latest` holds the last description
+/// the service gave, for the summary, however the wait ends. An error is
+/// the reason the wait gave up, worded for the user.
 pub async fn follow(
-    client: &Client,
-    url: &Url,
+    publisher: &dyn Publisher,
+    operation: &OperationHandle,
     config: &Config,
     runner: &Runner,
-    latest: &mut Option<Operation>,
-) -> anyhow::Result<End> {
-    if !client.may_send_token_to(url) {
-        bail!(
-            "the operation's status monitor {url} is not on the origin of api_url ({}); the token is sent only to api_url, so the operation was not followed and its outcome is unknown: check it in Partner Center",
-            config.api.base.origin().ascii_serialization()
-        );
-    }
-    let url = &client.status_request_url(url);
+    latest: &mut Option<Snapshot>,
+) -> Result<End, String> {
+    let url = &operation.location;
     let started = Instant::now();
+    // `wait_timeout` is at most 35 days (`config`), far from overflowing.
     let deadline = started + config.wait_timeout;
     let mut progress = Progress::default();
     let mut failures = 0;
@@ -54,19 +50,19 @@ pub async fn follow(
     loop {
         requests += 1;
         // A request still in flight at the deadline is abandoned with it.
-        let answer = tokio::time::timeout_at(deadline.into(), client.operation_status(url)).await;
+        let answer = tokio::time::timeout_at(deadline.into(), publisher.status(operation)).await;
         let Ok(answer) = answer else {
             return Ok(End::TimedOut);
         };
         let (delay, reason) = match answer {
             PollAnswer::Status {
-                operation,
+                snapshot,
                 retry_after,
             } => {
                 failures = 0;
-                progress.report(&operation, started.elapsed(), requests, runner);
-                let state = State::from_status(&operation.status);
-                *latest = Some(operation);
+                progress.report(&snapshot, started.elapsed(), requests, runner);
+                let state = snapshot.state;
+                *latest = Some(snapshot);
                 if state != State::Running {
                     return Ok(End::Finished(state));
                 }
@@ -85,9 +81,9 @@ pub async fn follow(
             } => {
                 failures += 1;
                 if failures >= MAX_CONSECUTIVE_FAILURES {
-                    bail!(
+                    return Err(format!(
                         "{failures} status requests in a row got no usable answer, the last one: {reason}; the operation goes on in the service: follow it again later with operation_location {url}"
-                    );
+                    ));
                 }
                 let first = config.poll_interval.min(Duration::from_secs(1));
                 let delay = backoff(first, failures, config.poll_interval)
@@ -98,7 +94,7 @@ pub async fn follow(
                 ));
                 (delay, "a failed request".to_owned())
             }
-            PollAnswer::Failed(message) => bail!(message),
+            PollAnswer::Failed(message) => return Err(message),
         };
         let remaining = deadline.saturating_duration_since(Instant::now());
         runner.debug(&format!(
@@ -118,18 +114,18 @@ pub async fn follow(
 /// What the log last showed, so that a line is printed only on a change.
 #[derive(Default)]
 struct Progress {
-    shown: Option<Snapshot>,
+    shown: Option<Shown>,
 }
 
 #[derive(PartialEq, Eq)]
-struct Snapshot {
+struct Shown {
     status: String,
     steps: Vec<(String, String, Option<u8>)>,
 }
 
 impl Progress {
-    fn report(&mut self, operation: &Operation, elapsed: Duration, requests: u64, runner: &Runner) {
-        let snapshot = Snapshot {
+    fn report(&mut self, operation: &Snapshot, elapsed: Duration, requests: u64, runner: &Runner) {
+        let snapshot = Shown {
             status: operation.status.clone(),
             steps: operation
                 .steps
@@ -161,12 +157,15 @@ impl Progress {
         for step in &operation.steps {
             runner.info(&step_line(step));
         }
+        for note in &operation.notes {
+            runner.info(note);
+        }
         runner.end_group();
         self.shown = Some(snapshot);
     }
 }
 
-fn step_line(step: &crate::api::Step) -> String {
+fn step_line(step: &crate::model::Step) -> String {
     let mut line = format!("{}: {}", step.name, display_status(&step.status));
     if let Some(progress) = step.progress {
         line.push_str(&format!(", {progress}%"));

@@ -1,11 +1,13 @@
 //! What the user is told at the end of a run: the exit code and the step
-//! summary's Markdown. It decides the wording; `github` writes it out.
+//! summary's Markdown. It decides the wording; `github` writes it out. It
+//! knows no API: the API's name, the operation and its last snapshot are
+//! given to it.
 
 use std::time::Duration;
 
-use crate::api::{Operation, State};
-use crate::config::format_duration;
 use crate::github::markdown_cell;
+use crate::model::{Offer, OperationHandle, Snapshot};
+use crate::text::format_duration;
 
 /// Exit codes. The runner only tells zero from non-zero; the distinct
 /// non-zero values help people who run the binary by hand or in scripts.
@@ -29,13 +31,16 @@ pub mod exit {
 /// The step summary of one run.
 #[derive(Default)]
 pub struct Summary {
+    /// The API's name.
+    pub api: &'static str,
     pub status: String,
-    pub publisher_id: Option<String>,
-    pub offer_id: Option<String>,
-    pub operation_location: Option<String>,
+    pub offer: Option<Offer>,
+    pub operation: Option<OperationHandle>,
     pub elapsed: Option<Duration>,
     /// The last description of the operation the service gave.
-    pub operation: Option<Operation>,
+    pub snapshot: Option<Snapshot>,
+    /// What a person wants to know besides (already live, warnings).
+    pub notes: Vec<String>,
     /// Error text, already worded for the user.
     pub errors: Vec<String>,
 }
@@ -48,69 +53,56 @@ impl Summary {
         );
         md.push_str("| | |\n| --- | --- |\n");
         let mut row = |name: &str, value: &str| md.push_str(&format!("| {name} | {value} |\n"));
-        if let Some(publisher) = &self.publisher_id {
-            row("publisher", &format!("`{}`", markdown_cell(publisher)));
+        let code = |text: &str| format!("`{}`", markdown_cell(text));
+        if !self.api.is_empty() {
+            row("API", &markdown_cell(self.api));
         }
-        if let Some(offer) = &self.offer_id {
-            row("offer", &format!("`{}`", markdown_cell(offer)));
+        if let Some(offer) = &self.offer {
+            if let Some(publisher) = &offer.publisher_id {
+                row("publisher", &code(publisher));
+            }
+            row("offer", &code(&offer.offer_id));
         }
-        if let Some(location) = &self.operation_location {
-            row("operation", &markdown_cell(location));
+        if let Some(operation) = &self.operation {
+            row("operation", &markdown_cell(operation.location.as_str()));
+            if let Some(product) = &operation.product_id {
+                row("product", &code(product));
+            }
+            if let Some(submission) = &operation.submission_id {
+                row("submission", &code(submission));
+            }
         }
         row("status", &format!("**{}**", markdown_cell(&self.status)));
         if let Some(elapsed) = self.elapsed {
             row("elapsed", &format_duration(elapsed));
         }
         md.push('\n');
-        if let Some(operation) = self.operation.as_ref().filter(|o| !o.steps.is_empty()) {
-            md.push_str(
-                "| step | status | progress | estimated time |\n| --- | --- | --- | --- |\n",
-            );
-            for step in &operation.steps {
-                md.push_str(&format!(
-                    "| {} | {} | {} | {} |\n",
-                    markdown_cell(&step.name),
-                    markdown_cell(&step.status),
-                    step.progress.map(|p| format!("{p}%")).unwrap_or_default(),
-                    markdown_cell(step.estimated_time_frame.as_deref().unwrap_or("")),
-                ));
+        if let Some(snapshot) = &self.snapshot {
+            if !snapshot.steps.is_empty() {
+                md.push_str(
+                    "| step | status | progress | estimated time |\n| --- | --- | --- | --- |\n",
+                );
+                for step in &snapshot.steps {
+                    md.push_str(&format!(
+                        "| {} | {} | {} | {} |\n",
+                        markdown_cell(&step.name),
+                        markdown_cell(&step.status),
+                        step.progress.map(|p| format!("{p}%")).unwrap_or_default(),
+                        markdown_cell(step.estimated_time_frame.as_deref().unwrap_or("")),
+                    ));
+                }
+                md.push('\n');
             }
-            md.push('\n');
+            for note in &snapshot.notes {
+                md.push_str(&format!("- {}\n", markdown_cell(note)));
+            }
+        }
+        for note in &self.notes {
+            md.push_str(&format!("- {}\n", markdown_cell(note)));
         }
         for error in &self.errors {
             md.push_str(&format!("> {}\n", markdown_cell(error)));
         }
         md
     }
-}
-
-/// Why an operation failed, in the service's words: its `error`, and the
-/// error-level messages of its failed, rejected or blocked steps.
-pub fn failure_reasons(operation: &Operation) -> Vec<String> {
-    let mut reasons: Vec<String> = operation.error.iter().cloned().collect();
-    for step in &operation.steps {
-        let stuck = State::from_status(&step.status) == State::Failed
-            || step.status.trim().eq_ignore_ascii_case("blocked");
-        if !stuck {
-            continue;
-        }
-        let messages: Vec<&str> = step
-            .messages
-            .iter()
-            .filter(|m| {
-                m.level
-                    .as_deref()
-                    .is_some_and(|l| l.eq_ignore_ascii_case("error"))
-            })
-            .map(|m| m.text.as_str())
-            .collect();
-        if messages.is_empty() {
-            reasons.push(format!("step '{}' is {}", step.name, step.status));
-        } else {
-            for message in messages {
-                reasons.push(format!("step '{}': {message}", step.name));
-            }
-        }
-    }
-    reasons
 }

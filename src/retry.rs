@@ -1,7 +1,15 @@
-//! Delays between tries of a request that failed for a passing reason.
-//! The loops that use them, and their bounds, are in `golive` and `poll`.
+//! Delays between tries: exponential backoff with jitter, and the delay a
+//! service asks for in `Retry-After` and its millisecond cousins. The clock
+//! is a parameter; the loops that sleep, and their bounds, are in `flow`
+//! and `poll`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+/// The longest delay a server may ask for; a longer one is cut to this, so
+/// that no arithmetic on it can overflow.
+pub const LONGEST_ASKED_DELAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Exponential backoff with jitter: the `failures`-th delay (from 1) is
 /// `first * 2^(failures-1)`, capped at `cap`, then scaled by a random factor
@@ -19,9 +27,35 @@ fn random_fraction() -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// How long the service asked to wait, as of `now`: `retry-after-ms` and
+/// `x-ms-retry-after-ms` in milliseconds, or `Retry-After` in seconds or as
+/// an HTTP date. Cut to `LONGEST_ASKED_DELAY`.
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let asked = ["retry-after-ms", "x-ms-retry-after-ms"]
+        .into_iter()
+        .find_map(|name| header(name)?.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .or_else(|| {
+            let value = header("retry-after")?;
+            if let Ok(seconds) = value.parse::<u64>() {
+                return Some(Duration::from_secs(seconds));
+            }
+            let date = httpdate::parse_http_date(value).ok()?;
+            Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+        })?;
+    Some(asked.min(LONGEST_ASKED_DELAY))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     #[test]
     fn delays_double_up_to_the_cap_with_jitter() {
@@ -41,5 +75,47 @@ mod tests {
                 assert!(delay >= full / 2 && delay <= full, "{failures}: {delay:?}");
             }
         }
+    }
+
+    #[track_caller]
+    fn check_retry_after(headers: &[(&'static str, &str)], expected: Option<Duration>) {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        // 2015-10-21T07:26:00Z, two minutes before the date below.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_360);
+        assert_eq!(retry_after(&map, now), expected);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        check_retry_after(&[], None);
+        check_retry_after(&[("retry-after", "7")], Some(Duration::from_secs(7)));
+        check_retry_after(
+            &[("retry-after-ms", "250")],
+            Some(Duration::from_millis(250)),
+        );
+        check_retry_after(
+            &[("x-ms-retry-after-ms", "40")],
+            Some(Duration::from_millis(40)),
+        );
+        check_retry_after(
+            &[("retry-after", "9"), ("retry-after-ms", "1500")],
+            Some(Duration::from_millis(1500)),
+        );
+        check_retry_after(
+            &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")],
+            Some(Duration::from_secs(120)),
+        );
+        check_retry_after(
+            &[("retry-after", "Wed, 21 Oct 2015 07:20:00 GMT")],
+            Some(Duration::ZERO),
+        );
+        check_retry_after(&[("retry-after", "soon")], None);
+        check_retry_after(
+            &[("retry-after", "99999999999999")],
+            Some(LONGEST_ASKED_DELAY),
+        );
     }
 }

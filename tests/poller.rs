@@ -2,26 +2,38 @@
 
 use std::time::Duration;
 
-use go_live::api::{Client, State};
-use go_live::auth::Credentials;
-use go_live::config::{ApiEndpoint, Config, Target};
+use std::sync::Arc;
+
+use go_live::config::{Config, Target};
+use go_live::credentials::Credentials;
 use go_live::github::Runner;
+use go_live::http::Transport;
+use go_live::model::{OperationHandle, State};
 use go_live::poll::{End, follow};
+use go_live::publish::{Endpoint, Kind};
 use go_live::secret::Secret;
 use mockito::{Matcher, Server};
 
-fn config(api_url: &str, operation: &str) -> Config {
+fn operation(location: &str) -> OperationHandle {
+    OperationHandle {
+        location: location.parse().unwrap(),
+        id: "1".into(),
+        product_id: None,
+        submission_id: None,
+    }
+}
+
+fn config(api_url: &str, location: &str) -> Config {
     Config {
-        target: Target::Follow {
-            operation_location: operation.parse().unwrap(),
-        },
+        target: Target::Follow(operation(location)),
         credentials: Credentials::Token(Secret::new("t".into())),
         wait: true,
         wait_timeout: Duration::from_secs(30),
         poll_interval: Duration::from_millis(5),
         fail_on_timeout: true,
         request_timeout: Duration::from_secs(5),
-        api: ApiEndpoint {
+        endpoint: Endpoint {
+            kind: Kind::CloudPartnerPortal,
             base: format!("{api_url}/").parse().unwrap(),
             version: "2017-10-31".into(),
         },
@@ -51,18 +63,21 @@ async fn check(statuses: &[&str], expected: End) {
     let url = format!("{}/op/1", server.url());
     let config = config(&server.url(), &url);
     let runner = Runner::new(None, None, false);
-    let client = Client::new(
-        config.api.clone(),
+    let api = config.endpoint.kind.api();
+    let transport = Transport::new(
+        config.endpoint.base.clone(),
         config.credentials.clone(),
+        api.scope(),
         config.request_timeout,
         Vec::new(),
         runner.clone(),
     )
     .unwrap();
+    let publisher = api.connect(config.endpoint.clone(), Arc::new(transport));
     let mut latest = None;
     let end = follow(
-        &client,
-        &url.parse().unwrap(),
+        publisher.as_ref(),
+        &operation(&url),
         &config,
         &runner,
         &mut latest,

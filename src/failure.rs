@@ -1,0 +1,46 @@
+//! Why a run could not end well, as values. Each kind owns its closing
+//! sentence once: whether go-live was sent, may have started, or runs on.
+//! An API adds only its own hint to the message.
+
+use std::fmt;
+
+/// A failure of one offer's go-live, worded for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing that could start go-live was sent (sign-in failed, the
+    /// offer's state forbids it, the connection could not be secured).
+    NotSent(String),
+    /// The service answered and refused: go-live did not start. The
+    /// message carries the service's words and a hint.
+    Refused(String),
+    /// The go-live request may have reached the service, and no answer
+    /// says what became of it.
+    MayHaveStarted(String),
+    /// Go-live was accepted; what came after it failed. The message says
+    /// how to follow the operation.
+    AfterStart(String),
+}
+
+impl Failure {
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::NotSent(message)
+            | Failure::Refused(message)
+            | Failure::MayHaveStarted(message)
+            | Failure::AfterStart(message) => message,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::NotSent(message) => write!(f, "{message}; no go-live request was sent"),
+            Failure::MayHaveStarted(message) => write!(
+                f,
+                "{message}; go-live may have started all the same: check the offer's status in Partner Center before running this again"
+            ),
+            Failure::Refused(message) | Failure::AfterStart(message) => f.write_str(message),
+        }
+    }
+}

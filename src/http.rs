@@ -1,0 +1,203 @@
+//! The transport every publishing API shares: one HTTP client, the bearer
+//! token from `auth` (renewed once after a 401), the token sent only to the
+//! origin of `api_url`, and bodies read with a size cap.
+//!
+//! It sorts what went wrong by what it means for a request that changes
+//! something (was anything sent?), and knows no API's URLs or JSON.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, StatusCode, Url};
+
+use crate::auth::Auth;
+use crate::body::{BodyError, read_capped};
+use crate::credentials::Credentials;
+use crate::github::Runner;
+use crate::text::error_chain;
+
+pub const USER_AGENT: &str = concat!("go-live/", env!("CARGO_PKG_VERSION"));
+
+pub struct Transport {
+    client: reqwest::Client,
+    auth: Auth,
+    /// `api_url`: only its origin ever gets the token.
+    base: Url,
+}
+
+/// An answer, its body read.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// Why no usable answer came back, sorted by whether the request may have
+/// reached the service.
+#[derive(Debug)]
+pub enum SendError {
+    /// No access token could be had: nothing was sent.
+    SignIn(String),
+    /// The URL is not on the origin of `api_url`: nothing was sent.
+    ForeignOrigin(Url),
+    /// The server's certificate is not trusted: nothing was sent.
+    Certificate(String),
+    /// No connection could be made: nothing was sent.
+    Connect(String),
+    /// The request may have reached the server, but no answer came within
+    /// `request_timeout`.
+    Timeout(String),
+    /// The request may have reached the server; the exchange failed.
+    Broken(String),
+    /// An answer came, with this status, but its body could not be read.
+    Body(StatusCode, BodyError),
+}
+
+impl SendError {
+    /// Whether the request cannot have reached the service.
+    pub fn nothing_sent(&self) -> bool {
+        matches!(
+            self,
+            SendError::SignIn(_)
+                | SendError::ForeignOrigin(_)
+                | SendError::Certificate(_)
+                | SendError::Connect(_)
+        )
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::SignIn(message) => f.write_str(message),
+            SendError::ForeignOrigin(url) => write!(
+                f,
+                "{url} is not on the origin of api_url, and the token is sent only to api_url"
+            ),
+            SendError::Certificate(message) => write!(
+                f,
+                "{message}. If a proxy or a private CA signs this server's certificate, point SSL_CERT_FILE at that CA's PEM bundle"
+            ),
+            SendError::Connect(message)
+            | SendError::Timeout(message)
+            | SendError::Broken(message) => f.write_str(message),
+            SendError::Body(status, error) => write!(
+                f,
+                "the service answered HTTP {} but {error}",
+                crate::text::status_text(*status)
+            ),
+        }
+    }
+}
+
+impl Transport {
+    pub fn new(
+        base: Url,
+        credentials: Credentials,
+        scope: &'static str,
+        request_timeout: Duration,
+        extra_roots: Vec<reqwest::Certificate>,
+        runner: Runner,
+    ) -> anyhow::Result<Transport> {
+        let mut builder = reqwest::Client::builder();
+        for root in extra_roots {
+            builder = builder.add_root_certificate(root);
+        }
+        let client = builder
+            .user_agent(USER_AGENT)
+            .timeout(request_timeout)
+            .connect_timeout(request_timeout.min(Duration::from_secs(30)))
+            // The APIs do not redirect; following one could carry the token
+            // somewhere it was not meant to go.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Transport {
+            auth: Auth::new(credentials, scope, client.clone(), runner),
+            client,
+            base,
+        })
+    }
+
+    /// `api_url`, with a trailing slash.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The token goes only to the origin (scheme, host, port) of `api_url`.
+    pub fn may_send_token_to(&self, url: &Url) -> bool {
+        url.origin() == self.base.origin()
+    }
+
+    /// Whether a refused token can be replaced by a fresh one.
+    pub fn can_renew(&self) -> bool {
+        self.auth.can_renew()
+    }
+
+    /// Sends one request with a bearer token and `Accept: application/json`;
+    /// a `json` body is sent with its content type. After a 401, when the
+    /// token can be renewed, it is sent once more with a fresh token; a
+    /// second 401 in a row is returned as it is.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        json: Option<&str>,
+    ) -> Result<Reply, SendError> {
+        if !self.may_send_token_to(url) {
+            return Err(SendError::ForeignOrigin(url.clone()));
+        }
+        const ATTEMPTS: u32 = 2;
+        let mut attempt = 1;
+        loop {
+            let token = self
+                .auth
+                .bearer()
+                .await
+                .map_err(|error| SendError::SignIn(format!("{error:#}")))?;
+            let mut request = self
+                .client
+                .request(method.clone(), url.clone())
+                .header(ACCEPT, "application/json")
+                .bearer_auth(token.expose());
+            if let Some(json) = json {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(json.to_owned());
+            }
+            let response = request.send().await.map_err(sorted)?;
+            let status = response.status();
+            if status == StatusCode::UNAUTHORIZED && self.auth.can_renew() && attempt < ATTEMPTS {
+                self.auth.forget();
+                attempt += 1;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let body = read_capped(response)
+                .await
+                .map_err(|error| SendError::Body(status, error))?;
+            return Ok(Reply {
+                status,
+                headers,
+                body,
+            });
+        }
+    }
+}
+
+fn sorted(error: reqwest::Error) -> SendError {
+    let chain = error_chain(&error);
+    let url = error
+        .url()
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
+    if error.is_connect() && chain.contains("certificate") {
+        SendError::Certificate(format!("cannot connect to {url}/ securely: {chain}"))
+    } else if error.is_connect() {
+        SendError::Connect(format!("cannot connect to {url}/: {chain}"))
+    } else if error.is_timeout() {
+        SendError::Timeout(format!("no answer within request_timeout ({chain})"))
+    } else {
+        SendError::Broken(format!("the request failed ({chain})"))
+    }
+}

@@ -1,0 +1,283 @@
+//! The legacy Cloud Partner Portal publishing API (api-version 2017-10-31):
+//! its URLs, its scope, its JSON (`wire`), its status words and its hints.
+//!
+//! Go-live is `POST .../offers/{offer}/golive`; the answer names the
+//! operation in `Operation-Location` or `Location`, absolute or relative.
+//! It reads no state before go-live: the service decides.
+
+mod wire;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, LOCATION};
+use reqwest::{Method, StatusCode, Url};
+
+use super::lenient::error_detail;
+use super::{Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default};
+use crate::failure::Failure;
+use crate::http::Transport;
+use crate::model::{Decision, GoLiveRequest, Offer, OperationHandle};
+use crate::retry::retry_after;
+use crate::text::{status_text, untrusted};
+
+pub struct CloudPartnerPortal;
+
+impl Api for CloudPartnerPortal {
+    fn input_value(&self) -> &'static str {
+        "cloud-partner-portal"
+    }
+
+    fn name(&self) -> &'static str {
+        "Cloud Partner Portal"
+    }
+
+    fn default_url(&self) -> &'static str {
+        "https://cloudpartner.azure.com"
+    }
+
+    fn default_version(&self) -> &'static str {
+        "2017-10-31"
+    }
+
+    fn scope(&self) -> &'static str {
+        "https://cloudpartner.azure.com/.default"
+    }
+
+    fn publisher_required(&self) -> bool {
+        true
+    }
+
+    fn check_offer_id(&self, offer_id: &str) -> Result<(), String> {
+        // The ID goes into the URL path, so it is held to characters that
+        // cannot change the path or the query.
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if offer_id == "." || offer_id == ".." || !offer_id.chars().all(allowed) {
+            return Err("expected letters, digits, '.', '_' or '-'".to_owned());
+        }
+        Ok(())
+    }
+
+    fn operation_id(&self, location: &Url) -> Option<String> {
+        // The last segment of the status monitor's path, as it stands in
+        // the URL (`$` included).
+        location
+            .path_segments()?
+            .next_back()
+            .filter(|segment| !segment.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn connect(&self, endpoint: Endpoint, transport: Arc<Transport>) -> Box<dyn Publisher> {
+        Box::new(Client {
+            endpoint,
+            transport,
+        })
+    }
+}
+
+struct Client {
+    endpoint: Endpoint,
+    transport: Arc<Transport>,
+}
+
+impl Publisher for Client {
+    fn prepare<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<Decision, Failure>> {
+        Box::pin(async move {
+            Ok(Decision::Send(GoLiveRequest {
+                offer: offer.clone(),
+                product_id: None,
+                submission_id: None,
+            }))
+        })
+    }
+
+    fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer> {
+        Box::pin(self.go_live(&request.offer))
+    }
+
+    fn status<'a>(&'a self, operation: &'a OperationHandle) -> BoxFuture<'a, PollAnswer> {
+        Box::pin(self.status(operation))
+    }
+
+    fn poll_interval_warning(&self, _: Duration) -> Option<String> {
+        None
+    }
+}
+
+impl Client {
+    fn go_live_url(&self, publisher_id: &str, offer_id: &str) -> Url {
+        // The IDs were checked in `config` to hold only characters that are
+        // safe in a path segment.
+        let mut url = self
+            .endpoint
+            .base
+            .join(&format!(
+                "api/publishers/{publisher_id}/offers/{offer_id}/golive"
+            ))
+            .expect("validated IDs always form a URL");
+        url.query_pairs_mut()
+            .append_pair("api-version", &self.endpoint.version);
+        url
+    }
+
+    /// `POST .../offers/{offer_id}/golive`, once.
+    async fn go_live(&self, offer: &Offer) -> GoLiveAnswer {
+        let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
+        let offer_id = offer.offer_id.as_str();
+        let url = self.go_live_url(publisher_id, offer_id);
+        let reply = match self.transport.send(Method::POST, &url, Some("")).await {
+            Ok(reply) => reply,
+            Err(error) => return GoLiveAnswer::unanswered(error),
+        };
+        let status = reply.status;
+        if status.is_success() {
+            return match operation_header(&reply.headers) {
+                Some(value) => match self.resolve_operation(&value) {
+                    Ok(accepted) => GoLiveAnswer::Accepted(accepted),
+                    Err(message) => GoLiveAnswer::Failed(Failure::AfterStart(message)),
+                },
+                None => GoLiveAnswer::Failed(Failure::AfterStart(format!(
+                    "the service answered HTTP {} but named no operation (neither an Operation-Location nor a Location header): go-live may have started; check the offer's status in Partner Center",
+                    status_text(status)
+                ))),
+            };
+        }
+
+        let detail = error_detail(&reply.body);
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            return GoLiveAnswer::NotStarted {
+                reason: format!("HTTP {}{detail}", status_text(status)),
+                retry_after: retry_after(&reply.headers, SystemTime::now()),
+            };
+        }
+        let described = offer.describe();
+        let hint = match status.as_u16() {
+            400 => format!(
+                "the service refused the request for {described}; most often its preview has not been approved (publisher signoff) yet or another operation is still running on it: check the offer in Partner Center, and do not retry before fixing the cause"
+            ),
+            401 => self.unauthorized_hint().to_owned(),
+            403 => format!(
+                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
+            ),
+            404 => format!(
+                "publisher '{publisher_id}' or offer '{offer_id}' does not exist: check publisher_id and offer_id"
+            ),
+            409 => format!(
+                "another operation is running on {described}; only one can run at a time: wait for it to end (or follow it), then run this again"
+            ),
+            500..=599 => {
+                return GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+                    "go-live was refused with HTTP {}{detail}: the service failed",
+                    status_text(status)
+                )));
+            }
+            _ => format!("unexpected answer to the go-live request for {described}"),
+        };
+        GoLiveAnswer::Failed(Failure::Refused(format!(
+            "go-live was refused with HTTP {}{detail}: {hint}",
+            status_text(status)
+        )))
+    }
+
+    /// Turns an `Operation-Location` or `Location` value into an absolute
+    /// URL. Relative values are resolved against `api_url`; `$` and the
+    /// query string are kept as they are.
+    fn resolve_operation(&self, value: &str) -> Result<OperationHandle, String> {
+        let shown = untrusted(value, 300);
+        // `join` keeps an absolute URL as it is and resolves a path against
+        // the base; neither re-encodes `$`.
+        let url = self.endpoint.base.join(value).map_err(|error| {
+            format!("the service accepted go-live but named an operation URL that cannot be read ('{shown}': {error}); the operation has started: check it in Partner Center")
+        })?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(format!(
+                "the service accepted go-live but named an operation URL that is not http(s) ('{shown}'); the operation has started: check it in Partner Center"
+            ));
+        }
+        let id = CloudPartnerPortal.operation_id(&url).ok_or_else(|| {
+            format!("the service accepted go-live but its operation URL '{shown}' names no operation; the operation has started: check it in Partner Center")
+        })?;
+        Ok(OperationHandle {
+            location: url,
+            id,
+            product_id: None,
+            submission_id: None,
+        })
+    }
+
+    fn unauthorized_hint(&self) -> &'static str {
+        if self.transport.can_renew() {
+            "the API refused a freshly issued access token: check that the application is a user of the publisher account in Partner Center"
+        } else {
+            "the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token (or let the action sign in with tenant_id and client_id), and follow the operation again with operation_location"
+        }
+    }
+
+    /// `GET` the operation's status monitor, once. The 2018 documentation's
+    /// Operation-Location has no api-version, which every request to the
+    /// API needs; a URL that has one is kept as it is.
+    async fn status(&self, operation: &OperationHandle) -> PollAnswer {
+        let url = with_query_default(&operation.location, "api-version", &self.endpoint.version);
+        let reply = match self.transport.send(Method::GET, &url, None).await {
+            Ok(reply) => reply,
+            Err(error) => return PollAnswer::unanswered(error),
+        };
+        let status = reply.status;
+        let retry_after = retry_after(&reply.headers, SystemTime::now());
+        if status.is_success() {
+            return match wire::OperationBody::parse(&reply.body) {
+                Some(operation) => PollAnswer::Status {
+                    snapshot: operation.snapshot(),
+                    retry_after,
+                },
+                None => PollAnswer::Transient {
+                    reason: format!(
+                        "the status monitor answered HTTP {} with a body that is not an operation ({})",
+                        status_text(status),
+                        untrusted(reply.body.trim(), 200)
+                    ),
+                    retry_after,
+                },
+            };
+        }
+        let detail = error_detail(&reply.body);
+        let code = status.as_u16();
+        if matches!(code, 408 | 429 | 500 | 502 | 503 | 504) {
+            return PollAnswer::Transient {
+                reason: format!(
+                    "the status monitor answered HTTP {}{detail}",
+                    status_text(status)
+                ),
+                retry_after,
+            };
+        }
+        let hint = match code {
+            401 => self.unauthorized_hint(),
+            403 => {
+                "the token's application may not read this operation: check that it is a user of the publisher account"
+            }
+            404 => "no such operation: check operation_location",
+            300..=399 => {
+                "the status monitor redirected, and redirects are not followed with the token"
+            }
+            _ => "unexpected answer from the status monitor",
+        };
+        PollAnswer::Failed(format!(
+            "the status monitor {url} answered HTTP {}{detail}: {hint}",
+            status_text(status)
+        ))
+    }
+}
+
+/// The 2018 documentation names the operation in `Operation-Location`, the
+/// later one in `Location`; accept either, preferring the former.
+fn operation_header(headers: &HeaderMap) -> Option<String> {
+    ["operation-location", LOCATION.as_str()]
+        .into_iter()
+        .filter_map(|name| headers.get(name))
+        .filter_map(|value| value.to_str().ok())
+        .map(str::trim)
+        .find(|value| !value.is_empty())
+        .map(str::to_owned)
+}

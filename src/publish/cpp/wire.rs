@@ -1,0 +1,215 @@
+//! The Cloud Partner Portal's JSON, read leniently: an operation as an
+//! object or a one-element array (the documentation shows both), messages
+//! as objects or strings, progress as a number or a string.
+
+use serde::Deserialize;
+
+use crate::model::{Snapshot, State, Step};
+use crate::publish::lenient::{Item, Number, OneOrMany, Text, shown, valid};
+use crate::text::strip_html;
+
+/// Most steps and messages kept from one answer.
+const MOST_STEPS: usize = 50;
+const MOST_MESSAGES: usize = 20;
+
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct OperationBody(OneOrMany<Operation>);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Operation {
+    pub id: Option<Text>,
+    pub status: Option<Text>,
+    pub error: Option<Text>,
+    pub steps: Option<Vec<Item<OperationStep>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OperationStep {
+    pub id: Option<Text>,
+    pub step_name: Option<Text>,
+    pub status: Option<Text>,
+    #[serde(alias = "processPercentage")]
+    pub progress_percentage: Option<Number>,
+    pub estimated_time_frame: Option<Text>,
+    pub messages: Option<Vec<Item<Message>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Message {
+    Object {
+        #[serde(alias = "message")]
+        #[serde(rename = "messageHtml")]
+        text: Option<Text>,
+        level: Option<Text>,
+    },
+    /// One version of the documentation shows plain strings, which carry
+    /// no level and so are never an error.
+    Plain(serde::de::IgnoredAny),
+}
+
+impl OperationBody {
+    /// The operation a status monitor described, or `None` when the body
+    /// is not an operation.
+    pub fn parse(body: &str) -> Option<Operation> {
+        let parsed: OperationBody = serde_json::from_str(body).ok()?;
+        parsed.0.into_vec().into_iter().next()
+    }
+}
+
+/// The documentation uses several vocabularies (`completed`, `succeeded`,
+/// `not started`, `inProgress`, ...). Compare without case and spaces;
+/// anything not known to be final is still running.
+pub fn state(status: &str) -> State {
+    let folded: String = status
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    match folded.as_str() {
+        "completed" | "complete" | "succeeded" => State::Succeeded,
+        "failed" | "rejected" => State::Failed,
+        "canceled" | "cancelled" => State::Canceled,
+        _ => State::Running,
+    }
+}
+
+impl Operation {
+    /// The neutral view: steps, and the reasons for a failure in the
+    /// service's words (its `error`, and the error-level messages of its
+    /// failed, rejected or blocked steps).
+    pub fn snapshot(self) -> Snapshot {
+        let status = shown(&self.status, 50).unwrap_or_default();
+        let mut reasons: Vec<String> = shown(&self.error, 1000).into_iter().collect();
+        let mut steps = Vec::new();
+        for step in valid(self.steps.unwrap_or_default()).take(MOST_STEPS) {
+            let name = shown(&step.step_name, 100)
+                .or_else(|| shown(&step.id, 100))
+                .unwrap_or_else(|| "(unnamed step)".to_owned());
+            let step_status = shown(&step.status, 50).unwrap_or_default();
+            let stuck = state(&step_status) == State::Failed
+                || step_status.trim().eq_ignore_ascii_case("blocked");
+            if stuck {
+                let errors: Vec<String> = valid(step.messages.unwrap_or_default())
+                    .take(MOST_MESSAGES)
+                    .filter_map(|message| match message {
+                        Message::Object { text, level } => {
+                            let is_error = shown(&level, 30)
+                                .is_some_and(|level| level.eq_ignore_ascii_case("error"));
+                            is_error
+                                .then(|| shown(&text, 1000))
+                                .flatten()
+                                .map(|text| strip_html(&text))
+                        }
+                        Message::Plain(_) => None,
+                    })
+                    .collect();
+                if errors.is_empty() {
+                    reasons.push(format!("step '{name}' is {step_status}"));
+                }
+                for error in errors {
+                    reasons.push(format!("step '{name}': {error}"));
+                }
+            }
+            steps.push(Step {
+                name,
+                status: step_status,
+                progress: step.progress_percentage.as_ref().and_then(Number::percent),
+                estimated_time_frame: shown(&step.estimated_time_frame, 50),
+            });
+        }
+        Snapshot {
+            state: state(&status),
+            status,
+            steps,
+            reasons,
+            notes: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_state(status: &str, expected: State) {
+        assert_eq!(state(status), expected, "{status:?}");
+    }
+
+    #[test]
+    fn status_vocabularies() {
+        for status in ["completed", "Complete", "SUCCEEDED", "Succeeded "] {
+            check_state(status, State::Succeeded);
+        }
+        for status in ["failed", "Failed", "rejected"] {
+            check_state(status, State::Failed);
+        }
+        for status in ["canceled", "Cancelled", "CANCELED"] {
+            check_state(status, State::Canceled);
+        }
+        for status in [
+            "",
+            "not started",
+            "notStarted",
+            "running",
+            "inProgress",
+            "waitingForPublisherReview",
+            "blocked",
+            "brandNewState",
+        ] {
+            check_state(status, State::Running);
+        }
+    }
+
+    #[test]
+    fn operation_bodies() {
+        let object = r#"{"id":"1","status":"failed","steps":[{"stepName":"Live","status":"failed","progressPercentage":"40","estimatedTimeFrame":"~2-5 days","messages":[{"messageHtml":"<b>No virtual machine image</b> &amp; more","level":"error","timestamp":"x"},"plain",{"message":"info","level":"information"}]}, 7, {"id":"publisher-signoff","status":"complete","processPercentage":100}]}"#;
+        let parsed = OperationBody::parse(object).unwrap().snapshot();
+        let array = OperationBody::parse(&format!("[{object}]"))
+            .unwrap()
+            .snapshot();
+        assert_eq!(array, parsed);
+        assert_eq!(parsed.state, State::Failed);
+        assert_eq!(
+            parsed.steps,
+            vec![
+                Step {
+                    name: "Live".into(),
+                    status: "failed".into(),
+                    progress: Some(40),
+                    estimated_time_frame: Some("~2-5 days".into()),
+                },
+                Step {
+                    name: "publisher-signoff".into(),
+                    status: "complete".into(),
+                    progress: Some(100),
+                    estimated_time_frame: None,
+                },
+            ]
+        );
+        assert_eq!(
+            parsed.reasons,
+            vec!["step 'Live': No virtual machine image & more"]
+        );
+        for not_an_operation in ["not json", "[]", "42", "\"x\""] {
+            assert!(
+                OperationBody::parse(not_an_operation).is_none(),
+                "{not_an_operation}"
+            );
+        }
+        let failed = OperationBody::parse(r#"{"status":"failed","error":{"message":"boom"}}"#)
+            .unwrap()
+            .snapshot();
+        assert_eq!(failed.reasons, vec!["boom"]);
+        let blocked = OperationBody::parse(
+            r#"{"status":"running","steps":[{"stepName":"Certification","status":"blocked"}]}"#,
+        )
+        .unwrap()
+        .snapshot();
+        assert_eq!(blocked.reasons, vec!["step 'Certification' is blocked"]);
+    }
+}

@@ -1,0 +1,377 @@
+//! The Product Ingestion API's JSON, read leniently, with every
+//! contradiction of its documentation tolerated: `jobId` or `jobID`,
+//! `externalId` or `externalID`, any case in status words, `cancelled` or
+//! `canceled`, `details` as a list, an object, null or absent, `resourceId`
+//! as a string or an object, a collection or a bare object. The `$schema`
+//! of an answer is never read.
+
+use serde::Deserialize;
+
+use crate::model::State;
+use crate::publish::lenient::{Item, OneOrMany, Text, shown, valid};
+
+/// `{"value": [...], "@nextLink": "..."}`, or a bare object where a
+/// collection was documented.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Collection<T> {
+    Page {
+        value: Vec<Item<T>>,
+        #[serde(rename = "@nextLink")]
+        next_link: Option<String>,
+    },
+    Bare(T),
+}
+
+impl<T> Collection<T> {
+    pub fn into_parts(self) -> (Vec<T>, Option<String>) {
+        match self {
+            Collection::Page { value, next_link } => (
+                valid(value).collect(),
+                next_link.filter(|link| !link.trim().is_empty()),
+            ),
+            Collection::Bare(item) => (vec![item], None),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Product {
+    /// `product/<guid>`.
+    pub id: String,
+    #[serde(default)]
+    pub identity: Identity,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Identity {
+    #[serde(rename = "externalId", alias = "externalID", alias = "externalid")]
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Submission {
+    /// `submission/<guid>/<n>`; `<n>` is `0` for the draft.
+    pub id: String,
+    #[serde(default)]
+    pub target: Target,
+    pub status: Option<String>,
+    pub result: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Target {
+    #[serde(rename = "targetType")]
+    pub target_type: Option<String>,
+}
+
+/// Status words compared without case, spaces, `_` or `-`.
+pub fn folded(word: Option<&str>) -> String {
+    word.unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Submission {
+    pub fn target(&self) -> String {
+        folded(self.target.target_type.as_deref())
+    }
+
+    /// `notStarted` or `running`: a publish is under way.
+    pub fn in_progress(&self) -> bool {
+        matches!(
+            folded(self.status.as_deref()).as_str(),
+            "notstarted" | "running" | "inprogress"
+        )
+    }
+
+    pub fn failed(&self) -> bool {
+        folded(self.result.as_deref()) == "failed"
+    }
+
+    pub fn succeeded(&self) -> bool {
+        folded(self.status.as_deref()) == "completed"
+            && folded(self.result.as_deref()) == "succeeded"
+    }
+
+    /// The `<n>` of its ID, to tell the newest of several.
+    pub fn number(&self) -> u64 {
+        self.id
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// `status/result` as the service words them, for messages.
+    pub fn describe_state(&self) -> String {
+        let word = |w: &Option<String>| crate::text::untrusted(w.as_deref().unwrap_or("none"), 40);
+        format!(
+            "status {}, result {}",
+            word(&self.status),
+            word(&self.result)
+        )
+    }
+}
+
+/// The answer of `configure` and of `configure/{jobId}/status`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JobStatus {
+    #[serde(rename = "jobId", alias = "jobID", alias = "jobid")]
+    pub job_id: Option<String>,
+    #[serde(rename = "jobStatus")]
+    pub job_status: Option<String>,
+    #[serde(rename = "jobResult")]
+    pub job_result: Option<String>,
+    pub errors: Option<OneOrMany<Item<JobError>>>,
+}
+
+/// An error of a job, or the `error` of a refused request; `details` nest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JobError {
+    pub code: Option<Text>,
+    pub message: Option<Text>,
+    #[serde(rename = "resourceId", alias = "resourceID")]
+    pub resource_id: Option<ResourceId>,
+    pub details: Option<Box<OneOrMany<Item<JobError>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceId {
+    Text(String),
+    External {
+        #[serde(rename = "externalId", alias = "externalID")]
+        external_id: String,
+    },
+    Named {
+        #[serde(rename = "resourceName")]
+        resource_name: String,
+    },
+    Other(serde_json::Value),
+}
+
+impl ResourceId {
+    fn shown(&self) -> Option<String> {
+        let raw = match self {
+            ResourceId::Text(text)
+            | ResourceId::External { external_id: text }
+            | ResourceId::Named {
+                resource_name: text,
+            } => text.clone(),
+            ResourceId::Other(serde_json::Value::Null) => return None,
+            ResourceId::Other(other) => other.to_string(),
+        };
+        let shown = crate::text::untrusted(&raw, 200);
+        (!shown.trim().is_empty()).then_some(shown)
+    }
+}
+
+/// `{"error": {...}}` of a refused request.
+#[derive(Debug, Deserialize)]
+pub struct ErrorBody {
+    pub error: Option<JobError>,
+}
+
+/// Most error lines kept from one answer, and how deep details are read.
+const MOST_ERROR_LINES: usize = 30;
+const DEEPEST_DETAIL: usize = 4;
+
+/// Errors as lines: `[code] resourceId: message`, details indented below
+/// their error, at most `MOST_ERROR_LINES`.
+pub fn error_lines(errors: Vec<JobError>) -> Vec<String> {
+    fn walk(error: JobError, depth: usize, lines: &mut Vec<String>) {
+        if lines.len() >= MOST_ERROR_LINES || depth >= DEEPEST_DETAIL {
+            return;
+        }
+        let mut line = "  ".repeat(depth);
+        if let Some(code) = shown(&error.code, 100) {
+            line.push_str(&format!("[{code}] "));
+        }
+        if let Some(resource) = error.resource_id.as_ref().and_then(ResourceId::shown) {
+            line.push_str(&format!("{resource}: "));
+        }
+        line.push_str(&shown(&error.message, 1000).unwrap_or_else(|| "(no message)".to_owned()));
+        lines.push(line);
+        let details = error.details.map(|details| details.into_vec());
+        for detail in valid(details.unwrap_or_default()) {
+            walk(detail, depth + 1, lines);
+        }
+    }
+    let mut lines = Vec::new();
+    for error in errors {
+        walk(error, 0, &mut lines);
+    }
+    lines
+}
+
+impl JobStatus {
+    /// The job's state from `jobStatus` and `jobResult`, in any case. A
+    /// completed job whose result is unknown is counted as running: the
+    /// wait then ends at its deadline rather than on a guess.
+    pub fn state(&self) -> State {
+        match folded(self.job_status.as_deref()).as_str() {
+            "completed" => match folded(self.job_result.as_deref()).as_str() {
+                "succeeded" => State::Succeeded,
+                "failed" => State::Failed,
+                "cancelled" | "canceled" => State::Canceled,
+                _ => State::Running,
+            },
+            _ => State::Running,
+        }
+    }
+
+    /// `running`, or `completed (failed)`, as the service words them.
+    pub fn describe(&self) -> String {
+        let status = shown_word(&self.job_status);
+        match (
+            &self.job_result,
+            folded(self.job_status.as_deref()).as_str(),
+        ) {
+            (Some(result), "completed") => {
+                format!("{status} ({})", crate::text::untrusted(result, 40))
+            }
+            _ => status,
+        }
+    }
+
+    pub fn take_errors(&mut self) -> Vec<JobError> {
+        valid(
+            self.errors
+                .take()
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default(),
+        )
+        .collect()
+    }
+}
+
+fn shown_word(word: &Option<String>) -> String {
+    crate::text::untrusted(word.as_deref().unwrap_or("(no status)"), 40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(json: &str) -> JobStatus {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn job_ids_in_either_case() {
+        for body in [
+            r#"{"jobId":"a1","jobStatus":"running"}"#,
+            r#"{"jobID":"a1","jobStatus":"running"}"#,
+        ] {
+            assert_eq!(job(body).job_id.as_deref(), Some("a1"), "{body}");
+        }
+    }
+
+    #[test]
+    fn job_states_in_every_spelling() {
+        for (status, result, expected) in [
+            ("notStarted", "pending", State::Running),
+            ("NotStarted", "Pending", State::Running),
+            ("running", "pending", State::Running),
+            ("somethingNew", "succeeded", State::Running),
+            ("completed", "succeeded", State::Succeeded),
+            ("Completed", "Succeeded", State::Succeeded),
+            ("completed", "failed", State::Failed),
+            ("completed", "cancelled", State::Canceled),
+            ("completed", "canceled", State::Canceled),
+            ("completed", "pending", State::Running),
+            ("completed", "whatever", State::Running),
+        ] {
+            let body = format!(
+                r#"{{"jobId":"a","jobStatus":"{status}","jobResult":"{result}","jobEnd":"0001-01-01"}}"#
+            );
+            assert_eq!(job(&body).state(), expected, "{status} {result}");
+        }
+        assert_eq!(job("{}").state(), State::Running);
+        assert_eq!(
+            job(r#"{"jobStatus":"completed","jobResult":"failed"}"#).describe(),
+            "completed (failed)"
+        );
+    }
+
+    #[test]
+    fn errors_nest_and_resource_ids_take_every_shape() {
+        let mut status = job(r#"{"jobStatus":"completed","jobResult":"failed","errors":[
+                {"code":"internalServerError","message":"Operation failed","resourceId":"submission/1/2",
+                 "details":[{"code":"invalidState","message":"Issues found during Certification.","resourceId":{"externalId":"contoso-vm"},
+                             "details":{"code":"deep","message":"<b>x</b>","resourceId":{"resourceName":"plan-a"}}}]},
+                {"code":"conflict","message":"m","details":null,"resourceId":{"other":1}},
+                {"code":"c","details":[]},
+                17
+            ]}"#);
+        assert_eq!(
+            error_lines(status.take_errors()),
+            vec![
+                "[internalServerError] submission/1/2: Operation failed",
+                "  [invalidState] contoso-vm: Issues found during Certification.",
+                "    [deep] plan-a: <b>x</b>",
+                r#"[conflict] {"other":1}: m"#,
+                "[c] (no message)",
+            ]
+        );
+        let mut lone = job(r#"{"errors":{"code":"only","message":"one"}}"#);
+        assert_eq!(error_lines(lone.take_errors()), vec!["[only] one"]);
+    }
+
+    #[test]
+    fn error_lines_are_bounded() {
+        let mut nested = String::from(r#"{"code":"c","message":"m"}"#);
+        for _ in 0..10 {
+            nested = format!(r#"{{"code":"c","message":"m","details":[{nested}]}}"#);
+        }
+        let many = vec![nested.as_str(); 40].join(",");
+        let mut status = job(&format!(r#"{{"errors":[{many}]}}"#));
+        let lines = error_lines(status.take_errors());
+        assert_eq!(lines.len(), MOST_ERROR_LINES);
+        assert!(lines.iter().all(|line| line.len() < 20), "{lines:?}");
+    }
+
+    #[test]
+    fn collections_and_bare_objects() {
+        let page: Collection<Product> = serde_json::from_str(
+            r#"{"value":[{"id":"product/1","identity":{"externalID":"a"},"$schema":" https://old"},{"bad":true}],"@nextLink":"x"}"#,
+        )
+        .unwrap();
+        let (products, next) = page.into_parts();
+        assert_eq!(products.len(), 1);
+        assert_eq!(products[0].identity.external_id.as_deref(), Some("a"));
+        assert_eq!(next.as_deref(), Some("x"));
+        let bare: Collection<Product> =
+            serde_json::from_str(r#"{"id":"product/2","identity":{"externalId":"b"}}"#).unwrap();
+        assert_eq!(bare.into_parts().0[0].id, "product/2");
+    }
+
+    #[test]
+    fn submissions() {
+        let page: Collection<Submission> = serde_json::from_str(
+            r#"{"value":[
+                {"id":"submission/g/0","product":"product/g","target":{"targetType":"draft"}},
+                {"id":"submission/g/1152921504606846977","target":{"targetType":"Preview"},"status":"Completed","result":"Succeeded","created":"2022-03-01-T13:00"},
+                {"id":"submission/g/5","target":{"targetType":"live"},"status":"running","result":"pending"},
+                {"id":"submission/g/6","target":{"targetType":"flight"},"status":"notStarted"}
+            ]}"#,
+        )
+        .unwrap();
+        let (submissions, _) = page.into_parts();
+        assert_eq!(submissions[1].target(), "preview");
+        assert!(submissions[1].succeeded());
+        assert_eq!(submissions[1].number(), 1152921504606846977);
+        assert!(!submissions[0].in_progress());
+        assert!(submissions[2].in_progress());
+        assert!(submissions[3].in_progress());
+        assert_eq!(
+            submissions[3].describe_state(),
+            "status notStarted, result none"
+        );
+    }
+}
