@@ -24,7 +24,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GO_LIVE = os.path.join(ROOT, "target", "release", "go-live")
-EMULATOR = os.path.join(ROOT, "target", "release", "cpp-emulator")
+EMULATOR = os.path.join(ROOT, "target", "release", "marketplace-emulator")
 TOKEN = "benchmark-token"
 TIME = "/usr/bin/time"  # GNU time, Debian package "time"
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cpp_emulator::{Emulator, Knobs, runner};
+use marketplace_emulator::{Emulator, Knobs, runner};
 
 const PUBLISHER: &str = "contoso";
 const OFFER: &str = "contoso-vm";
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     );
 
     println!("== publish step (your own, before go-live): publish {PUBLISHER}/{OFFER} to preview");
-    if let Err(error) = emulator.publish(PUBLISHER, OFFER, "token-of-the-publish-step") {
+    if let Err(error) = emulator.publish(PUBLISHER, OFFER) {
         println!("publish failed: {error}");
         return ExitCode::FAILURE;
     }

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use cpp_emulator::{Emulator, Fault, Knobs, LocationStyle, Vocabulary};
+use marketplace_emulator::{Emulator, Fault, Knobs, LocationStyle, Vocabulary};
 use support::{Action, Run, TOKEN};
 
 const STEP: Duration = Duration::from_millis(60);
@@ -22,7 +22,7 @@ fn knobs() -> Knobs {
 /// publisher signoff.
 fn published(knobs: Knobs) -> Emulator {
     let emulator = Emulator::start(knobs);
-    emulator.publish("contoso", "contoso-vm", TOKEN).unwrap();
+    emulator.publish("contoso", "contoso-vm").unwrap();
     assert!(emulator.wait_for_signoff("contoso", "contoso-vm", Duration::from_secs(20)));
     emulator
 }
@@ -100,7 +100,7 @@ fn go_live_before_signoff_is_refused() {
     assert!(!run.outputs.contains_key("operation_location"));
 
     // While a publish runs, a go-live is refused as a conflict.
-    emulator.publish("contoso", "contoso-vm", TOKEN).unwrap();
+    emulator.publish("contoso", "contoso-vm").unwrap();
     let run = go_live(&emulator).run();
     assert_eq!(run.code, Some(1));
     assert!(
@@ -136,7 +136,7 @@ fn throttling_and_faults_during_the_wait_are_ridden_out() {
         faults: vec![
             Fault::Status(429, Some(0)),
             Fault::Status(503, None),
-            Fault::Reset,
+            Fault::Cut,
             Fault::MalformedJson,
             Fault::Status(500, None),
             Fault::Slow(Duration::from_millis(50)),

@@ -1,14 +1,20 @@
-//! Runs the emulator on its own, for trying the action by hand and for the
-//! benchmark. Prints its URL, then serves until it is stopped.
+//! Runs the emulator on its own, for trying the action by hand, rehearsing
+//! a release workflow, and the benchmark. Prints its URLs, then serves until
+//! it is stopped.
 //!
-//!     cargo run -p cpp-emulator -- [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live]
+//!     cargo run -p marketplace-emulator -- [--step-ms N] [--live-ms N] [--static-token T]
+//!         [--stateless-go-live] [--publish PUBLISHER/OFFER] [--preview OFFER]
 
 use std::time::Duration;
 
-use cpp_emulator::{Emulator, Knobs};
+use marketplace_emulator::{Emulator, Knobs};
+
+const USAGE: &str = "usage: marketplace-emulator [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]...";
 
 fn main() {
     let mut knobs = Knobs::new(Duration::from_millis(500));
+    let mut publish = Vec::new();
+    let mut preview = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -26,23 +32,39 @@ fn main() {
             "--live-ms" => knobs.live_duration = millis(value()),
             "--static-token" => knobs.static_token = Some(value()),
             "--stateless-go-live" => knobs.stateless_go_live = true,
+            "--publish" => publish.push(value()),
+            "--preview" => preview.push(value()),
             _ => usage(&format!("unknown argument {arg}")),
         }
     }
     let emulator = Emulator::start(knobs.clone());
     println!("{}", emulator.url());
+    println!("Product Ingestion API: {}", emulator.ingestion_url());
     println!(
         "tenant_id {} client_id {} client_secret {}",
         knobs.tenant_id, knobs.client_id, knobs.client_secret
     );
+    for offer in publish {
+        let Some((publisher, offer)) = offer.split_once('/') else {
+            usage("--publish takes PUBLISHER/OFFER")
+        };
+        match emulator.publish(publisher, offer) {
+            Ok(location) => println!("publishing {publisher}/{offer} to preview: {location}"),
+            Err(error) => println!("publish of {publisher}/{offer} failed: {error}"),
+        }
+    }
+    for offer in preview {
+        println!(
+            "publishing product {offer} to preview: {}",
+            emulator.publish_preview(&offer)
+        );
+    }
     loop {
         std::thread::park();
     }
 }
 
 fn usage(problem: &str) -> ! {
-    println!(
-        "cpp-emulator: {problem}\nusage: cpp-emulator [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live]"
-    );
+    println!("marketplace-emulator: {problem}\n{USAGE}");
     std::process::exit(2)
 }

@@ -25,7 +25,7 @@ pub struct Action {
 /// The inputs that action.yml declares, with their defaults.
 pub fn declared_inputs() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
-    let inputs = cpp_emulator::runner::declared_inputs(&text);
+    let inputs = marketplace_emulator::runner::declared_inputs(&text);
     assert!(
         inputs.contains_key("publisher_id"),
         "action.yml inputs not found"
@@ -328,7 +328,7 @@ fn unescape(data: &str) -> String {
         .replace("%25", "%")
 }
 
-pub use cpp_emulator::runner::parse_outputs;
+pub use marketplace_emulator::runner::parse_outputs;
 
 /// One answer of a `ScriptedServer`.
 pub enum Reply {

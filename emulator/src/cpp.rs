@@ -1,0 +1,514 @@
+//! The Cloud Partner Portal publishing API (api-version 2017-10-31):
+//! publish, go live, cancel, operation status (both URL forms) and offer
+//! status.
+//!
+//! It models an offer's life: publish runs the steps up to publisher
+//! signoff; go-live is accepted only after that, and runs the Live step to
+//! completion; one operation at a time per offer.
+//!
+//! Choices where the documentation is silent, listed so that nobody takes
+//! them for facts about the service:
+//! - a publish, go-live or cancel that finds another operation running on
+//!   the offer is refused with 409 Conflict and code `OperationInProgress`;
+//! - cancel answers 200 and cancels at once;
+//! - a publish's operation stops at the `Publisher signoff` step with status
+//!   `waitingForPublisherReview`, which go-live then completes.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, Query, State as Shared};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::{Emulator, Knobs, Scope, SharedWorld, Vocabulary, World, error, json_answer};
+
+pub const API_VERSION: &str = "2017-10-31";
+
+/// The steps of a publish, in order; go-live adds `Live`.
+pub const PUBLISH_STEPS: [&str; 5] = [
+    "Validate pre-requisites",
+    "Certification",
+    "Provisioning",
+    "Packaging and lead generation",
+    "Publisher signoff",
+];
+pub const LIVE_STEP: &str = "Live";
+
+/// How the accepted answer names the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationStyle {
+    /// `Location: /api/publishers/{p}/offers/{o}/operations/{guid}?api-version=...`
+    MigratedRelative,
+    /// `Location: /api/operations/{p}${o}${n}$preview?api-version=...`
+    NonMigrated,
+    /// `Operation-Location: http://host/api/publishers/.../operations/{guid}`
+    AbsoluteOperationLocation,
+}
+
+/// The offers and their operations.
+#[derive(Default)]
+pub(crate) struct Offers {
+    offers: HashMap<(String, String), Offer>,
+    operations: HashMap<String, Operation>,
+}
+
+#[derive(Default)]
+struct Offer {
+    /// The operation running or last run on the offer.
+    current: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Publish,
+    GoLive,
+}
+
+struct Operation {
+    id: String,
+    kind: Kind,
+    offer: (String, String),
+    started: Instant,
+    steps: Vec<&'static str>,
+    /// Steps of this operation that were already complete when it started.
+    done_before: usize,
+    canceled_at: Option<Instant>,
+}
+
+/// Where an operation stands at a given moment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Running,
+    /// A publish waiting at publisher signoff.
+    Signoff,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl Emulator {
+    /// Starts a publish, as a workflow's publish step would, and returns
+    /// the status monitor's URL.
+    pub fn publish(&self, publisher: &str, offer: &str) -> Result<String, String> {
+        let mut world = self.world().lock().unwrap();
+        let n = world.next_id();
+        let World { knobs, cpp, .. } = &mut *world;
+        let answer = cpp.start(knobs, n, publisher, offer, Kind::Publish, self.url());
+        if answer.status() != axum::http::StatusCode::ACCEPTED {
+            return Err(format!("publish answered {}", answer.status()));
+        }
+        let location = answer
+            .headers()
+            .get("location")
+            .or(answer.headers().get("operation-location"))
+            .and_then(|value| value.to_str().ok())
+            .ok_or("publish named no operation")?;
+        Ok(if location.starts_with('/') {
+            format!("{}{location}", self.url())
+        } else {
+            location.to_owned()
+        })
+    }
+
+    /// Waits until the offer's publish reached publisher signoff; at most
+    /// `limit`.
+    pub fn wait_for_signoff(&self, publisher: &str, offer: &str, limit: Duration) -> bool {
+        let key = (publisher.to_owned(), offer.to_owned());
+        self.wait_until(limit, |world| {
+            let current = world.cpp.offers.get(&key).and_then(|o| o.current.clone());
+            current
+                .and_then(|id| world.cpp.operations.get(&id))
+                .is_some_and(|operation| {
+                    phase(&world.knobs, operation, Instant::now()) == Phase::Signoff
+                })
+        })
+    }
+}
+
+pub(crate) fn routes() -> Router<SharedWorld> {
+    Router::new()
+        .route(
+            "/api/publishers/{publisher}/offers/{offer}/{action}",
+            post(offer_action).get(offer_read),
+        )
+        .route(
+            "/api/publishers/{publisher}/offers/{offer}/operations/{id}",
+            get(operation_by_offer),
+        )
+        .route("/api/operations/{id}", get(operation))
+}
+
+/// Checks `api-version` and the token; `None` when both are good.
+fn refusal(
+    world: &World,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    if query.get("api-version").map(String::as_str) != Some(API_VERSION) {
+        return Some(error(
+            400,
+            "InvalidAPIVersion",
+            "Invalid API version. Allowed values: [2017-10-31]",
+        ));
+    }
+    world.check_token(headers, Scope::CloudPartnerPortal)
+}
+
+async fn offer_action(
+    Shared(world): Shared<SharedWorld>,
+    Path((publisher, offer, action)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    let base = format!(
+        "http://{}",
+        headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+    );
+    let n = world.next_id();
+    let World { knobs, cpp, .. } = &mut *world;
+    match action.as_str() {
+        "publish" => cpp.start(knobs, n, &publisher, &offer, Kind::Publish, &base),
+        "golive" => cpp.start(knobs, n, &publisher, &offer, Kind::GoLive, &base),
+        "cancel" => cpp.cancel(knobs, &publisher, &offer),
+        _ => error(404, "NotFound", "No such resource"),
+    }
+}
+
+async fn offer_read(
+    Shared(world): Shared<SharedWorld>,
+    Path((publisher, offer, action)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    match action.as_str() {
+        "status" => world.cpp.offer_status(&world.knobs, &publisher, &offer),
+        _ => error(404, "NotFound", "No such resource"),
+    }
+}
+
+async fn operation_by_offer(
+    world: Shared<SharedWorld>,
+    Path((_, _, id)): Path<(String, String, String)>,
+    query: Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    operation(world, Path(id), query, headers).await
+}
+
+async fn operation(
+    Shared(world): Shared<SharedWorld>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    world.cpp.operation_status(&world.knobs, &id)
+}
+
+impl Offers {
+    fn start(
+        &mut self,
+        knobs: &Knobs,
+        n: u64,
+        publisher: &str,
+        offer: &str,
+        kind: Kind,
+        base: &str,
+    ) -> Response {
+        let key = (publisher.to_owned(), offer.to_owned());
+        let now = Instant::now();
+        let current = self.offers.get(&key).and_then(|o| o.current.clone());
+        let phase = current
+            .as_ref()
+            .and_then(|id| self.operations.get(id))
+            .map(|op| phase(knobs, op, now));
+        let phase = if kind == Kind::GoLive && knobs.stateless_go_live {
+            Some(Phase::Signoff)
+        } else {
+            phase
+        };
+        if phase == Some(Phase::Running) {
+            return error(
+                409,
+                "OperationInProgress",
+                "Another operation is running on this offer; wait for it to end or cancel it",
+            );
+        }
+        if kind == Kind::GoLive && phase != Some(Phase::Signoff) {
+            return error(
+                400,
+                "InvalidState",
+                "The offer cannot go live: its last publish has not reached publisher signoff. Publish it and approve the preview first",
+            );
+        }
+        let (guid, id) = match knobs.location_style {
+            LocationStyle::NonMigrated => {
+                let suffix = if kind == Kind::GoLive {
+                    "production"
+                } else {
+                    "preview"
+                };
+                (None, format!("{publisher}${offer}${n}${suffix}"))
+            }
+            _ => {
+                let guid = format!("{n:08x}-5e1f-4c2a-9b7d-{:012x}", n * 7919);
+                (Some(guid.clone()), guid)
+            }
+        };
+        let (steps, done_before) = match kind {
+            Kind::Publish => (PUBLISH_STEPS.to_vec(), 0),
+            Kind::GoLive => {
+                let mut steps = PUBLISH_STEPS.to_vec();
+                steps.push(LIVE_STEP);
+                (steps, PUBLISH_STEPS.len())
+            }
+        };
+        self.operations.insert(
+            id.clone(),
+            Operation {
+                id: id.clone(),
+                kind,
+                offer: key.clone(),
+                started: now,
+                steps,
+                done_before,
+                canceled_at: None,
+            },
+        );
+        self.offers.entry(key).or_default().current = Some(id.clone());
+        let path = match guid {
+            Some(guid) => format!(
+                "/api/publishers/{publisher}/offers/{offer}/operations/{guid}?api-version={API_VERSION}"
+            ),
+            None => format!("/api/operations/{id}?api-version={API_VERSION}"),
+        };
+        match knobs.location_style {
+            LocationStyle::AbsoluteOperationLocation => {
+                let absolute = format!("{base}{}", path.split('?').next().unwrap());
+                (
+                    axum::http::StatusCode::ACCEPTED,
+                    [("operation-location", absolute)],
+                )
+                    .into_response()
+            }
+            _ => (axum::http::StatusCode::ACCEPTED, [("location", path)]).into_response(),
+        }
+    }
+
+    fn cancel(&mut self, knobs: &Knobs, publisher: &str, offer: &str) -> Response {
+        let key = (publisher.to_owned(), offer.to_owned());
+        let now = Instant::now();
+        let Some(id) = self.offers.get(&key).and_then(|o| o.current.clone()) else {
+            return error(404, "NotFound", "The offer has no operation to cancel");
+        };
+        let phase = phase(knobs, &self.operations[&id], now);
+        if phase != Phase::Running && phase != Phase::Signoff {
+            return error(
+                400,
+                "InvalidState",
+                "The offer has no running operation to cancel",
+            );
+        }
+        self.operations.get_mut(&id).unwrap().canceled_at = Some(now);
+        axum::http::StatusCode::OK.into_response()
+    }
+
+    /// The step index reached at `now`, and where the operation stands.
+    fn operation_status(&self, knobs: &Knobs, id: &str) -> Response {
+        let Some(operation) = self.operations.get(id) else {
+            return error(404, "NotFound", "No such operation");
+        };
+        let now = Instant::now();
+        let body = describe(knobs, operation, now);
+        let body = if knobs.array_body {
+            json!([body])
+        } else {
+            body
+        };
+        let mut response = json_answer(200, body);
+        if let Some(seconds) = knobs.retry_after
+            && phase(knobs, operation, now) == Phase::Running
+        {
+            response
+                .headers_mut()
+                .insert("retry-after", seconds.to_string().parse().unwrap());
+        }
+        response
+    }
+
+    fn offer_status(&self, knobs: &Knobs, publisher: &str, offer: &str) -> Response {
+        let key = (publisher.to_owned(), offer.to_owned());
+        let Some(offer_state) = self.offers.get(&key) else {
+            return json_answer(200, json!({"status": "notStarted", "steps": []}));
+        };
+        let operation = &self.operations[offer_state.current.as_ref().unwrap()];
+        let mut body = describe(knobs, operation, Instant::now());
+        let status = match phase(knobs, operation, Instant::now()) {
+            Phase::Running => "running",
+            Phase::Signoff => "waitingForPublisherReview",
+            Phase::Succeeded => "succeeded",
+            Phase::Failed => "failed",
+            Phase::Canceled => "canceled",
+        };
+        body["status"] = json!(status);
+        json_answer(200, body)
+    }
+}
+
+fn phase(knobs: &Knobs, operation: &Operation, now: Instant) -> Phase {
+    progress(knobs, operation, now).1
+}
+
+/// (index of the current step, phase, progress of the current step).
+fn progress(knobs: &Knobs, operation: &Operation, now: Instant) -> (usize, Phase, u8) {
+    let until = operation.canceled_at.unwrap_or(now).min(now);
+    let elapsed = until.duration_since(operation.started);
+    let step = match operation.kind {
+        Kind::Publish => knobs.step_duration,
+        Kind::GoLive => knobs.live_duration,
+    }
+    .max(Duration::from_millis(1));
+    let steps_run = (elapsed.as_nanos() / step.as_nanos()) as usize;
+    let fraction = ((elapsed.as_nanos() % step.as_nanos()) * 100 / step.as_nanos()) as u8;
+    let index = operation.done_before + steps_run;
+    let failing = knobs.failing_step.as_ref().and_then(|(name, _)| {
+        operation
+            .steps
+            .iter()
+            .position(|s| s == name)
+            .filter(|&at| at >= operation.done_before)
+    });
+    if let Some(at) = failing
+        && index > at
+    {
+        return (at, Phase::Failed, fraction.max(30));
+    }
+    if operation.canceled_at.is_some() {
+        return (
+            index.min(operation.steps.len() - 1),
+            Phase::Canceled,
+            fraction,
+        );
+    }
+    match operation.kind {
+        Kind::Publish if index >= operation.steps.len() - 1 => {
+            (operation.steps.len() - 1, Phase::Signoff, 0)
+        }
+        Kind::GoLive if index >= operation.steps.len() => {
+            (operation.steps.len() - 1, Phase::Succeeded, 100)
+        }
+        _ => (index, Phase::Running, fraction),
+    }
+}
+
+fn words(knobs: &Knobs) -> Words {
+    match knobs.vocabulary {
+        Vocabulary::Documented => Words {
+            running: "running",
+            succeeded: "completed",
+            failed: "failed",
+            canceled: "canceled",
+            not_started: "notStarted",
+            in_progress: "inProgress",
+            complete: "complete",
+        },
+        Vocabulary::Alternate => Words {
+            running: "Running",
+            succeeded: "Succeeded",
+            failed: "Failed",
+            canceled: "Cancelled",
+            not_started: "not started",
+            in_progress: "running",
+            complete: "completed",
+        },
+    }
+}
+
+fn describe(knobs: &Knobs, operation: &Operation, now: Instant) -> Value {
+    let (current, phase, fraction) = progress(knobs, operation, now);
+    let words = words(knobs);
+    let steps: Vec<Value> = operation
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let (status, progress, messages) = if i < current || (i == current && phase == Phase::Succeeded) {
+                (words.complete, 100, vec![])
+            } else if i > current {
+                (words.not_started, 0, vec![])
+            } else {
+                match phase {
+                    Phase::Running => (words.in_progress, fraction, vec![]),
+                    Phase::Signoff => ("waitingForPublisherReview", 0, vec![]),
+                    Phase::Canceled => (words.canceled, fraction, vec![]),
+                    Phase::Failed => {
+                        let message = knobs.failing_step.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+                        (words.failed, fraction, vec![json!({"messageHtml": message, "level": "error", "timestamp": "2026-01-01T00:00:00Z"})])
+                    }
+                    Phase::Succeeded => (words.complete, 100, vec![]),
+                }
+            };
+            json!({
+                "id": format!("step-{i}"),
+                "stepName": name,
+                "description": format!("{name} for {}", operation.offer.1),
+                "estimatedTimeFrame": if *name == LIVE_STEP { "~2-5 days" } else { "< 1 day" },
+                "status": status,
+                "progressPercentage": progress,
+                "messages": messages,
+            })
+        })
+        .collect();
+    let status = match phase {
+        Phase::Running => words.running,
+        Phase::Signoff => "waitingForPublisherReview",
+        Phase::Succeeded => words.succeeded,
+        Phase::Failed => words.failed,
+        Phase::Canceled => words.canceled,
+    };
+    let error = match phase {
+        Phase::Failed => json!("The operation failed: see the messages of its failed step"),
+        _ => Value::Null,
+    };
+    json!({
+        "id": operation.id,
+        "submissionType": if operation.kind == Kind::GoLive { "goLive" } else { "publish" },
+        "createdDateTime": "2026-01-01T00:00:00Z",
+        "lastActionDateTime": "2026-01-01T00:00:00Z",
+        "status": status,
+        "error": error,
+        "cancellationRequestState": if phase == Phase::Running { "canCancel" } else { "cannotCancel" },
+        "steps": steps,
+        "previewLinks": [],
+        "liveLinks": [],
+        "notificationEmails": "release@contoso.com",
+    })
+}
+
+struct Words {
+    running: &'static str,
+    succeeded: &'static str,
+    failed: &'static str,
+    canceled: &'static str,
+    not_started: &'static str,
+    in_progress: &'static str,
+    complete: &'static str,
+}

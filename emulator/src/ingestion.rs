@@ -1,0 +1,565 @@
+//! The Product Ingestion API of Microsoft Graph (`$version`
+//! 2022-03-01-preview2), under `/rp/product-ingestion` as in production:
+//! product lookup by external ID, a product's submissions, `configure`
+//! (promote a draft to preview, or a preview to live, as a job), job status
+//! and job cancel.
+//!
+//! Products have a draft, preview and live submissions. A preview runs for
+//! `step_duration`; a go-live job runs for `live_duration`, during which
+//! the submission is listed as a running `live` entry with the preview's
+//! ID, then ends as `Knobs::job_end` says.
+//!
+//! Choices where the documentation is silent, listed so that nobody takes
+//! them for facts about the service:
+//! - a product that is not found is an empty collection, never a 404;
+//! - a go-live job that fails or is canceled leaves no `live` entry behind;
+//! - `$version` may be left out; any other version is refused with 400;
+//! - a configure request whose `$schema` is not the pinned one is refused
+//!   with 400 `badRequest`, as the old schema host was.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, Query, State as Shared};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::{Emulator, Knobs, Scope, SharedWorld, Vocabulary, World, error, json_answer};
+
+/// Where the API lives under the emulator's URL, as under Graph's.
+pub const PREFIX: &str = "/rp/product-ingestion";
+pub const VERSION: &str = "2022-03-01-preview2";
+pub const CONFIGURE_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2";
+pub const SUBMISSION_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+
+/// How a go-live job ends once `live_duration` has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobEnd {
+    Succeeds,
+    /// `internalServerError` "Operation failed", with nested details
+    /// `invalidState` "Issues found during Certification.".
+    FailsCertification,
+    /// `internalServerError` "An In Progress submission <n> already exists."
+    FailsInProgress,
+    /// `conflict` "...its not the latest submission."
+    FailsStalePreview,
+    /// Canceled in Partner Center.
+    Canceled,
+}
+
+#[derive(Default)]
+pub(crate) struct Products {
+    by_external_id: HashMap<String, Product>,
+    jobs: HashMap<String, Job>,
+}
+
+struct Product {
+    guid: String,
+    external_id: String,
+    submissions: Vec<Submission>,
+}
+
+#[derive(Clone)]
+struct Submission {
+    number: u64,
+    target: &'static str,
+    started: Instant,
+    duration: Duration,
+    fails: bool,
+    /// The go-live job a `live` entry belongs to.
+    job: Option<String>,
+}
+
+struct Job {
+    id: String,
+    product: String,
+    number: u64,
+    started: Instant,
+    duration: Duration,
+    end: JobEnd,
+    canceled_at: Option<Instant>,
+}
+
+/// Where a job or submission stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl Job {
+    fn phase(&self, now: Instant) -> Phase {
+        if self.canceled_at.is_some() {
+            return Phase::Canceled;
+        }
+        if now.duration_since(self.started) < self.duration {
+            return Phase::Running;
+        }
+        match self.end {
+            JobEnd::Succeeds => Phase::Succeeded,
+            JobEnd::Canceled => Phase::Canceled,
+            _ => Phase::Failed,
+        }
+    }
+}
+
+/// `submission/<guid>/<n>`; numbers are 19 digits, as the service's are.
+fn submission_id(guid: &str, number: u64) -> String {
+    format!("submission/{guid}/{number}")
+}
+
+const FIRST_NUMBER: u64 = 1_152_921_504_606_846_976;
+
+impl Products {
+    fn product_mut(&mut self, n: u64, external_id: &str) -> &mut Product {
+        self.by_external_id
+            .entry(external_id.to_owned())
+            .or_insert_with(|| Product {
+                guid: format!("{n:08x}-7a1c-4e55-9d3f-{:012x}", n * 104_729),
+                external_id: external_id.to_owned(),
+                submissions: vec![Submission {
+                    number: 0,
+                    target: "draft",
+                    started: Instant::now(),
+                    duration: Duration::ZERO,
+                    fails: false,
+                    job: None,
+                }],
+            })
+    }
+
+    fn by_guid(&self, guid: &str) -> Option<&Product> {
+        self.by_external_id.values().find(|p| p.guid == guid)
+    }
+
+    /// A preview submission, started now; returns its ID.
+    fn publish_preview(&mut self, knobs: &Knobs, n: u64, external_id: &str) -> String {
+        let product = self.product_mut(n, external_id);
+        let number = FIRST_NUMBER + n;
+        product.submissions.push(Submission {
+            number,
+            target: "preview",
+            started: Instant::now(),
+            duration: knobs.step_duration,
+            fails: knobs.failing_preview,
+            job: None,
+        });
+        submission_id(&product.guid, number)
+    }
+
+    fn submission_phase(&self, submission: &Submission, now: Instant) -> Phase {
+        if let Some(job) = submission.job.as_ref().and_then(|id| self.jobs.get(id)) {
+            return job.phase(now);
+        }
+        if now.duration_since(submission.started) < submission.duration {
+            Phase::Running
+        } else if submission.fails {
+            Phase::Failed
+        } else {
+            Phase::Succeeded
+        }
+    }
+
+    fn describe_submission(&self, knobs: &Knobs, guid: &str, submission: &Submission) -> Value {
+        let words = words(knobs);
+        let (status, result) = match self.submission_phase(submission, Instant::now()) {
+            Phase::Running => (words.running, words.pending),
+            Phase::Succeeded => (words.completed, words.succeeded),
+            Phase::Failed => (words.completed, words.failed),
+            Phase::Canceled => (words.completed, words.canceled),
+        };
+        json!({
+            "$schema": SUBMISSION_SCHEMA,
+            "id": submission_id(guid, submission.number),
+            "product": format!("product/{guid}"),
+            "target": {"targetType": submission.target},
+            "lifecycleState": "generallyAvailable",
+            "status": status,
+            "result": result,
+            "created": "2026-01-01T00:00:00.0000000Z",
+        })
+    }
+
+    /// The submissions a product lists: a go-live that failed or was
+    /// canceled leaves no `live` entry.
+    fn listed<'a>(&'a self, product: &'a Product) -> impl Iterator<Item = &'a Submission> {
+        let now = Instant::now();
+        product.submissions.iter().filter(move |s| {
+            s.job.is_none()
+                || matches!(
+                    self.submission_phase(s, now),
+                    Phase::Running | Phase::Succeeded
+                )
+        })
+    }
+
+    fn job_body(&self, knobs: &Knobs, job: &Job) -> Value {
+        let words = words(knobs);
+        let now = Instant::now();
+        let phase = job.phase(now);
+        let (status, result) = match phase {
+            Phase::Running if now.duration_since(job.started) < job.duration / 10 => {
+                (words.not_started, words.pending)
+            }
+            Phase::Running => (words.running, words.pending),
+            Phase::Succeeded => (words.completed, words.succeeded),
+            Phase::Failed => (words.completed, words.failed),
+            Phase::Canceled => (words.completed, words.canceled),
+        };
+        let product = self.by_guid(&job.product);
+        let resource = submission_id(&job.product, job.number);
+        let external_id = product.map(|p| p.external_id.clone()).unwrap_or_default();
+        let alternate = knobs.vocabulary == Vocabulary::Alternate;
+        let errors = match (phase, job.end) {
+            (Phase::Failed, JobEnd::FailsCertification) => {
+                let deepest = json!({"code": "invalidState", "message": "Image validation: <b>the OS disk is not generalized</b>", "resourceId": {"resourceName": "plan-gen2"}});
+                let certification = json!({
+                    "code": "invalidState",
+                    "message": "Issues found during Certification.",
+                    "resourceId": if alternate { json!({"externalId": external_id}) } else { json!(external_id) },
+                    "details": if alternate { deepest } else { json!([deepest]) },
+                });
+                json!([{
+                    "code": "internalServerError",
+                    "message": "Operation failed",
+                    "resourceId": resource,
+                    "details": if alternate { certification } else { json!([certification]) },
+                }])
+            }
+            (Phase::Failed, JobEnd::FailsInProgress) => json!([{
+                "code": "internalServerError",
+                "message": format!("An In Progress submission {} already exists.", job.number + 1),
+                "resourceId": resource,
+                "details": Value::Null,
+            }]),
+            (Phase::Failed, _) => json!([{
+                "code": if alternate { "Conflict" } else { "conflict" },
+                "message": "The submission cannot be pushed to live as its not the latest submission.",
+                "resourceId": resource,
+            }]),
+            _ => json!([]),
+        };
+        let mut body = json!({
+            "$schema": " https://product-ingestion.azureedge.net/schema/configure-status/2022-03-01-preview2",
+            "jobStatus": status,
+            "jobResult": result,
+            "jobStart": "2026-01-01T00:00:00.0000000Z",
+            "jobEnd": if phase == Phase::Running { "0001-01-01T00:00:00" } else { "2026-01-02T00:00:00.0000000Z" },
+            "resourceUri": format!("https://product-ingestion.mp.microsoft.com/configure/{}", job.id),
+            "errors": errors,
+        });
+        body[if alternate { "jobID" } else { "jobId" }] = json!(job.id);
+        body
+    }
+}
+
+struct Words {
+    not_started: &'static str,
+    running: &'static str,
+    completed: &'static str,
+    pending: &'static str,
+    succeeded: &'static str,
+    failed: &'static str,
+    canceled: &'static str,
+}
+
+fn words(knobs: &Knobs) -> Words {
+    match knobs.vocabulary {
+        Vocabulary::Documented => Words {
+            not_started: "notStarted",
+            running: "running",
+            completed: "completed",
+            pending: "pending",
+            succeeded: "succeeded",
+            failed: "failed",
+            canceled: "cancelled",
+        },
+        Vocabulary::Alternate => Words {
+            not_started: "NotStarted",
+            running: "Running",
+            completed: "Completed",
+            pending: "Pending",
+            succeeded: "Succeeded",
+            failed: "Failed",
+            canceled: "Canceled",
+        },
+    }
+}
+
+impl Emulator {
+    /// Publishes the product with this external ID to preview (creating
+    /// the product with a draft first, when it is new), as a workflow's
+    /// publish step would; returns the preview submission's ID.
+    pub fn publish_preview(&self, external_id: &str) -> String {
+        let mut world = self.world().lock().unwrap();
+        let n = world.next_id();
+        let World {
+            knobs, ingestion, ..
+        } = &mut *world;
+        ingestion.publish_preview(knobs, n, external_id)
+    }
+
+    /// Waits until the product's newest preview has ended; at most `limit`.
+    pub fn wait_for_preview(&self, external_id: &str, limit: Duration) -> bool {
+        self.wait_until(limit, |world| {
+            let products = &world.ingestion;
+            products
+                .by_external_id
+                .get(external_id)
+                .and_then(|p| p.submissions.iter().rfind(|s| s.target == "preview"))
+                .is_some_and(|s| products.submission_phase(s, Instant::now()) != Phase::Running)
+        })
+    }
+}
+
+pub(crate) fn routes() -> Router<SharedWorld> {
+    Router::new()
+        .route(&format!("{PREFIX}/product"), get(product))
+        .route(&format!("{PREFIX}/submission/{{guid}}"), get(submissions))
+        .route(&format!("{PREFIX}/configure"), post(configure))
+        .route(
+            &format!("{PREFIX}/configure/{{job}}/status"),
+            get(job_status),
+        )
+        .route(&format!("{PREFIX}/configure/{{job}}/cancel"), post(cancel))
+}
+
+/// Checks `$version` and the token; `None` when both are good.
+fn refusal(
+    world: &World,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    if let Some(version) = query.get("$version")
+        && version != VERSION
+    {
+        return Some(error(
+            400,
+            "badRequest",
+            &format!("The version '{version}' is not supported."),
+        ));
+    }
+    world.check_token(headers, Scope::Graph)
+}
+
+async fn product(
+    Shared(world): Shared<SharedWorld>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    let wanted = query
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("externalId"))
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    let alternate = world.knobs.vocabulary == Vocabulary::Alternate;
+    let found: Vec<Value> = world
+        .ingestion
+        .by_external_id
+        .get(&wanted)
+        .map(|product| {
+            json!({
+                "$schema": "https://schema.mp.microsoft.com/schema/product/2022-03-01-preview2",
+                "id": format!("product/{}", product.guid),
+                "identity": {(if alternate { "externalID" } else { "externalId" }): product.external_id},
+                "type": "azureVirtualMachine",
+                "alias": product.external_id,
+            })
+        })
+        .into_iter()
+        .collect();
+    match (alternate, found.as_slice()) {
+        (true, [one]) => json_answer(200, one.clone()),
+        _ => json_answer(200, json!({"value": found})),
+    }
+}
+
+async fn submissions(
+    Shared(world): Shared<SharedWorld>,
+    Path(guid): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    let products = &world.ingestion;
+    let Some(product) = products.by_guid(&guid) else {
+        return error(404, "notFound", "The product was not found.");
+    };
+    let value: Vec<Value> = products
+        .listed(product)
+        .map(|s| products.describe_submission(&world.knobs, &guid, s))
+        .collect();
+    json_answer(200, json!({"value": value}))
+}
+
+async fn configure(
+    Shared(world): Shared<SharedWorld>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let mut world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    let Ok(request) = serde_json::from_str::<Value>(&body) else {
+        return error(400, "badRequest", "The request body is not JSON.");
+    };
+    let schema = request["$schema"].as_str().unwrap_or_default();
+    if schema != CONFIGURE_SCHEMA {
+        return error(
+            400,
+            "badRequest",
+            &format!("Schema {schema} could not be accessed."),
+        );
+    }
+    let resource = &request["resources"][0];
+    if resource["$schema"].as_str() != Some(SUBMISSION_SCHEMA) {
+        return error(
+            400,
+            "schemaValidationError",
+            &format!(
+                "Schema validation failed for schema {}: Required properties [\"sources\"] were not present",
+                resource["$schema"].as_str().unwrap_or_default()
+            ),
+        );
+    }
+    let id = resource["id"].as_str().unwrap_or_default().to_owned();
+    let target = resource["target"]["targetType"]
+        .as_str()
+        .unwrap_or_default();
+    let guid = resource["product"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("product/")
+        .to_owned();
+    let n = world.next_id();
+    let World {
+        knobs, ingestion, ..
+    } = &mut *world;
+    let Some(product) = ingestion.by_guid(&guid) else {
+        return error(404, "notFound", "The product was not found.");
+    };
+    let Some(submission) = product
+        .submissions
+        .iter()
+        .find(|s| submission_id(&guid, s.number) == id)
+        .cloned()
+    else {
+        return error(
+            400,
+            "badRequest",
+            &format!("The resource {id} was not found."),
+        );
+    };
+    let external_id = product.external_id.clone();
+    let (number, duration, end) = match (target, submission.target) {
+        ("preview", "draft") => {
+            let preview = ingestion.publish_preview(knobs, n, &external_id);
+            let number = preview.rsplit('/').next().unwrap().parse().unwrap();
+            let end = if knobs.failing_preview {
+                JobEnd::FailsCertification
+            } else {
+                JobEnd::Succeeds
+            };
+            (number, knobs.step_duration, end)
+        }
+        ("live", "preview") => (submission.number, knobs.live_duration, knobs.job_end),
+        _ => {
+            return error(
+                400,
+                "badRequest",
+                &format!("Submission {id} cannot be pushed to {target}."),
+            );
+        }
+    };
+    let job_id = format!("{n:08x}-3c4d-4b1a-8e2f-{:012x}", n * 7919);
+    if target == "live" {
+        let product = ingestion.by_external_id.get_mut(&external_id).unwrap();
+        product.submissions.push(Submission {
+            job: Some(job_id.clone()),
+            target: "live",
+            ..submission
+        });
+    }
+    ingestion.jobs.insert(
+        job_id.clone(),
+        Job {
+            id: job_id.clone(),
+            product: guid,
+            number,
+            started: Instant::now(),
+            duration,
+            end,
+            canceled_at: None,
+        },
+    );
+    let body = ingestion.job_body(knobs, &ingestion.jobs[&job_id]);
+    json_answer(202, body)
+}
+
+async fn job_status(
+    Shared(world): Shared<SharedWorld>,
+    Path(job): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    let Some(job) = world.ingestion.jobs.get(&job) else {
+        return error(404, "notFound", "The job was not found.");
+    };
+    let mut response = json_answer(200, world.ingestion.job_body(&world.knobs, job));
+    if let Some(seconds) = world.knobs.retry_after
+        && job.phase(Instant::now()) == Phase::Running
+    {
+        response
+            .headers_mut()
+            .insert("retry-after", seconds.to_string().parse().unwrap());
+    }
+    response
+}
+
+async fn cancel(
+    Shared(world): Shared<SharedWorld>,
+    Path(job): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut world = world.lock().unwrap();
+    if let Some(refused) = refusal(&world, &query, &headers) {
+        return refused;
+    }
+    let World {
+        knobs, ingestion, ..
+    } = &mut *world;
+    let now = Instant::now();
+    let Some(found) = ingestion.jobs.get_mut(&job) else {
+        return error(404, "notFound", "The job was not found.");
+    };
+    if found.phase(now) != Phase::Running {
+        return json_answer(
+            400,
+            json!({"error": {"code": "badRequest", "message": "Cannot cancel job, job has already completed.", "details": []}}),
+        );
+    }
+    found.canceled_at = Some(now);
+    let body = ingestion.job_body(knobs, &ingestion.jobs[&job]);
+    json_answer(200, body)
+}
