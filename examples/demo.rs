@@ -1,44 +1,89 @@
 //! The one-command demo: starts the local emulator, publishes an offer to
-//! preview, then runs the go-live action against it the way the GitHub
-//! runner runs the container (every input as `INPUT_*`, `GITHUB_OUTPUT` and
-//! `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits for the operation, and
-//! shows the outputs and the summary.
+//! preview in each API, then runs the go-live action against each the way
+//! the GitHub runner runs the container (every input as `INPUT_*`,
+//! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits
+//! for the go-live, and shows the log, the outputs and the summary. It
+//! exits 0 only when both go-lives succeeded.
 //!
 //!     cargo run --example demo
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use marketplace_emulator::{Emulator, Knobs, runner};
 
 const PUBLISHER: &str = "contoso";
-const OFFER: &str = "contoso-vm";
+const CPP_OFFER: &str = "contoso-vm";
+const PRODUCT: &str = "contoso-app";
 
 fn main() -> ExitCode {
-    let knobs = Knobs {
-        static_token: Some("token-of-the-publish-step".into()),
-        ..Knobs::new(Duration::from_millis(400))
-    };
+    let knobs = Knobs::new(Duration::from_millis(400));
     let emulator = Emulator::start(knobs.clone());
     println!(
-        "Emulator of the Cloud Partner Portal API, Entra and GitHub OIDC at {}\n",
+        "Emulator of the Cloud Partner Portal and Product Ingestion APIs, Entra and GitHub OIDC at {}\n",
         emulator.url()
     );
 
-    println!("== publish step (your own, before go-live): publish {PUBLISHER}/{OFFER} to preview");
-    if let Err(error) = emulator.publish(PUBLISHER, OFFER) {
+    println!("==== 1. Cloud Partner Portal (api: cloud-partner-portal)\n");
+    println!(
+        "== publish step (your own, before go-live): publish {PUBLISHER}/{CPP_OFFER} to preview"
+    );
+    if let Err(error) = emulator.publish(PUBLISHER, CPP_OFFER) {
         println!("publish failed: {error}");
         return ExitCode::FAILURE;
     }
-    if !emulator.wait_for_signoff(PUBLISHER, OFFER, Duration::from_secs(30)) {
+    if !emulator.wait_for_signoff(PUBLISHER, CPP_OFFER, Duration::from_secs(30)) {
         println!("the publish did not reach publisher signoff");
         return ExitCode::FAILURE;
     }
     println!("   the preview is ready and a reviewer approved the environment\n");
+    let cpp = go_live(
+        &emulator,
+        &knobs,
+        &[
+            ("api", "cloud-partner-portal"),
+            ("publisher_id", PUBLISHER),
+            ("offer_id", CPP_OFFER),
+            ("api_url", emulator.url()),
+        ],
+    );
 
+    println!("\n==== 2. Product Ingestion (api: product-ingestion)\n");
+    println!("== publish step (your own, before go-live): publish product {PRODUCT} to preview");
+    emulator.publish_preview(PRODUCT);
+    if !emulator.wait_for_preview(PRODUCT, Duration::from_secs(30)) {
+        println!("the preview did not end");
+        return ExitCode::FAILURE;
+    }
+    println!("   the preview is ready and a reviewer approved the environment\n");
+    let ingestion = go_live(
+        &emulator,
+        &knobs,
+        &[
+            ("api", "product-ingestion"),
+            ("offer_id", PRODUCT),
+            ("api_url", &emulator.ingestion_url()),
+        ],
+    );
+
+    println!("==== exit codes: Cloud Partner Portal {cpp}, Product Ingestion {ingestion}");
+    if cpp == 0 && ingestion == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs the action's real code path as the runner would, with OIDC
+/// sign-in and `wait: true`, prints the log, outputs and summary, and
+/// returns the exit code.
+fn go_live(emulator: &Emulator, knobs: &Knobs, inputs: &[(&str, &str)]) -> u8 {
     println!("== go-live step: the log as the workflow run shows it\n");
-    let dir = std::env::temp_dir().join(format!("go-live-demo-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "go-live-demo-{}-{}",
+        std::process::id(),
+        inputs[0].1
+    ));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let output_file = dir.join("output");
     let summary_file = dir.join("summary");
@@ -48,25 +93,25 @@ fn main() -> ExitCode {
 
     let action_yml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
         .expect("action.yml");
-    let mut inputs = runner::declared_inputs(&action_yml);
+    let mut all = runner::declared_inputs(&action_yml);
     for (name, value) in [
-        ("publisher_id", PUBLISHER),
-        ("offer_id", OFFER),
         ("tenant_id", knobs.tenant_id.as_str()),
         ("client_id", knobs.client_id.as_str()),
-        ("api_url", emulator.url()),
         ("authority_url", emulator.url()),
         ("wait", "true"),
         ("poll_interval", "150ms"),
         ("wait_timeout", "2m"),
-    ] {
-        inputs.insert(name.to_owned(), value.to_owned());
+    ]
+    .into_iter()
+    .chain(inputs.iter().copied())
+    {
+        all.insert(name.to_owned(), value.to_owned());
     }
-    let mut env: Vec<(String, String)> = inputs
+    let mut env: Vec<(String, String)> = all
         .into_iter()
         .map(|(name, value)| (format!("INPUT_{}", name.to_uppercase()), value))
         .collect();
-    let path = |p: &PathBuf| p.display().to_string();
+    let path = |p: &std::path::Path| p.display().to_string();
     env.extend([
         ("GITHUB_ACTIONS".into(), "true".into()),
         ("GITHUB_OUTPUT".into(), path(&output_file)),
@@ -103,5 +148,5 @@ fn main() -> ExitCode {
         std::fs::read_to_string(&summary_file).unwrap_or_default()
     );
     let _ = std::fs::remove_dir_all(&dir);
-    ExitCode::from(code)
+    code
 }

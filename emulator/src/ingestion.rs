@@ -294,6 +294,14 @@ fn words(knobs: &Knobs) -> Words {
 }
 
 impl Emulator {
+    /// Creates a product with this external ID and a draft only, never
+    /// published.
+    pub fn create_product(&self, external_id: &str) {
+        let mut world = self.world().lock().unwrap();
+        let n = world.next_id();
+        world.ingestion.product_mut(n, external_id);
+    }
+
     /// Publishes the product with this external ID to preview (creating
     /// the product with a draft first, when it is new), as a workflow's
     /// publish step would; returns the preview submission's ID.
