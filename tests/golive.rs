@@ -376,34 +376,33 @@ fn inputs_are_trimmed_and_loopback_http_is_allowed() {
 
 #[test]
 fn the_runners_proxy_variables_are_honoured() {
-    use support::{Reply, ScriptedServer};
-    let accepted = || {
-        Reply::Http(
-            202,
-            vec![("location".into(), "/api/operations/x".into())],
-            String::new(),
-        )
+    use marketplace_emulator::{Emulator, Knobs};
+    let emulator = || {
+        Emulator::start(Knobs {
+            static_token: Some(TOKEN.into()),
+            stateless_go_live: true,
+            ..Knobs::new(std::time::Duration::from_secs(600))
+        })
     };
 
     // Through the proxy: the request goes to it, in absolute form.
-    let proxy = ScriptedServer::start(vec![accepted()]);
+    let proxy = emulator();
     let run = Action::new("http://127.0.0.1:1")
-        .env("HTTP_PROXY", &proxy.url)
+        .env("HTTP_PROXY", proxy.url())
         .run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     let requests = proxy.requests();
     assert_eq!(requests.len(), 1);
-    assert!(
-        requests[0].starts_with("POST http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31 "),
-        "{}",
-        requests[0]
+    assert_eq!(
+        requests[0].target,
+        "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
     );
 
     // NO_PROXY: straight to the API, the proxy sees nothing.
-    let proxy = ScriptedServer::start(vec![]);
-    let api = ScriptedServer::start(vec![accepted()]);
-    let run = Action::new(&api.url)
-        .env("HTTP_PROXY", &proxy.url)
+    let proxy = emulator();
+    let api = emulator();
+    let run = Action::new(api.url())
+        .env("HTTP_PROXY", proxy.url())
         .env("NO_PROXY", "127.0.0.1")
         .run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);

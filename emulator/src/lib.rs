@@ -143,7 +143,8 @@ impl Knobs {
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
-    /// Path and query, as sent.
+    /// Path and query, as sent (the whole URL when it came to the emulator
+    /// as a proxy).
     pub target: String,
     pub authorization: Option<String>,
     pub body: String,
@@ -367,11 +368,8 @@ async fn record_and_fault(
         let mut world = world.lock().unwrap();
         world.requests.push(Recorded {
             method,
-            target: parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default(),
+            // A proxy gets the absolute form, which is kept.
+            target: parts.uri.to_string(),
             authorization: parts
                 .headers
                 .get("authorization")

@@ -338,10 +338,11 @@ pub enum Reply {
     Close,
 }
 
-/// A loopback HTTP server that answers each connection with the next entry
-/// of its script, one request per connection, and records the request
-/// lines and headers it received. For what mockito cannot do: cut a
-/// connection, or change its answers in a fixed order across methods.
+/// A loopback server on a bare socket that answers each connection with the
+/// next entry of its script, one request per connection, and records the
+/// request lines and headers it received. It exists for what no HTTP
+/// server crate will do on purpose: close a connection without any answer
+/// (`Reply::Close`). Everything else is played by mockito or the emulator.
 pub struct ScriptedServer {
     pub url: String,
     requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
