@@ -55,16 +55,7 @@ fn check_succeeded(run: &Run, emulator: &Emulator) {
 fn publish_then_go_live_with_github_oidc() {
     let knobs = knobs();
     let emulator = published(knobs.clone());
-    let run = go_live(&emulator)
-        .with("token", "")
-        .with("tenant_id", &knobs.tenant_id)
-        .with("client_id", &knobs.client_id)
-        .with("authority_url", emulator.url())
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &emulator.oidc_request_url())
-        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &knobs.oidc_request_token)
-        .secret(&knobs.oidc_request_token)
-        .secret("emu-access-token-")
-        .run();
+    let run = go_live(&emulator).github_oidc(&emulator, &knobs).run();
     check_succeeded(&run, &emulator);
     // Every API request of the action carried a token that Entra issued.
     let issued = emulator.issued_tokens();

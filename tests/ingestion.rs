@@ -62,16 +62,7 @@ fn check_failed_before_sending(run: &Run, emulator: &Emulator, expected: &[&str]
 fn a_previewed_offer_goes_live_through_github_oidc() {
     let knobs = knobs();
     let emulator = previewed(knobs.clone());
-    let run = go_live(&emulator)
-        .with("token", "")
-        .with("tenant_id", &knobs.tenant_id)
-        .with("client_id", &knobs.client_id)
-        .with("authority_url", emulator.url())
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &emulator.oidc_request_url())
-        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &knobs.oidc_request_token)
-        .secret(&knobs.oidc_request_token)
-        .secret("emu-access-token-")
-        .run();
+    let run = go_live(&emulator).github_oidc(&emulator, &knobs).run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(run.outputs["status"], "succeeded");
 

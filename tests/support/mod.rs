@@ -68,6 +68,24 @@ impl Action {
         self
     }
 
+    /// Signs in with GitHub OIDC through the emulator's OIDC and Entra
+    /// endpoints, as a job with `id-token: write` would; the request token
+    /// and every access token it issues must stay hidden.
+    pub fn github_oidc(
+        self,
+        emulator: &marketplace_emulator::Emulator,
+        knobs: &marketplace_emulator::Knobs,
+    ) -> Action {
+        self.with("token", "")
+            .with("tenant_id", &knobs.tenant_id)
+            .with("client_id", &knobs.client_id)
+            .with("authority_url", emulator.url())
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", &emulator.oidc_request_url())
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &knobs.oidc_request_token)
+            .secret(&knobs.oidc_request_token)
+            .secret("emu-access-token-")
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> Action {
         self.env.push((name.to_owned(), value.to_owned()));
         self
