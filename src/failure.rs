@@ -21,17 +21,6 @@ pub enum Failure {
     AfterStart(String),
 }
 
-impl Failure {
-    pub fn message(&self) -> &str {
-        match self {
-            Failure::NotSent(message)
-            | Failure::Refused(message)
-            | Failure::MayHaveStarted(message)
-            | Failure::AfterStart(message) => message,
-        }
-    }
-}
-
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

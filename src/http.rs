@@ -119,13 +119,8 @@ impl Transport {
         })
     }
 
-    /// `api_url`, with a trailing slash.
-    pub fn base(&self) -> &Url {
-        &self.base
-    }
-
     /// The token goes only to the origin (scheme, host, port) of `api_url`.
-    pub fn may_send_token_to(&self, url: &Url) -> bool {
+    fn may_send_token_to(&self, url: &Url) -> bool {
         url.origin() == self.base.origin()
     }
 

@@ -40,7 +40,7 @@ pub async fn follow(
     runner: &Runner,
     latest: &mut Option<Snapshot>,
 ) -> Result<End, String> {
-    let url = &operation.location;
+    let url = &publisher.status_url(operation);
     let started = Instant::now();
     // `wait_timeout` is at most 35 days (`config`), far from overflowing.
     let deadline = started + config.wait_timeout;
@@ -50,7 +50,8 @@ pub async fn follow(
     loop {
         requests += 1;
         // A request still in flight at the deadline is abandoned with it.
-        let answer = tokio::time::timeout_at(deadline.into(), publisher.status(operation)).await;
+        let answer =
+            tokio::time::timeout_at(deadline.into(), publisher.status(operation, url)).await;
         let Ok(answer) = answer else {
             return Ok(End::TimedOut);
         };

@@ -90,8 +90,16 @@ pub trait Publisher {
     fn prepare<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<Decision, Failure>>;
     /// Sends go-live, once.
     fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer>;
-    /// Asks the operation's status monitor, once.
-    fn status<'a>(&'a self, operation: &'a OperationHandle) -> BoxFuture<'a, PollAnswer>;
+    /// The URL to ask for the operation's status: its location with the
+    /// API's version added when it has none. Built once per wait.
+    fn status_url(&self, operation: &OperationHandle) -> Url;
+    /// Asks the operation's status monitor at `url` (from `status_url`),
+    /// once.
+    fn status<'a>(
+        &'a self,
+        operation: &'a OperationHandle,
+        url: &'a Url,
+    ) -> BoxFuture<'a, PollAnswer>;
     /// A warning when `poll_interval` is shorter than the API allows.
     fn poll_interval_warning(&self, poll_interval: Duration) -> Option<String>;
 }

@@ -96,8 +96,15 @@ impl Publisher for Client {
         Box::pin(self.go_live(&request.offer))
     }
 
-    fn status<'a>(&'a self, operation: &'a OperationHandle) -> BoxFuture<'a, PollAnswer> {
-        Box::pin(self.status(operation))
+    fn status_url(&self, operation: &OperationHandle) -> Url {
+        // The 2018 documentation's Operation-Location has no api-version,
+        // which every request to the API needs; a URL that has one is kept
+        // as it is.
+        with_query_default(&operation.location, "api-version", &self.endpoint.version)
+    }
+
+    fn status<'a>(&'a self, _: &'a OperationHandle, url: &'a Url) -> BoxFuture<'a, PollAnswer> {
+        Box::pin(self.status(url))
     }
 
     fn poll_interval_warning(&self, _: Duration) -> Option<String> {
@@ -214,12 +221,9 @@ impl Client {
         }
     }
 
-    /// `GET` the operation's status monitor, once. The 2018 documentation's
-    /// Operation-Location has no api-version, which every request to the
-    /// API needs; a URL that has one is kept as it is.
-    async fn status(&self, operation: &OperationHandle) -> PollAnswer {
-        let url = with_query_default(&operation.location, "api-version", &self.endpoint.version);
-        let reply = match self.transport.send(Method::GET, &url, None).await {
+    /// `GET` the operation's status monitor, once.
+    async fn status(&self, url: &Url) -> PollAnswer {
+        let reply = match self.transport.send(Method::GET, url, None).await {
             Ok(reply) => reply,
             Err(error) => return PollAnswer::unanswered(error),
         };

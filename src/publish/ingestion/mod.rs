@@ -116,8 +116,16 @@ impl Publisher for Client {
         Box::pin(self.go_live(request))
     }
 
-    fn status<'a>(&'a self, operation: &'a OperationHandle) -> BoxFuture<'a, PollAnswer> {
-        Box::pin(self.status(operation))
+    fn status_url(&self, operation: &OperationHandle) -> Url {
+        with_query_default(&operation.location, "$version", &self.endpoint.version)
+    }
+
+    fn status<'a>(
+        &'a self,
+        operation: &'a OperationHandle,
+        url: &'a Url,
+    ) -> BoxFuture<'a, PollAnswer> {
+        Box::pin(self.status(operation, url))
     }
 
     fn poll_interval_warning(&self, poll_interval: Duration) -> Option<String> {
@@ -387,9 +395,8 @@ impl Client {
 
     /// `GET configure/{jobId}/status`, once; after the job succeeded, one
     /// read of the submissions to report the live one.
-    async fn status(&self, operation: &OperationHandle) -> PollAnswer {
-        let url = with_query_default(&operation.location, "$version", &self.endpoint.version);
-        let reply = match self.transport.send(Method::GET, &url, None).await {
+    async fn status(&self, operation: &OperationHandle, url: &Url) -> PollAnswer {
+        let reply = match self.transport.send(Method::GET, url, None).await {
             Ok(reply) => reply,
             Err(error) => return PollAnswer::unanswered(error),
         };
