@@ -130,7 +130,7 @@ fn go_live(emulator: &Emulator, knobs: &Knobs, inputs: &[(&str, &str)]) -> u8 {
         .enable_all()
         .build()
         .expect("a runtime");
-    let code = runtime.block_on(go_live::run(&env));
+    let code = runtime.block_on(go_live::run(&env, &[]));
 
     println!("\n== exit code: {code}\n\n== outputs, as later steps see them");
     let outputs = std::fs::read_to_string(&output_file).unwrap_or_default();

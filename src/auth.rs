@@ -143,16 +143,8 @@ impl Auth {
         if !status.is_success() {
             bail!(entra_failure(status.as_u16(), &body, assertion.as_ref()));
         }
-        let reply: TokenReply = serde_json::from_str(&body).with_context(|| {
-            format!("Microsoft Entra answered HTTP {status} without an access token in its body")
-        })?;
-        let token = Secret::new(reply.access_token);
+        let (token, lifetime) = token_answer(status, &body)?;
         self.runner.mask(&token);
-        let lifetime = reply
-            .expires_in
-            .and_then(|value| value.seconds())
-            .map(|seconds| Duration::from_secs(seconds.min(LONGEST_TOKEN_LIFETIME)))
-            .unwrap_or(Duration::from_secs(3600));
         // Count the lifetime from when the request was sent, not received.
         let lifetime = lifetime.saturating_sub(started.elapsed());
         Ok((token, lifetime))
@@ -205,27 +197,40 @@ fn renewal_margin(lifetime: Duration) -> Duration {
     (lifetime / 4).min(Duration::from_secs(300))
 }
 
+/// The lifetime assumed when Entra gives none that can be read.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
 #[derive(Deserialize)]
 struct TokenReply {
     access_token: String,
-    expires_in: Option<Seconds>,
+    #[serde(default)]
+    expires_in: serde_json::Value,
 }
 
-/// `expires_in` is a number in v2 replies and a string in some v1 replies.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Seconds {
-    Number(u64),
-    Text(String),
-}
-
-impl Seconds {
-    fn seconds(&self) -> Option<u64> {
-        match self {
-            Seconds::Number(n) => Some(*n),
-            Seconds::Text(text) => text.trim().parse().ok(),
-        }
+/// The access token and its lifetime out of Entra's successful answer. The
+/// token must be sendable as a header value; `expires_in` (a number in v2
+/// answers, a string in some v1 answers) is clamped to
+/// `LONGEST_TOKEN_LIFETIME`, and read as an hour when it cannot be read.
+fn token_answer(status: reqwest::StatusCode, body: &str) -> anyhow::Result<(Secret, Duration)> {
+    let reply: TokenReply = serde_json::from_str(body).with_context(|| {
+        format!("Microsoft Entra answered HTTP {status} without an access token in its body")
+    })?;
+    let token = reply.access_token;
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        bail!(
+            "Microsoft Entra answered HTTP {status} with an access token that cannot be sent in a header (empty, or holding spaces, control or non-ASCII characters)"
+        );
     }
+    let seconds = match &reply.expires_in {
+        serde_json::Value::Number(number) => number.as_f64(),
+        serde_json::Value::String(text) => text.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let lifetime = seconds
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+        .map(|seconds| Duration::from_secs(seconds.min(LONGEST_TOKEN_LIFETIME as f64) as u64))
+        .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+    Ok((Secret::new(token), lifetime))
 }
 
 #[derive(Deserialize)]

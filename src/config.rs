@@ -13,7 +13,7 @@ use reqwest::Url;
 
 use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
 use crate::model::{Offer, OperationHandle};
-use crate::publish::{Api, Endpoint, Kind};
+use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
 
 /// The longest duration an input may give: GitHub's own ceiling for a
@@ -43,13 +43,56 @@ pub struct RawInputs {
     api_version: Option<String>,
 }
 
+/// The inputs this action reads, by the name `action.yml` gives them.
+pub const INPUT_NAMES: [&str; 17] = [
+    "api",
+    "publisher_id",
+    "offer_id",
+    "token",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "oidc_audience",
+    "authority_url",
+    "wait",
+    "wait_timeout",
+    "poll_interval",
+    "fail_on_timeout",
+    "request_timeout",
+    "operation_location",
+    "api_url",
+    "api_version",
+];
+
+/// The variable the runner passes an input in: `INPUT_` and the upper-case
+/// name.
+fn input_variable(name: &str) -> String {
+    format!("INPUT_{}", name.to_ascii_uppercase())
+}
+
+/// Refuses an input whose value is not valid UTF-8 (`not_utf8` names such
+/// variables) instead of taking it as not given: a stray byte must not
+/// turn "follow this operation" into "start a new go-live".
+pub fn check_utf8(not_utf8: &[String]) -> Result<(), InputError> {
+    match INPUT_NAMES
+        .into_iter()
+        .find(|name| not_utf8.contains(&input_variable(name)))
+    {
+        Some(name) => Err(invalid(format!(
+            "{name} is not valid UTF-8 text: pass it as UTF-8 (the variable {} holds other bytes)",
+            input_variable(name)
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl RawInputs {
     /// Reads the `INPUT_*` variables out of the given environment, in the
     /// runner's exact form: `INPUT_` and the upper-case name. A variable in
     /// another case is not an input.
     pub fn from_env(env: &[(String, String)]) -> RawInputs {
         let input = |name: &str| {
-            let key = format!("INPUT_{}", name.to_ascii_uppercase());
+            let key = input_variable(name);
             env.iter()
                 .find(|(candidate, _)| *candidate == key)
                 .map(|(_, value)| value.clone())
@@ -377,13 +420,14 @@ fn parse_service_url(name: &str, value: &str, example: &str) -> Result<Url, Inpu
     let mut url = Url::parse(value).map_err(|error| {
         invalid(format!(
             "{name} '{}' is not a URL ({error}): expected something like {example}",
-            value.escape_default()
+            without_userinfo(value).escape_default()
         ))
     })?;
+    check_userinfo(name, &url)?;
     check_scheme(name, &url)?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(
-            "{name} '{value}' must not carry a query, a fragment or credentials"
+            "{name} '{url}' must not carry a query or a fragment"
         )));
     }
     if !url.path().ends_with('/') {
@@ -391,6 +435,36 @@ fn parse_service_url(name: &str, value: &str, example: &str) -> Result<Url, Inpu
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// Refuses a URL carrying a user name or a password, naming it without
+/// them: credentials in a URL would be printed, written to the outputs and
+/// sent beside the token.
+fn check_userinfo(name: &str, url: &Url) -> Result<(), InputError> {
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok(());
+    }
+    let mut shown = url.clone();
+    // Setting them empty cannot fail on a URL that had them.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    Err(invalid(format!(
+        "{name} '{shown}' must not carry credentials (user name or password before '@'): remove them; the action signs in with its own inputs"
+    )))
+}
+
+/// `text` with anything between `://` and an `@` in its authority removed,
+/// for echoing a value that could not be parsed as a URL.
+fn without_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let rest = &text[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &text[..start], &rest[at + 1..]),
+        None => text.to_owned(),
+    }
 }
 
 fn check_scheme(name: &str, url: &Url) -> Result<(), InputError> {
@@ -423,16 +497,17 @@ fn parse_operation_location(
     api: &dyn Api,
 ) -> Result<OperationHandle, InputError> {
     let url = if value.starts_with('/') {
-        base.join(value)
+        resolve(base, value)
     } else {
         Url::parse(value)
     }
     .map_err(|error| {
         invalid(format!(
             "operation_location '{}' is not a URL ({error}): pass the operation_location output of the run that started the operation",
-            value.escape_default()
+            without_userinfo(value).escape_default()
         ))
     })?;
+    check_userinfo("operation_location", &url)?;
     check_scheme("operation_location", &url)?;
     let Some(id) = api.operation_id(&url) else {
         return Err(invalid(format!(

@@ -21,6 +21,13 @@ pub enum Failure {
     AfterStart(String),
 }
 
+impl Failure {
+    /// Whether go-live may be under way, so that the outcome is not known.
+    pub fn may_have_started(&self) -> bool {
+        matches!(self, Failure::MayHaveStarted(_) | Failure::AfterStart(_))
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -14,7 +14,7 @@ use crate::github::Runner;
 use crate::model::{Decision, GoLiveRequest, OperationHandle, State};
 use crate::poll::{self, End};
 use crate::publish::{GoLiveAnswer, Publisher};
-use crate::report::{Summary, exit};
+use crate::report::{Sending, Summary, exit};
 use crate::retry::backoff;
 use crate::text::format_duration;
 
@@ -52,7 +52,7 @@ pub async fn run(
                     return Ok(exit::SUCCESS);
                 }
             };
-            let operation = start(publisher, &request, config, runner).await?;
+            let operation = start(publisher, &request, config, runner, summary).await?;
             runner.info(&format!(
                 "go-live accepted: operation {}\n  {}",
                 operation.id, operation.location
@@ -143,16 +143,21 @@ async fn start(
     request: &GoLiveRequest,
     config: &Config,
     runner: &Runner,
+    summary: &mut Summary,
 ) -> Result<OperationHandle, Failure> {
     let mut attempt = 1;
     loop {
+        summary.sending = Sending::InFlight;
         let (reason, retry_after) = match publisher.go_live(request).await {
             GoLiveAnswer::Accepted(operation) => return Ok(operation),
             GoLiveAnswer::Failed(failure) => return Err(failure),
             GoLiveAnswer::NotStarted {
                 reason,
                 retry_after,
-            } => (reason, retry_after),
+            } => {
+                summary.sending = Sending::NotStarted;
+                (reason, retry_after)
+            }
         };
         if attempt >= GO_LIVE_ATTEMPTS {
             return Err(Failure::Refused(format!(

@@ -45,6 +45,9 @@ pub enum SendError {
     Certificate(String),
     /// No connection could be made: nothing was sent.
     Connect(String),
+    /// The request could not be formed (a token that is not a header
+    /// value): nothing was sent.
+    Unsendable(String),
     /// The request may have reached the server, but no answer came within
     /// `request_timeout`.
     Timeout(String),
@@ -63,6 +66,7 @@ impl SendError {
                 | SendError::ForeignOrigin(_)
                 | SendError::Certificate(_)
                 | SendError::Connect(_)
+                | SendError::Unsendable(_)
         )
     }
 }
@@ -80,6 +84,7 @@ impl std::fmt::Display for SendError {
                 "{message}. If a proxy or a private CA signs this server's certificate, point SSL_CERT_FILE at that CA's PEM bundle"
             ),
             SendError::Connect(message)
+            | SendError::Unsendable(message)
             | SendError::Timeout(message)
             | SendError::Broken(message) => f.write_str(message),
             SendError::Body(status, error) => write!(
@@ -107,7 +112,11 @@ impl Transport {
         let client = builder
             .user_agent(USER_AGENT)
             .timeout(request_timeout)
-            .connect_timeout(request_timeout.min(Duration::from_secs(30)))
+            // Connecting (the host name lookup included) gives up before the
+            // whole request does, so that a lookup or a connection that
+            // never completes is told apart from a request that was sent
+            // and got no answer.
+            .connect_timeout(connect_timeout(request_timeout))
             // The APIs do not redirect; following one could carry the token
             // somewhere it was not meant to go.
             .redirect(reqwest::redirect::Policy::none())
@@ -127,6 +136,16 @@ impl Transport {
     /// Whether a refused token can be replaced by a fresh one.
     pub fn can_renew(&self) -> bool {
         self.auth.can_renew()
+    }
+
+    /// Signs in now, unless a token is at hand: a request that follows
+    /// then goes out without a sign-in in front of it.
+    pub async fn sign_in(&self) -> Result<(), SendError> {
+        self.auth
+            .bearer()
+            .await
+            .map(drop)
+            .map_err(|error| SendError::SignIn(format!("{error:#}")))
     }
 
     /// Sends one request with a bearer token and `Accept: application/json`;
@@ -180,13 +199,24 @@ impl Transport {
     }
 }
 
+/// Three quarters of `request_timeout`, at most 30 seconds.
+fn connect_timeout(request_timeout: Duration) -> Duration {
+    request_timeout
+        .saturating_sub(request_timeout / 4)
+        .min(Duration::from_secs(30))
+}
+
 fn sorted(error: reqwest::Error) -> SendError {
     let chain = error_chain(&error);
     let url = error
         .url()
         .map(|url| url.origin().ascii_serialization())
         .unwrap_or_default();
-    if error.is_connect() && chain.contains("certificate") {
+    if error.is_builder() {
+        SendError::Unsendable(format!(
+            "the request to {url}/ could not be formed: {chain}"
+        ))
+    } else if error.is_connect() && chain.contains("certificate") {
         SendError::Certificate(format!("cannot connect to {url}/ securely: {chain}"))
     } else if error.is_connect() {
         SendError::Connect(format!("cannot connect to {url}/: {chain}"))

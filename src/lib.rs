@@ -30,13 +30,14 @@ use config::{Config, RawInputs};
 use credentials::OidcRequest;
 use failure::Failure;
 use github::Runner;
-use report::{Summary, exit};
+use report::{Sending, Summary, exit};
 use secret::Secret;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Runs the action with the given environment variables and returns the
-/// exit code.
-pub async fn run(env: &[(String, String)]) -> u8 {
+/// exit code. `not_utf8` names the variables whose values are not UTF-8
+/// (and so are not in `env`).
+pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
     let var = |name: &str| {
         env.iter()
             .find(|(key, _)| key == name)
@@ -59,7 +60,7 @@ pub async fn run(env: &[(String, String)]) -> u8 {
     for secret in raw.secrets().iter().chain(&oidc.token) {
         runner.mask(secret);
     }
-    let config = match Config::from_inputs(&raw, oidc) {
+    let config = match config::check_utf8(not_utf8).and_then(|()| Config::from_inputs(&raw, oidc)) {
         Ok(config) => config,
         Err(error) => {
             runner.error(&error.to_string());
@@ -96,7 +97,14 @@ pub async fn run(env: &[(String, String)]) -> u8 {
             runner.error(&message);
             summary.errors.push(message);
             if summary.status.is_empty() {
-                summary.status = "error".to_owned();
+                // `unknown` where go-live may be under way: never a word
+                // that could be read as an outcome.
+                let status = if failure.may_have_started() {
+                    "unknown"
+                } else {
+                    "failed"
+                };
+                write_status(&runner, &mut summary, status);
             }
             exit::FAILURE
         }
@@ -129,35 +137,51 @@ async fn execute(
     flow::run(publisher.as_ref(), config, runner, summary).await
 }
 
-/// A run stopped by a signal: the operation (if any) goes on in the service.
+/// A run stopped by a signal: says what became of go-live, which goes on
+/// in the service if it was started.
 fn interrupted(signal: &str, runner: &Runner, summary: &mut Summary) -> u8 {
-    let message = match summary
-        .operation
-        .as_ref()
-        .map(|operation| &operation.location)
-    {
-        Some(location) => {
-            summary.status = "running".to_owned();
-            if let Err(error) = runner.set_output("status", "running") {
-                runner.warning(&format!("{error:#}"));
-            }
+    let (status, message) = match (&summary.operation, summary.sending) {
+        (Some(operation), _) => (
+            "running",
             format!(
-                "stopped by {signal} while following the operation; it goes on in the service: to follow it again, run this action with operation_location: {location}"
-            )
-        }
-        None => {
-            summary.status = "interrupted".to_owned();
+                "stopped by {signal} while following the operation; it goes on in the service: to follow it again, run this action with operation_location: {}",
+                operation.location
+            ),
+        ),
+        (None, Sending::InFlight) => (
+            "unknown",
             format!(
-                "stopped by {signal} before go-live was accepted; go-live may have started all the same: check the offer's status in Partner Center before running this again"
-            )
-        }
+                "stopped by {signal} before the service answered the go-live request; go-live may have started all the same: check the offer's status in Partner Center before running this again"
+            ),
+        ),
+        (None, Sending::NotStarted) => (
+            "failed",
+            format!(
+                "stopped by {signal} while waiting to send go-live again; the service had said it did not start it: go-live did not start"
+            ),
+        ),
+        (None, Sending::NotYet) => (
+            "failed",
+            format!(
+                "stopped by {signal} before the go-live request was sent; go-live did not start"
+            ),
+        ),
     };
+    write_status(runner, summary, status);
     runner.error(&message);
     summary.errors.push(message);
     if signal == "SIGINT" {
         exit::SIGINT
     } else {
         exit::SIGTERM
+    }
+}
+
+/// The final `status` output, when the flow could not write it.
+fn write_status(runner: &Runner, summary: &mut Summary, status: &str) {
+    summary.status = status.to_owned();
+    if let Err(error) = runner.set_output("status", status) {
+        runner.warning(&format!("{error:#}"));
     }
 }
 

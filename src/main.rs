@@ -4,11 +4,20 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Variables that are not valid UTF-8 cannot be inputs of ours; skip them
-    // rather than fail.
-    let env: Vec<(String, String)> = std::env::vars_os()
-        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
-        .collect();
+    // A variable that is not valid UTF-8 is kept out of the environment the
+    // action sees, but its name is handed over: an input given that way is
+    // refused rather than taken as not given.
+    let mut env = Vec::new();
+    let mut not_utf8 = Vec::new();
+    for (key, value) in std::env::vars_os() {
+        let Ok(key) = key.into_string() else {
+            continue;
+        };
+        match value.into_string() {
+            Ok(value) => env.push((key, value)),
+            Err(_) => not_utf8.push(key),
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -20,5 +29,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    ExitCode::from(runtime.block_on(go_live::run(&env)))
+    let code = runtime.block_on(go_live::run(&env, &not_utf8));
+    // Everything the run had to say is written by now. A host name lookup
+    // that never answers holds a thread of the runtime; do not wait for it.
+    runtime.shutdown_background();
+    ExitCode::from(code)
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::github::markdown_cell;
 use crate::model::{Offer, OperationHandle, Snapshot};
-use crate::text::format_duration;
+use crate::text::{format_duration, untrusted};
 
 /// Exit codes. The runner only tells zero from non-zero; the distinct
 /// non-zero values help people who run the binary by hand or in scripts.
@@ -28,6 +28,20 @@ pub mod exit {
     pub const SIGTERM: u8 = 143;
 }
 
+/// How far the go-live request got: what a run stopped before the
+/// operation was known can truthfully say.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    /// No go-live request was sent yet (reading the offer, signing in).
+    #[default]
+    NotYet,
+    /// A go-live request is on its way, or got no answer yet.
+    InFlight,
+    /// The service answered that it did not start go-live; the run waits to
+    /// send it again.
+    NotStarted,
+}
+
 /// The step summary of one run.
 #[derive(Default)]
 pub struct Summary {
@@ -43,9 +57,21 @@ pub struct Summary {
     pub notes: Vec<String>,
     /// Error text, already worded for the user.
     pub errors: Vec<String>,
+    /// How far the go-live request got.
+    pub sending: Sending,
 }
 
+/// The most the step summary may hold. GitHub drops a summary over 1 MiB
+/// whole, the operation link with it; this leaves room to spare.
+pub const SUMMARY_CAP: usize = 128 * 1024;
+
+/// The most one step, note or error may take in the summary.
+const LONGEST_ENTRY: usize = 2000;
+
 impl Summary {
+    /// The summary as Markdown, at most `SUMMARY_CAP` bytes: the status,
+    /// the offer and the operation link first, then the steps, notes and
+    /// errors while they fit, each cut to `LONGEST_ENTRY` characters.
     pub fn to_markdown(&self) -> String {
         let mut md = format!(
             "### Azure Marketplace go-live: {}\n\n",
@@ -77,32 +103,81 @@ impl Summary {
             row("elapsed", &format_duration(elapsed));
         }
         md.push('\n');
+
+        let cell = |text: &str| markdown_cell(&untrusted(text, LONGEST_ENTRY));
+        let mut rest: Vec<String> = Vec::new();
         if let Some(snapshot) = &self.snapshot {
             if !snapshot.steps.is_empty() {
-                md.push_str(
-                    "| step | status | progress | estimated time |\n| --- | --- | --- | --- |\n",
+                rest.push(
+                    "| step | status | progress | estimated time |\n| --- | --- | --- | --- |\n"
+                        .to_owned(),
                 );
                 for step in &snapshot.steps {
-                    md.push_str(&format!(
+                    rest.push(format!(
                         "| {} | {} | {} | {} |\n",
-                        markdown_cell(&step.name),
-                        markdown_cell(&step.status),
+                        cell(&step.name),
+                        cell(&step.status),
                         step.progress.map(|p| format!("{p}%")).unwrap_or_default(),
-                        markdown_cell(step.estimated_time_frame.as_deref().unwrap_or("")),
+                        cell(step.estimated_time_frame.as_deref().unwrap_or("")),
                     ));
                 }
-                md.push('\n');
+                rest.push("\n".to_owned());
             }
             for note in &snapshot.notes {
-                md.push_str(&format!("- {}\n", markdown_cell(note)));
+                rest.push(format!("- {}\n", cell(note)));
             }
         }
         for note in &self.notes {
-            md.push_str(&format!("- {}\n", markdown_cell(note)));
+            rest.push(format!("- {}\n", cell(note)));
         }
         for error in &self.errors {
-            md.push_str(&format!("> {}\n", markdown_cell(error)));
+            rest.push(format!("> {}\n", cell(error)));
+        }
+        const CUT: &str = "\n_The rest is cut to keep this summary within GitHub's limit; the job's log has all of it._\n";
+        for piece in rest {
+            if md.len() + piece.len() + CUT.len() > SUMMARY_CAP {
+                md.push_str(CUT);
+                break;
+            }
+            md.push_str(&piece);
         }
         md
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{State, Step};
+
+    #[test]
+    fn the_summary_stays_under_its_cap_with_the_link_first() {
+        let long = "x".repeat(50_000);
+        let summary = Summary {
+            api: "API",
+            status: "failed".to_owned(),
+            snapshot: Some(Snapshot {
+                state: State::Failed,
+                status: long.clone(),
+                steps: vec![
+                    Step {
+                        name: long.clone(),
+                        status: long.clone(),
+                        progress: None,
+                        estimated_time_frame: Some(long.clone()),
+                    };
+                    60
+                ],
+                reasons: vec![long.clone(); 60],
+                notes: vec![long.clone(); 60],
+            }),
+            errors: vec![long.clone(); 60],
+            ..Summary::default()
+        };
+        let md = summary.to_markdown();
+        assert!(md.len() <= SUMMARY_CAP, "{}", md.len());
+        assert!(md.starts_with("### Azure Marketplace go-live: failed"));
+        assert!(md.contains("| status | **failed** |"));
+        assert!(md.trim_end().ends_with("has all of it._"));
     }
 }

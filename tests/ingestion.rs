@@ -55,7 +55,7 @@ fn check_failed_before_sending(run: &Run, emulator: &Emulator, expected: &[&str]
     assert!(error.contains("no go-live request was sent"), "{error}");
     assert!(configure_requests(emulator).is_empty());
     assert!(!run.outputs.contains_key("operation_location"));
-    assert!(!run.outputs.contains_key("status"));
+    assert_eq!(run.outputs["status"], "failed");
 }
 
 #[test]

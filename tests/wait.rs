@@ -222,6 +222,7 @@ fn consecutive_failures_are_bounded() {
     let error = run.error();
     assert!(error.contains("10 status requests in a row got no usable answer, the last one: the status monitor answered HTTP 500 Internal Server Error (body: boom)"), "{error}");
     assert!(error.contains("operation_location"), "{error}");
+    assert_eq!(run.outputs["status"], "unknown");
 }
 
 /// The service asks for a delay longer than wait_timeout: there is no second
@@ -421,7 +422,7 @@ fn a_status_monitor_on_another_origin_never_gets_the_token() {
     stolen.assert();
     assert_eq!(run.code, Some(1));
     assert_eq!(run.outputs["operation_location"], foreign);
-    assert!(!run.outputs.contains_key("status"));
+    assert_eq!(run.outputs["status"], "unknown");
     let error = run.error();
     assert!(error.contains("is not on the origin of api_url"), "{error}");
     assert!(error.contains("outcome is unknown"), "{error}");
@@ -432,6 +433,7 @@ fn a_status_monitor_on_another_origin_never_gets_the_token() {
         .run();
     stolen.assert();
     assert_eq!(run.code, Some(1));
+    assert_eq!(run.outputs["status"], "unknown");
 }
 
 #[test]
@@ -460,5 +462,6 @@ fn final_answers_of_the_status_monitor_end_the_wait() {
         assert_eq!(run.code, Some(1));
         let error = run.error();
         assert!(error.contains(expected), "{error}");
+        assert_eq!(run.outputs["status"], "unknown", "{status}");
     }
 }

@@ -178,6 +178,21 @@ impl PollAnswer {
     }
 }
 
+/// Resolves a URL, or a path, that an API named against `base`
+/// (`api_url`). A path is a path of the API: it goes under `base`'s path,
+/// so that a proxy's prefix (and an API's own, such as Product Ingestion's)
+/// is kept, unless it starts with that path already.
+pub fn resolve(base: &Url, value: &str) -> Result<Url, url::ParseError> {
+    match value.strip_prefix('/') {
+        Some(path) if !path.starts_with('/') && !value.starts_with(base.path()) => {
+            // `./` keeps a first segment such as `a:b` from reading as a
+            // scheme.
+            base.join(&format!("./{path}"))
+        }
+        _ => base.join(value),
+    }
+}
+
 /// Adds `name=value` to `url`'s query unless it already has `name`.
 pub fn with_query_default(url: &Url, name: &str, value: &str) -> Url {
     let mut url = url.clone();
@@ -185,4 +200,28 @@ pub fn with_query_default(url: &Url, name: &str, value: &str) -> Url {
         url.query_pairs_mut().append_pair(name, value);
     }
     url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_under_the_base_path() {
+        let check = |base: &str, value: &str, expected: &str| {
+            let base = Url::parse(base).unwrap();
+            assert_eq!(resolve(&base, value).unwrap().as_str(), expected, "{value}");
+        };
+        check("http://h/", "/api/x?v=1", "http://h/api/x?v=1");
+        check(
+            "http://h/prefix/",
+            "/api/x$y?v=1",
+            "http://h/prefix/api/x$y?v=1",
+        );
+        check("http://h/prefix/", "/prefix/api/x", "http://h/prefix/api/x");
+        check("http://h/prefix/", "/a:b/c", "http://h/prefix/a:b/c");
+        check("http://h/prefix/", "https://o/api/x", "https://o/api/x");
+        check("http://h/prefix/", "//o/api/x", "http://o/api/x");
+        check("http://h/prefix/", "api/x", "http://h/prefix/api/x");
+    }
 }

@@ -3,23 +3,27 @@
 //!
 //! Go-live is `POST .../offers/{offer}/golive`; the answer names the
 //! operation in `Operation-Location` or `Location`, absolute or relative.
-//! It reads no state before go-live: the service decides.
+//! It reads no state before go-live (it signs in): the service decides.
 
 mod wire;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use percent_encoding::percent_decode_str;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
 use super::lenient::error_detail;
-use super::{Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default};
+use super::{
+    Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, resolve, with_query_default,
+};
 use crate::failure::Failure;
 use crate::http::Transport;
 use crate::model::{Decision, GoLiveRequest, Offer, OperationHandle};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
+use wire::Unread;
 
 pub struct CloudPartnerPortal;
 
@@ -59,12 +63,12 @@ impl Api for CloudPartnerPortal {
     }
 
     fn operation_id(&self, location: &Url) -> Option<String> {
-        // The last segment of the status monitor's path, as it stands in
-        // the URL (`$` included).
+        // The last non-empty segment of the status monitor's path (a
+        // trailing slash is allowed), as it stands in the URL (`$`
+        // included).
         location
             .path_segments()?
-            .next_back()
-            .filter(|segment| !segment.is_empty())
+            .rfind(|segment| !segment.is_empty())
             .map(str::to_owned)
     }
 
@@ -84,6 +88,12 @@ struct Client {
 impl Publisher for Client {
     fn prepare<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<Decision, Failure>> {
         Box::pin(async move {
+            // The service decides; signing in first keeps a sign-in from
+            // standing between the go-live request and its being sent.
+            self.transport
+                .sign_in()
+                .await
+                .map_err(|error| Failure::NotSent(error.to_string()))?;
             Ok(Decision::Send(GoLiveRequest {
                 offer: offer.clone(),
                 product_id: None,
@@ -103,8 +113,12 @@ impl Publisher for Client {
         with_query_default(&operation.location, "api-version", &self.endpoint.version)
     }
 
-    fn status<'a>(&'a self, _: &'a OperationHandle, url: &'a Url) -> BoxFuture<'a, PollAnswer> {
-        Box::pin(self.status(url))
+    fn status<'a>(
+        &'a self,
+        operation: &'a OperationHandle,
+        url: &'a Url,
+    ) -> BoxFuture<'a, PollAnswer> {
+        Box::pin(self.status(&operation.id, url))
     }
 
     fn poll_interval_warning(&self, _: Duration) -> Option<String> {
@@ -192,9 +206,9 @@ impl Client {
     /// query string are kept as they are.
     fn resolve_operation(&self, value: &str) -> Result<OperationHandle, String> {
         let shown = untrusted(value, 300);
-        // `join` keeps an absolute URL as it is and resolves a path against
-        // the base; neither re-encodes `$`.
-        let url = self.endpoint.base.join(value).map_err(|error| {
+        // An absolute URL is kept as it is and a path goes under api_url's
+        // path; neither re-encodes `$`.
+        let url = resolve(&self.endpoint.base, value).map_err(|error| {
             format!("the service accepted go-live but named an operation URL that cannot be read ('{shown}': {error}); the operation has started: check it in Partner Center")
         })?;
         if !matches!(url.scheme(), "https" | "http") {
@@ -221,8 +235,9 @@ impl Client {
         }
     }
 
-    /// `GET` the operation's status monitor, once.
-    async fn status(&self, url: &Url) -> PollAnswer {
+    /// `GET` the operation's status monitor, once; only the operation
+    /// whose ID is `id` counts.
+    async fn status(&self, id: &str, url: &Url) -> PollAnswer {
         let reply = match self.transport.send(Method::GET, url, None).await {
             Ok(reply) => reply,
             Err(error) => return PollAnswer::unanswered(error),
@@ -230,19 +245,29 @@ impl Client {
         let status = reply.status;
         let retry_after = retry_after(&reply.headers, SystemTime::now());
         if status.is_success() {
-            return match wire::OperationBody::parse(&reply.body) {
-                Some(operation) => PollAnswer::Status {
-                    snapshot: operation.snapshot(),
-                    retry_after,
-                },
-                None => PollAnswer::Transient {
-                    reason: format!(
-                        "the status monitor answered HTTP {} with a body that is not an operation ({})",
-                        status_text(status),
-                        untrusted(reply.body.trim(), 200)
-                    ),
-                    retry_after,
-                },
+            // The ID in the URL may be percent-encoded; the body's is not.
+            let id = percent_decode_str(id).decode_utf8_lossy();
+            let reason = match wire::OperationBody::parse(&reply.body, &id) {
+                Ok(operation) => {
+                    return PollAnswer::Status {
+                        snapshot: operation.snapshot(),
+                        retry_after,
+                    };
+                }
+                Err(Unread::NotAnOperation) => format!(
+                    "a body that is not an operation ({})",
+                    untrusted(reply.body.trim(), 200)
+                ),
+                Err(Unread::NotOurs(what)) => {
+                    format!("a body that is not about this operation: {what}")
+                }
+            };
+            return PollAnswer::Transient {
+                reason: format!(
+                    "the status monitor answered HTTP {} with {reason}",
+                    status_text(status)
+                ),
+                retry_after,
             };
         }
         let detail = error_detail(&reply.body);

@@ -51,12 +51,54 @@ pub enum Message {
     Plain(serde::de::IgnoredAny),
 }
 
+/// Why a status body gave no status.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unread {
+    /// Not an operation, nor a list of operations.
+    NotAnOperation,
+    /// Operations, but not one that is certainly ours; the text says what
+    /// was there.
+    NotOurs(String),
+}
+
 impl OperationBody {
-    /// The operation a status monitor described, or `None` when the body
-    /// is not an operation.
-    pub fn parse(body: &str) -> Option<Operation> {
-        let parsed: OperationBody = serde_json::from_str(body).ok()?;
-        parsed.0.into_vec().into_iter().next()
+    /// Our operation (the one whose `id` is `ours`) out of a status body
+    /// holding one operation or a list of them. A lone operation without
+    /// an `id` is taken as ours; anything else needs its `id` to match,
+    /// and two that match cannot be told apart.
+    pub fn parse(body: &str, ours: &str) -> Result<Operation, Unread> {
+        let parsed: OperationBody =
+            serde_json::from_str(body).map_err(|_| Unread::NotAnOperation)?;
+        let mut operations = parsed.0.into_vec();
+        let count = operations.len();
+        let matching: Vec<usize> = (0..count)
+            .filter(|&i| {
+                operations[i]
+                    .id()
+                    .is_some_and(|id| id.trim().eq_ignore_ascii_case(ours.trim()))
+            })
+            .collect();
+        match (matching.as_slice(), count) {
+            (_, 0) => Err(Unread::NotAnOperation),
+            ([only], _) => Ok(operations.swap_remove(*only)),
+            ([], 1) if operations[0].id().is_none() => Ok(operations.swap_remove(0)),
+            ([], _) => {
+                let ids: Vec<String> = operations
+                    .iter()
+                    .take(5)
+                    .map(|operation| operation.id().unwrap_or_else(|| "(no id)".to_owned()))
+                    .collect();
+                Err(Unread::NotOurs(format!(
+                    "it describes {count} operation(s) ({}{}), none with the ID {ours}",
+                    ids.join(", "),
+                    if count > ids.len() { ", ..." } else { "" }
+                )))
+            }
+            (several, _) => Err(Unread::NotOurs(format!(
+                "it describes {} operations with the ID {ours}, which cannot be told apart",
+                several.len()
+            ))),
+        }
     }
 }
 
@@ -78,6 +120,11 @@ pub fn state(status: &str) -> State {
 }
 
 impl Operation {
+    /// The operation's `id`, as text.
+    fn id(&self) -> Option<String> {
+        shown(&self.id, 200)
+    }
+
     /// The neutral view: steps, and the reasons for a failure in the
     /// service's words (its `error`, and the error-level messages of its
     /// failed, rejected or blocked steps).
@@ -168,8 +215,8 @@ mod tests {
     #[test]
     fn operation_bodies() {
         let object = r#"{"id":"1","status":"failed","steps":[{"stepName":"Live","status":"failed","progressPercentage":"40","estimatedTimeFrame":"~2-5 days","messages":[{"messageHtml":"<b>No virtual machine image</b> &amp; more","level":"error","timestamp":"x"},"plain",{"message":"info","level":"information"}]}, 7, {"id":"publisher-signoff","status":"complete","processPercentage":100}]}"#;
-        let parsed = OperationBody::parse(object).unwrap().snapshot();
-        let array = OperationBody::parse(&format!("[{object}]"))
+        let parsed = OperationBody::parse(object, "1").unwrap().snapshot();
+        let array = OperationBody::parse(&format!("[{object}]"), "1")
             .unwrap()
             .snapshot();
         assert_eq!(array, parsed);
@@ -197,19 +244,48 @@ mod tests {
         );
         for not_an_operation in ["not json", "[]", "42", "\"x\""] {
             assert!(
-                OperationBody::parse(not_an_operation).is_none(),
+                matches!(
+                    OperationBody::parse(not_an_operation, "1"),
+                    Err(Unread::NotAnOperation)
+                ),
                 "{not_an_operation}"
             );
         }
-        let failed = OperationBody::parse(r#"{"status":"failed","error":{"message":"boom"}}"#)
+        let failed = OperationBody::parse(r#"{"status":"failed","error":{"message":"boom"}}"#, "1")
             .unwrap()
             .snapshot();
         assert_eq!(failed.reasons, vec!["boom"]);
         let blocked = OperationBody::parse(
             r#"{"status":"running","steps":[{"stepName":"Certification","status":"blocked"}]}"#,
+            "1",
         )
         .unwrap()
         .snapshot();
         assert_eq!(blocked.reasons, vec!["step 'Certification' is blocked"]);
+    }
+
+    #[test]
+    fn only_our_operation_is_read() {
+        let older = r#"{"id":"old","status":"succeeded"}"#;
+        let ours = r#"{"id":"OURS","status":"running"}"#;
+        let unnamed = r#"{"status":"succeeded"}"#;
+        let read = |body: String| OperationBody::parse(&body, "ours").map(|op| op.snapshot().state);
+        assert_eq!(read(format!("[{older},{ours}]")), Ok(State::Running));
+        assert_eq!(read(format!("[{ours},{older}]")), Ok(State::Running));
+        assert_eq!(read(format!("[{ours},{unnamed}]")), Ok(State::Running));
+        assert_eq!(read(unnamed.to_owned()), Ok(State::Succeeded));
+        assert_eq!(read(format!("[{unnamed}]")), Ok(State::Succeeded));
+        for not_ours in [
+            older.to_owned(),
+            format!("[{older}]"),
+            format!("[{unnamed},{unnamed}]"),
+            format!("[{older},{unnamed}]"),
+            format!("[{ours},{ours}]"),
+        ] {
+            assert!(
+                matches!(read(not_ours.clone()), Err(Unread::NotOurs(_))),
+                "{not_ours}"
+            );
+        }
     }
 }

@@ -81,9 +81,13 @@ impl Api for ProductIngestion {
     }
 
     fn operation_id(&self, location: &Url) -> Option<String> {
-        // .../configure/{jobId}/status
+        // .../configure/{jobId}/status, a trailing slash allowed
         let segments: Vec<&str> = location.path_segments()?.collect();
-        match segments.as_slice() {
+        let segments = match segments.as_slice() {
+            [rest @ .., ""] => rest,
+            all => all,
+        };
+        match segments {
             [.., "configure", job_id, "status"] if is_job_id(job_id) => Some((*job_id).to_owned()),
             _ => None,
         }
@@ -428,6 +432,21 @@ impl Client {
                 retry_after,
             };
         };
+        if let Some(other) = job
+            .job_id
+            .as_deref()
+            .filter(|id| !id.trim().eq_ignore_ascii_case(&operation.id))
+        {
+            return PollAnswer::Transient {
+                reason: format!(
+                    "the job status answered HTTP {} about another job ({}), not {}",
+                    status_text(status),
+                    untrusted(other, 100),
+                    operation.id
+                ),
+                retry_after,
+            };
+        }
         let state = job.state();
         let errors = error_lines(job.take_errors());
         let mut snapshot = Snapshot {
