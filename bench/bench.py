@@ -10,6 +10,11 @@
    number of polls: CPU time used against wall time, and the status requests
    the emulator received against the polls expected.
 
+3. Hostile bodies: go-live runs against an emulator that answers with a
+   64 MiB body (the go-live POST, Entra's token endpoint) or a 32 MiB one
+   (the operation status): peak RSS of each (target: under 16 MiB), and
+   the exit code the body leads to.
+
 Not part of the test suite: its figures depend on the machine.
 """
 
@@ -126,14 +131,53 @@ def wait_benchmark():
     return share < 1.0 and len(polls) == expected
 
 
+MIB = 1024 * 1024
+RSS_CAP_KIB = 16 * 1024
+
+
+def hostile_benchmark():
+    """Peak RSS while a server sends bodies far larger than any real answer."""
+    cases = [
+        ("64 MiB error body on the go-live POST", ["--go-live-fault", f"huge:500:{64 * MIB}"], {}, 1),
+        ("64 MiB error body from Entra", ["--token-fault", f"huge:400:{64 * MIB}"], "entra", 1),
+        ("32 MiB status body, then the operation ends", ["--status-fault", f"huge:200:{32 * MIB}"],
+         {"wait": "true", "poll_interval": "50ms"}, 0),
+    ]
+    print("\nhostile bodies: peak RSS of one run each (target < 16 MiB)")
+    ok = True
+    for name, flags, inputs, expected_code in cases:
+        emulator, url = start_emulator("--stateless-go-live", "--live-ms", "100", *flags)
+        try:
+            outputs = tempfile.NamedTemporaryFile(delete=False).name
+            if inputs == "entra":
+                emulator.stdout.readline()  # the Product Ingestion API's URL
+                words = emulator.stdout.readline().split()  # tenant_id T client_id C client_secret S
+                inputs = {"token": "", "tenant_id": words[1], "client_id": words[3],
+                          "client_secret": words[5], "authority_url": url}
+            env = action_env(url, outputs, **inputs)
+            with tempfile.NamedTemporaryFile(mode="r") as report:
+                code = subprocess.run([TIME, "-f", "%M", "-o", report.name, GO_LIVE], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+                peak = int(report.read().split()[-1])
+            os.unlink(outputs)
+        finally:
+            emulator.kill()
+        met = peak < RSS_CAP_KIB and code == expected_code
+        ok = ok and met
+        print(f"{name:55} {peak / 1024:6.1f}MiB exit {code} (expected {expected_code}){'' if met else '  MISSED'}")
+    return ok
+
+
 def main():
     for path in (GO_LIVE, EMULATOR, TIME):
         if not os.path.exists(path):
             sys.exit(f"{path} is missing: run cargo build --release --workspace first")
     start_ok = start_benchmark()
     wait_ok = wait_benchmark()
-    print("\nall targets met" if start_ok and wait_ok else "\nsome targets missed")
-    sys.exit(0 if start_ok and wait_ok else 1)
+    hostile_ok = hostile_benchmark()
+    all_ok = start_ok and wait_ok and hostile_ok
+    print("\nall targets met" if all_ok else "\nsome targets missed")
+    sys.exit(0 if all_ok else 1)
 
 
 if __name__ == "__main__":

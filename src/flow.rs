@@ -200,7 +200,7 @@ fn record_operation(
         if let Some(value) = value {
             runner.set_output(name, value).map_err(|error| {
                 Failure::AfterStart(format!(
-                    "{error:#}; the operation {} was started all the same: to follow it, run this action with operation_location: {}",
+                    "go-live WAS accepted, but its outputs could not be written ({error:#}): the operation {} runs in the service; do not run go-live again: follow it by running this action with operation_location: {}",
                     operation.id, operation.location
                 ))
             })?;

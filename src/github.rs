@@ -74,15 +74,25 @@ impl Runner {
     }
 
     pub fn error(&self, text: &str) {
-        emit(&format!("::error::{}", escape_data(&annotation(text))));
+        self.annotate("error", text);
     }
 
     pub fn notice(&self, text: &str) {
-        emit(&format!("::notice::{}", escape_data(&annotation(text))));
+        self.annotate("notice", text);
     }
 
     pub fn warning(&self, text: &str) {
-        emit(&format!("::warning::{}", escape_data(&annotation(text))));
+        self.annotate("warning", text);
+    }
+
+    /// An annotation; when it is too long for the runner, it is cut and
+    /// the whole text follows as plain log lines.
+    fn annotate(&self, kind: &str, text: &str) {
+        let shown = annotation(text);
+        emit(&format!("::{kind}::{}", escape_data(&shown)));
+        if shown.len() != text.len() {
+            self.info(&format!("The whole {kind}:\n{text}"));
+        }
     }
 
     /// Starts a collapsible group; the title is escaped like command data.

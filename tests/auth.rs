@@ -516,3 +516,59 @@ fn a_401_mid_wait_is_recovered_with_one_new_token() {
         run.stdout
     );
 }
+
+#[test]
+fn any_lifetime_entra_gives_is_survived() {
+    for expires_in in [
+        json!(10000000000000000000u64),
+        json!(1e300),
+        json!(-5),
+        json!("99999999999999999999999"),
+        json!(3599.5),
+        json!(null),
+    ] {
+        let mut services = Services::new();
+        let token = services
+            .entra
+            .mock("POST", TOKEN_PATH)
+            .with_body(
+                json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": ACCESS_TOKEN})
+                    .to_string(),
+            )
+            .expect(1)
+            .create();
+        let go_live = services.go_live(ACCESS_TOKEN, 1);
+        let run = services.with_secret().run();
+        token.assert();
+        go_live.assert();
+        assert_eq!(
+            run.code,
+            Some(0),
+            "{expires_in}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn an_access_token_that_cannot_be_a_header_is_never_sent() {
+    let mut services = Services::new();
+    services
+        .entra
+        .mock("POST", TOKEN_PATH)
+        .with_body(token_reply("entra-access-token-with\nnewline", 3600))
+        .expect(1)
+        .create();
+    let go_live = services.api.mock("POST", Matcher::Any).expect(0).create();
+    let run = services.with_secret().run();
+    go_live.assert();
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "failed");
+    let error = run.error();
+    assert!(
+        error.contains("an access token that cannot be sent in a header"),
+        "{error}"
+    );
+    assert!(error.contains("no go-live request was sent"), "{error}");
+}

@@ -6,32 +6,12 @@ mod support;
 
 use std::time::Duration;
 
-use marketplace_emulator::{Emulator, Fault, Knobs, LocationStyle, Vocabulary};
+use marketplace_emulator::{BodyShape, Emulator, Fault, Knobs, LocationStyle, Vocabulary};
+use support::emulated::{cpp_go_live, knobs, published};
 use support::{Action, Run, TOKEN};
 
-const STEP: Duration = Duration::from_millis(60);
-
-fn knobs() -> Knobs {
-    Knobs {
-        static_token: Some(TOKEN.into()),
-        ..Knobs::new(STEP)
-    }
-}
-
-/// An emulator whose offer contoso/contoso-vm was published and reached
-/// publisher signoff.
-fn published(knobs: Knobs) -> Emulator {
-    let emulator = Emulator::start(knobs);
-    emulator.publish("contoso", "contoso-vm").unwrap();
-    assert!(emulator.wait_for_signoff("contoso", "contoso-vm", Duration::from_secs(20)));
-    emulator
-}
-
 fn go_live(emulator: &Emulator) -> Action {
-    Action::new(emulator.url())
-        .with("wait", "true")
-        .with("poll_interval", "20ms")
-        .with("wait_timeout", "1m")
+    cpp_go_live(emulator.url())
 }
 
 /// The go-live requests the emulator received.
@@ -192,22 +172,31 @@ fn tokens_that_expire_during_the_wait_are_renewed_in_time() {
 
 #[test]
 fn every_location_style_and_status_shape_is_followed() {
-    for (style, array_body, vocabulary) in [
+    for (style, body_shape, vocabulary) in [
         (
             LocationStyle::MigratedRelative,
-            false,
+            BodyShape::Object,
             Vocabulary::Documented,
         ),
-        (LocationStyle::NonMigrated, true, Vocabulary::Alternate),
+        (
+            LocationStyle::NonMigrated,
+            BodyShape::Array,
+            Vocabulary::Alternate,
+        ),
         (
             LocationStyle::AbsoluteOperationLocation,
-            true,
+            BodyShape::Array,
+            Vocabulary::Documented,
+        ),
+        (
+            LocationStyle::TrailingSlash,
+            BodyShape::WithHistory,
             Vocabulary::Documented,
         ),
     ] {
         let emulator = published(Knobs {
             location_style: style,
-            array_body,
+            body_shape,
             vocabulary,
             ..knobs()
         });
@@ -233,6 +222,14 @@ fn every_location_style_and_status_shape_is_followed() {
             }
             LocationStyle::AbsoluteOperationLocation => {
                 assert!(!location.contains('?'), "{location}")
+            }
+            LocationStyle::TrailingSlash => {
+                let id = &run.outputs["operation_id"];
+                assert!(
+                    location.ends_with(&format!("/operations/{id}/?api-version=2017-10-31")),
+                    "{location}"
+                );
+                assert_eq!(id.len(), 36, "{id}");
             }
         }
     }

@@ -326,6 +326,18 @@ fn every_input_is_validated_before_any_request() {
         ],
     );
     check_invalid(
+        &[("wait_timeout", "9999999999999999999s")],
+        &["wait_timeout '9999999999999999999s' is longer than 35 days"],
+    );
+    check_invalid(
+        &[("wait_timeout", "99999999999999999999h")],
+        &["wait_timeout '99999999999999999999h' is not a duration"],
+    );
+    check_invalid(
+        &[("poll_interval", "841h")],
+        &["poll_interval '841h' is longer than 35 days"],
+    );
+    check_invalid(
         &[("poll_interval", "0s")],
         &["poll_interval '0s' is not a duration"],
     );
@@ -411,4 +423,15 @@ fn the_runners_proxy_variables_are_honoured() {
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(proxy.requests().len(), 0);
     assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn every_input_of_action_yml_is_read() {
+    let declared: Vec<String> = support::declared_inputs().into_keys().collect();
+    let mut read: Vec<String> = go_live::config::INPUT_NAMES
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+    read.sort();
+    assert_eq!(declared, read);
 }

@@ -7,33 +7,11 @@ mod support;
 use std::time::Duration;
 
 use marketplace_emulator::{Emulator, Fault, JobEnd, Knobs, Scope, Vocabulary};
-use support::{Action, Run, TOKEN};
-
-const STEP: Duration = Duration::from_millis(60);
-const OFFER: &str = "contoso-vm";
-
-fn knobs() -> Knobs {
-    Knobs {
-        static_token: Some(TOKEN.into()),
-        ..Knobs::new(STEP)
-    }
-}
-
-/// An emulator whose product `contoso-vm` has a preview that succeeded.
-fn previewed(knobs: Knobs) -> Emulator {
-    let emulator = Emulator::start(knobs);
-    emulator.publish_preview(OFFER);
-    assert!(emulator.wait_for_preview(OFFER, Duration::from_secs(20)));
-    emulator
-}
+use support::emulated::{OFFER, ingestion_go_live, knobs, previewed};
+use support::{Action, Run};
 
 fn go_live(emulator: &Emulator) -> Action {
-    Action::new(&emulator.ingestion_url())
-        .with("api", "product-ingestion")
-        .with("publisher_id", "")
-        .with("wait", "true")
-        .with("poll_interval", "20ms")
-        .with("wait_timeout", "1m")
+    ingestion_go_live(&emulator.ingestion_url())
 }
 
 fn configure_requests(emulator: &Emulator) -> Vec<String> {

@@ -5,10 +5,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use mockito::{Matcher, Server};
 use support::{Run, TOKEN, declared_inputs, parse_outputs};
@@ -47,10 +49,19 @@ impl Jail {
     }
 
     fn add(&self, name: &str, contents: &[u8]) {
-        std::fs::write(self.dir.path().join(name), contents).unwrap();
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
     }
 
     fn run(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Run {
+        let output = self.command(inputs, env).output().unwrap();
+        self.collect(output)
+    }
+
+    /// The binary in the jail with the test's inputs and `env`, as the
+    /// runner would start it.
+    fn command(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Command {
         let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
         let mut command = if root {
             Command::new("chroot")
@@ -76,7 +87,11 @@ impl Jail {
             .env("GITHUB_OUTPUT", "/file_commands/output")
             .env("GITHUB_STEP_SUMMARY", "/file_commands/summary")
             .envs(env.iter().copied());
-        let output = command.output().unwrap();
+        command
+    }
+
+    /// What the runner would read after the binary exited with `output`.
+    fn collect(&self, output: std::process::Output) -> Run {
         let outputs_raw =
             std::fs::read_to_string(self.dir.path().join("file_commands/output")).unwrap();
         let run = Run {
@@ -312,5 +327,110 @@ fn an_unreadable_ssl_cert_file_is_named() {
         run.error().contains("holds no PEM certificate"),
         "{}",
         run.stdout
+    );
+}
+
+/// A name server that takes queries and never answers, at 127.0.0.153:53,
+/// named by the jail's `/etc/resolv.conf` with the longest timeouts the
+/// resolver allows. One per test run: tests that use it take its lock.
+fn silent_name_server(jail: &Jail) -> std::sync::MutexGuard<'static, UdpSocket> {
+    static SERVER: OnceLock<Mutex<UdpSocket>> = OnceLock::new();
+    let server = SERVER.get_or_init(|| {
+        Mutex::new(UdpSocket::bind("127.0.0.153:53").expect("port 53 (the test runs as root)"))
+    });
+    jail.add(
+        "etc/resolv.conf",
+        b"nameserver 127.0.0.153\noptions timeout:30 attempts:5\n",
+    );
+    server
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[test]
+fn a_host_name_that_never_resolves_does_not_hold_the_exit() {
+    let jail = Jail::new();
+    let _server = silent_name_server(&jail);
+    // Each of the three go-live attempts gives up on connecting at three
+    // quarters of request_timeout; nothing may keep the process after that,
+    // though the lookups are still blocked (the resolver would wait 150 s).
+    let started = Instant::now();
+    let run = jail.run(
+        &[
+            ("api_url", "https://api.never-resolves.test/"),
+            ("request_timeout", "1s"),
+        ],
+        &[],
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    let error = run.error();
+    assert!(
+        error.contains("cannot connect to https://api.never-resolves.test/"),
+        "{error}"
+    );
+    assert!(error.contains("nothing was started"), "{error}");
+    assert_eq!(run.outputs["status"], "failed");
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "exited after {elapsed:?}"
+    );
+}
+
+#[test]
+fn a_signal_during_a_host_name_lookup_ends_the_run_at_once() {
+    let jail = Jail::new();
+    let _server = silent_name_server(&jail);
+    let mut child = jail
+        .command(
+            &[
+                ("token", ""),
+                ("tenant_id", "contoso.onmicrosoft.com"),
+                ("client_id", "0b2c1f57"),
+                ("client_secret", "the-client-secret"),
+                ("authority_url", "https://login.never-resolves.test"),
+                ("request_timeout", "60s"),
+            ],
+            &[],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // chroot runs the binary in its own process.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("Requesting go-live") {
+        assert_ne!(stdout.read_line(&mut seen).unwrap(), 0, "{seen}");
+    }
+    let signaled = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        done_tx.send((child.wait_with_output().unwrap(), rest))
+    });
+    let (output, rest) = done_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the binary did not exit after SIGTERM");
+    let elapsed = signaled.elapsed();
+    let mut run = jail.collect(output);
+    run.stdout = seen + &rest;
+    assert_eq!(run.code, Some(143), "{}", run.stdout);
+    assert!(
+        run.error().contains(
+            "stopped by SIGTERM before the go-live request was sent; go-live did not start"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "exited {elapsed:?} after the signal"
     );
 }

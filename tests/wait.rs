@@ -465,3 +465,40 @@ fn final_answers_of_the_status_monitor_end_the_wait() {
         assert_eq!(run.outputs["status"], "unknown", "{status}");
     }
 }
+
+#[test]
+fn a_failure_with_huge_messages_keeps_the_summary_within_githubs_limit() {
+    // Within the body cap, but every '&' becomes five bytes of Markdown.
+    let message = "&".repeat(1000);
+    let messages: Vec<String> = (0..4)
+        .map(|_| json!({"messageHtml": message, "level": "error"}).to_string())
+        .collect();
+    let steps: Vec<String> = (0..50)
+        .map(|i| {
+            format!(
+                r#"{{"stepName":"Step {i} {}","status":"failed","messages":[{}]}}"#,
+                "&".repeat(90),
+                messages.join(",")
+            )
+        })
+        .collect();
+    let body = format!(r#"{{"status":"failed","steps":[{}]}}"#, steps.join(","));
+    assert!(body.len() < 256 * 1024, "{}", body.len());
+    let run = follow(&[(200, body)], &[]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.outputs["status"], "failed");
+    assert!(run.summary.len() < 128 * 1024, "{}", run.summary.len());
+    let head: String = run.summary.lines().take(12).collect::<Vec<_>>().join("\n");
+    assert!(
+        head.starts_with("### Azure Marketplace go-live: failed"),
+        "{head}"
+    );
+    assert!(head.contains("| operation | http://127.0.0.1:"), "{head}");
+    assert!(head.contains("| status | **failed** |"), "{head}");
+    // Unbounded, the reasons alone would be over 1 MiB of Markdown. The
+    // annotation is cut too, and the log has the whole text.
+    assert!(run.summary.contains("&amp;…"), "{}", run.summary);
+    assert!(run.error().ends_with("… (cut)"), "{}", run.error());
+    let whole = run.log().find("The whole error:").expect("the whole error");
+    assert!(run.log()[whole..].len() > 200_000);
+}

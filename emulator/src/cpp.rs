@@ -24,7 +24,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::{Emulator, Knobs, Scope, SharedWorld, Vocabulary, World, error, json_answer};
+use crate::{
+    BodyShape, Emulator, Knobs, Scope, SharedWorld, Vocabulary, World, error, json_answer,
+};
 
 pub const API_VERSION: &str = "2017-10-31";
 
@@ -47,6 +49,9 @@ pub enum LocationStyle {
     NonMigrated,
     /// `Operation-Location: http://host/api/publishers/.../operations/{guid}`
     AbsoluteOperationLocation,
+    /// `Location: /api/publishers/{p}/offers/{o}/operations/{guid}/?api-version=...`,
+    /// with a trailing slash.
+    TrailingSlash,
 }
 
 /// The offers and their operations.
@@ -137,6 +142,10 @@ pub(crate) fn routes() -> Router<SharedWorld> {
         )
         .route(
             "/api/publishers/{publisher}/offers/{offer}/operations/{id}",
+            get(operation_by_offer),
+        )
+        .route(
+            "/api/publishers/{publisher}/offers/{offer}/operations/{id}/",
             get(operation_by_offer),
         )
         .route("/api/operations/{id}", get(operation))
@@ -301,6 +310,10 @@ impl Offers {
             None => format!("/api/operations/{id}?api-version={API_VERSION}"),
         };
         match knobs.location_style {
+            LocationStyle::TrailingSlash => {
+                let path = path.replacen('?', "/?", 1);
+                (axum::http::StatusCode::ACCEPTED, [("location", path)]).into_response()
+            }
             LocationStyle::AbsoluteOperationLocation => {
                 let absolute = format!("{base}{}", path.split('?').next().unwrap());
                 (
@@ -338,10 +351,18 @@ impl Offers {
         };
         let now = Instant::now();
         let body = describe(knobs, operation, now);
-        let body = if knobs.array_body {
-            json!([body])
-        } else {
-            body
+        let older = || {
+            let mut older = describe(knobs, operation, now);
+            older["id"] = json!("0a1b2c3d-0000-4000-8000-000000000001");
+            older["status"] = json!(words(knobs).succeeded);
+            older["error"] = Value::Null;
+            older
+        };
+        let body = match knobs.body_shape {
+            BodyShape::Object => body,
+            BodyShape::Array => json!([body]),
+            BodyShape::WithHistory => json!([older(), body]),
+            BodyShape::OthersOnly => json!([older()]),
         };
         let mut response = json_answer(200, body);
         if let Some(seconds) = knobs.retry_after

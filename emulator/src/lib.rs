@@ -47,6 +47,22 @@ pub enum Vocabulary {
     Alternate,
 }
 
+/// How a status body holds the operation it describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyShape {
+    /// The operation alone.
+    Object,
+    /// Cloud Partner Portal: a one-element array, as its documentation's
+    /// sample is.
+    Array,
+    /// Cloud Partner Portal: an array with an older, succeeded operation
+    /// of the offer first, then ours.
+    WithHistory,
+    /// Only another operation: Cloud Partner Portal the older, succeeded
+    /// one; Product Ingestion a job status naming another, succeeded job.
+    OthersOnly,
+}
+
 /// A fault served instead of the next answer of its kind, in order.
 #[derive(Debug, Clone)]
 pub enum Fault {
@@ -62,6 +78,34 @@ pub enum Fault {
     /// Do what the request asks, then answer this status instead, as a
     /// service that failed after starting the work would.
     AcceptThenFail(u16),
+    /// This status with a body of this many bytes, sent as a stream.
+    Huge(u16, usize),
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// `status:CODE[:RETRY_AFTER]`, `cut`, `malformed`, `slow:MS`,
+    /// `accept-then-fail:CODE` or `huge:CODE:BYTES`.
+    fn from_str(text: &str) -> Result<Fault, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let number = |i: usize| -> Result<u64, String> {
+            parts
+                .get(i)
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| format!("fault '{text}': expected a number in place {i}"))
+        };
+        let code = |i: usize| number(i).and_then(|n| u16::try_from(n).map_err(|e| e.to_string()));
+        Ok(match parts[0] {
+            "status" => Fault::Status(code(1)?, number(2).ok()),
+            "cut" => Fault::Cut,
+            "malformed" => Fault::MalformedJson,
+            "slow" => Fault::Slow(Duration::from_millis(number(1)?)),
+            "accept-then-fail" => Fault::AcceptThenFail(code(1)?),
+            "huge" => Fault::Huge(code(1)?, number(2)? as usize),
+            _ => return Err(format!("fault '{text}' is not known")),
+        })
+    }
 }
 
 /// The realism knobs of one emulator run.
@@ -72,9 +116,12 @@ pub struct Knobs {
     /// How long the Live step of a go-live (or a go-live job) takes.
     pub live_duration: Duration,
     pub location_style: LocationStyle,
-    /// Wrap Cloud Partner Portal status bodies in a one-element array, as
-    /// its documentation's sample does.
-    pub array_body: bool,
+    /// How a status body lists the operation.
+    pub body_shape: BodyShape,
+    /// Serve both APIs under this path (such as `/proxy`), as behind a
+    /// proxy that adds a prefix; the APIs still name their own paths
+    /// without it. Entra and OIDC stay at the root.
+    pub path_prefix: Option<String>,
     pub vocabulary: Vocabulary,
     /// `Retry-After` (seconds) on every status answer of a running operation.
     pub retry_after: Option<u64>,
@@ -84,6 +131,8 @@ pub struct Knobs {
     /// Served, one each, instead of the next go-live answers (`golive` or
     /// `configure`).
     pub go_live_faults: Vec<Fault>,
+    /// Faults served, in order, instead of Entra's token answers.
+    pub token_faults: Vec<Fault>,
     /// `expires_in` of the access tokens Entra issues.
     pub token_lifetime: Duration,
     /// A Cloud Partner Portal step that fails, with its error message.
@@ -118,11 +167,13 @@ impl Knobs {
             step_duration,
             live_duration: step_duration,
             location_style: LocationStyle::MigratedRelative,
-            array_body: false,
+            body_shape: BodyShape::Object,
+            path_prefix: None,
             vocabulary: Vocabulary::Documented,
             retry_after: None,
             faults: Vec::new(),
             go_live_faults: Vec::new(),
+            token_faults: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             failing_step: None,
             job_end: JobEnd::Succeeds,
@@ -174,6 +225,7 @@ pub(crate) struct World {
     pub(crate) knobs: Knobs,
     status_faults: VecDeque<Fault>,
     go_live_faults: VecDeque<Fault>,
+    token_faults: VecDeque<Fault>,
     pub(crate) tokens: HashMap<String, (Instant, Scope)>,
     requests: Vec<Recorded>,
     counter: u64,
@@ -244,9 +296,11 @@ impl Emulator {
             .set_nonblocking(true)
             .expect("a non-blocking socket");
         let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let path_prefix = knobs.path_prefix.clone();
         let world = Arc::new(Mutex::new(World {
             status_faults: knobs.faults.iter().cloned().collect(),
             go_live_faults: knobs.go_live_faults.iter().cloned().collect(),
+            token_faults: knobs.token_faults.iter().cloned().collect(),
             knobs,
             tokens: HashMap::new(),
             requests: Vec::new(),
@@ -254,9 +308,15 @@ impl Emulator {
             cpp: cpp::Offers::default(),
             ingestion: ingestion::Products::default(),
         }));
-        let app = Router::new()
+        let apis = Router::new()
             .merge(cpp::routes())
-            .merge(ingestion::routes())
+            .merge(ingestion::routes());
+        let apis = match &path_prefix {
+            Some(prefix) => Router::new().nest(prefix, apis),
+            None => apis,
+        };
+        let app = Router::new()
+            .merge(apis)
             .merge(entra::routes())
             .route("/emulator/requests", axum::routing::get(list_requests))
             .layer(middleware::from_fn_with_state(
@@ -364,6 +424,7 @@ async fn record_and_fault(
             || (path.contains("/configure/") && path.ends_with("/status")));
     let is_go_live =
         method == "POST" && (path.ends_with("/golive") || path.ends_with("/configure"));
+    let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");
     let fault = {
         let mut world = world.lock().unwrap();
         world.requests.push(Recorded {
@@ -382,6 +443,8 @@ async fn record_and_fault(
             world.status_faults.pop_front()
         } else if is_go_live {
             world.go_live_faults.pop_front()
+        } else if is_token {
+            world.token_faults.pop_front()
         } else {
             None
         }
@@ -416,6 +479,19 @@ async fn record_and_fault(
         Some(Fault::Slow(delay)) => {
             tokio::time::sleep(delay).await;
             next.run(request).await
+        }
+        Some(Fault::Huge(status, size)) => {
+            const CHUNK: usize = 64 * 1024;
+            let chunks = futures_util::stream::iter((0..size.div_ceil(CHUNK)).map(move |i| {
+                Ok::<Bytes, std::io::Error>(Bytes::from(vec![b'x'; CHUNK.min(size - i * CHUNK)]))
+            }));
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (
+                status,
+                [("content-type", "application/json")],
+                Body::from_stream(chunks),
+            )
+                .into_response()
         }
         Some(Fault::AcceptThenFail(status)) => {
             let _ = next.run(request).await;

@@ -4,12 +4,17 @@
 //!
 //!     cargo run -p marketplace-emulator -- [--step-ms N] [--live-ms N] [--static-token T]
 //!         [--stateless-go-live] [--publish PUBLISHER/OFFER] [--preview OFFER]
+//!         [--status-fault F] [--go-live-fault F] [--token-fault F]
+//!
+//! A fault `F` is served instead of the next answer of its kind:
+//! `status:CODE[:RETRY_AFTER]`, `cut`, `malformed`, `slow:MS`,
+//! `accept-then-fail:CODE` or `huge:CODE:BYTES`.
 
 use std::time::Duration;
 
-use marketplace_emulator::{Emulator, Knobs};
+use marketplace_emulator::{Emulator, Fault, Knobs};
 
-const USAGE: &str = "usage: marketplace-emulator [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]...";
+const USAGE: &str = "usage: marketplace-emulator [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]...";
 
 fn main() {
     let mut knobs = Knobs::new(Duration::from_millis(500));
@@ -34,6 +39,9 @@ fn main() {
             "--stateless-go-live" => knobs.stateless_go_live = true,
             "--publish" => publish.push(value()),
             "--preview" => preview.push(value()),
+            "--status-fault" => knobs.faults.push(fault(value())),
+            "--go-live-fault" => knobs.go_live_faults.push(fault(value())),
+            "--token-fault" => knobs.token_faults.push(fault(value())),
             _ => usage(&format!("unknown argument {arg}")),
         }
     }
@@ -62,6 +70,11 @@ fn main() {
     loop {
         std::thread::park();
     }
+}
+
+fn fault(text: String) -> Fault {
+    text.parse()
+        .unwrap_or_else(|problem: String| usage(&problem))
 }
 
 fn usage(problem: &str) -> ! {

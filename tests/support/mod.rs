@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod emulated;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -18,7 +20,7 @@ const EARLIER_OUTPUT: &str = "earlier=kept\n";
 pub struct Action {
     inputs: BTreeMap<String, String>,
     secrets: Vec<String>,
-    env: Vec<(String, String)>,
+    env: Vec<(String, std::ffi::OsString)>,
     dir: tempfile::TempDir,
 }
 
@@ -86,8 +88,17 @@ impl Action {
             .secret("emu-access-token-")
     }
 
-    pub fn env(mut self, name: &str, value: &str) -> Action {
-        self.env.push((name.to_owned(), value.to_owned()));
+    pub fn env(self, name: &str, value: &str) -> Action {
+        self.env_bytes(name, value.as_bytes())
+    }
+
+    /// Sets an environment variable to any bytes, UTF-8 or not.
+    pub fn env_bytes(mut self, name: &str, value: &[u8]) -> Action {
+        use std::os::unix::ffi::OsStrExt;
+        self.env.push((
+            name.to_owned(),
+            std::ffi::OsStr::from_bytes(value).to_owned(),
+        ));
         self
     }
 
@@ -154,9 +165,23 @@ impl Action {
     /// the binary does not start waiting or does not stop within 10 s.
     pub fn interrupt_while_waiting(
         &self,
+        command: Command,
+        signal: &str,
+        binary_pid: impl Fn(u32) -> Option<u32>,
+    ) -> Run {
+        self.interrupt_after(command, signal, binary_pid, |line| {
+            line.starts_with("::group::")
+        })
+    }
+
+    /// As `interrupt_while_waiting`, but the signal goes once the binary
+    /// has printed a line for which `ready` holds.
+    pub fn interrupt_after(
+        &self,
         mut command: Command,
         signal: &str,
         binary_pid: impl Fn(u32) -> Option<u32>,
+        ready: impl Fn(&str) -> bool,
     ) -> Run {
         use std::io::{BufRead, BufReader};
         use std::process::Stdio;
@@ -179,11 +204,11 @@ impl Action {
             }
             all
         });
-        while !lines_rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the binary did not start following")
-            .starts_with("::group::")
-        {}
+        while !ready(
+            &lines_rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the binary did not print the awaited line"),
+        ) {}
         let pid = binary_pid(child.id()).expect("the binary's process");
         let killed = Command::new("kill")
             .args([format!("-{signal}"), pid.to_string()])
