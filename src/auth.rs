@@ -308,6 +308,9 @@ fn identifying_claims(jwt: &Secret) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arbitrary;
+    use base64::Engine;
+    use proptest::prelude::*;
 
     #[test]
     fn margins() {
@@ -319,5 +322,41 @@ mod tests {
             renewal_margin(Duration::from_secs(2)),
             Duration::from_millis(500)
         );
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Any answer of Entra gives a token fit for a header with a
+        /// lifetime of at most a day, or an error.
+        #[test]
+        fn any_entra_answer_is_a_usable_token_or_an_error(
+            body in arbitrary::body(),
+            token in arbitrary::text(),
+            expires_in in arbitrary::json(),
+            status in 100u16..600,
+        ) {
+            let shaped = serde_json::json!({"access_token": token, "expires_in": expires_in}).to_string();
+            for body in [body, shaped] {
+                if let Ok((token, lifetime)) = token_answer(reqwest::StatusCode::OK, &body) {
+                    prop_assert!(lifetime <= Duration::from_secs(LONGEST_TOKEN_LIFETIME));
+                    prop_assert!(!token.expose().is_empty());
+                    let header = format!("Bearer {}", token.expose());
+                    prop_assert!(reqwest::header::HeaderValue::from_str(&header).is_ok());
+                }
+                let _ = entra_failure(status, &body, None);
+            }
+        }
+
+        /// Any JWT-like text gives the claims to show, or nothing.
+        #[test]
+        fn any_jwt_payload_is_read_or_skipped(text in arbitrary::text(), claims in arbitrary::json()) {
+            let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+            for jwt in [text.clone(), format!("h.{encoded}.s"), format!("h.{encoded}=="), format!("{text}.{text}")] {
+                let secret = Secret::new(jwt);
+                let _ = identifying_claims(&secret);
+                let _ = entra_failure(400, r#"{"error":"invalid_client","error_description":"AADSTS70021: x"}"#, Some(&secret));
+            }
+        }
     }
 }

@@ -526,6 +526,8 @@ fn parse_operation_location(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arbitrary;
+    use proptest::prelude::*;
 
     #[track_caller]
     fn check_duration(text: &str, expected: Option<Duration>) {
@@ -554,6 +556,48 @@ mod tests {
             "841h",
         ] {
             check_duration(bad, None);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Any text is a duration within the limit, or refused.
+        #[test]
+        fn any_duration_is_bounded_or_refused(
+            digits in any::<u128>(),
+            unit in proptest::sample::select(vec!["ms", "s", "m", "h", "d", "", " s", "S"]),
+            text in arbitrary::text(),
+        ) {
+            for value in [format!("{digits}{unit}"), format!("{}{unit}", digits % 100_000), text] {
+                if let Ok(duration) = parse_duration("wait_timeout", Some(&value), "60m") {
+                    prop_assert!(!duration.is_zero() && duration <= LONGEST_DURATION);
+                }
+            }
+        }
+
+        /// A URL with credentials is refused, and the password is never
+        /// shown, whatever follows it.
+        #[test]
+        fn credentials_in_a_url_are_never_echoed(
+            scheme in proptest::sample::select(vec!["https", "http", "ftp"]),
+            user in proptest::sample::select(vec!["", "admin", "a b"]),
+            password in proptest::collection::vec(proptest::char::range('a', 'z'), 10..16),
+            rest in arbitrary::text(),
+        ) {
+            let password: String = password.into_iter().collect();
+            let value = format!("{scheme}://{user}:{password}@{rest}");
+            let base = Url::parse("https://h/").unwrap();
+            for (name, result) in [
+                ("api_url", parse_service_url("api_url", &value, "https://h").map(|url| url.to_string())),
+                ("operation_location", parse_operation_location(&value, &base, Kind::CloudPartnerPortal.api()).map(|op| op.location.to_string())),
+            ] {
+                let shown = match result {
+                    Ok(url) => url,
+                    Err(error) => error.0,
+                };
+                prop_assert!(!shown.contains(&password), "{name}: {shown}");
+            }
         }
     }
 }

@@ -5,6 +5,8 @@
 //! `run` is the whole program given its environment; `main` only gathers the
 //! environment and turns the result into the process's exit code.
 
+#[cfg(test)]
+mod arbitrary;
 pub mod auth;
 pub mod body;
 pub mod config;

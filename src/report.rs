@@ -148,7 +148,9 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arbitrary;
     use crate::model::{State, Step};
+    use proptest::prelude::*;
 
     #[test]
     fn the_summary_stays_under_its_cap_with_the_link_first() {
@@ -179,5 +181,42 @@ mod tests {
         assert!(md.starts_with("### Azure Marketplace go-live: failed"));
         assert!(md.contains("| status | **failed** |"));
         assert!(md.trim_end().ends_with("has all of it._"));
+    }
+
+    fn texts() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec(
+            prop_oneof![
+                arbitrary::text(),
+                (any::<char>(), 0usize..60_000).prop_map(|(c, n)| c.to_string().repeat(n))
+            ],
+            0..40,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Whatever the service said, the summary stays within its cap and
+        /// starts with the outcome.
+        #[test]
+        fn any_summary_stays_within_its_cap(status in arbitrary::text(), notes in texts(), errors in texts(), reasons in texts()) {
+            let summary = Summary {
+                api: "API",
+                status: status.clone(),
+                snapshot: Some(Snapshot {
+                    state: State::Failed,
+                    status: status.clone(),
+                    steps: reasons.iter().map(|name| Step { name: name.clone(), status: name.clone(), progress: Some(5), estimated_time_frame: Some(name.clone()) }).collect(),
+                    reasons,
+                    notes: notes.clone(),
+                }),
+                notes,
+                errors,
+                ..Summary::default()
+            };
+            let md = summary.to_markdown();
+            prop_assert!(md.len() <= SUMMARY_CAP, "{}", md.len());
+            prop_assert!(md.starts_with("### Azure Marketplace go-live: "));
+        }
     }
 }

@@ -55,6 +55,8 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arbitrary;
+    use proptest::prelude::*;
     use reqwest::header::HeaderValue;
 
     #[test]
@@ -117,5 +119,50 @@ mod tests {
             &[("retry-after", "99999999999999")],
             Some(LONGEST_ASKED_DELAY),
         );
+    }
+
+    fn header_value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string().into_bytes()),
+            any::<i64>().prop_map(|n| format!(" {n} ").into_bytes()),
+            any::<u64>().prop_map(|secs| {
+                let at = SystemTime::UNIX_EPOCH + Duration::from_secs(secs % 253_402_300_000);
+                httpdate::fmt_http_date(at).into_bytes()
+            }),
+            arbitrary::text().prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Any value in any of the three headers, at any time, gives a delay
+        /// of at most a day, or none.
+        #[test]
+        fn any_retry_after_is_a_bounded_delay(
+            values in proptest::collection::vec((0usize..3, header_value()), 0..4),
+            now in any::<u64>(),
+        ) {
+            let mut headers = HeaderMap::new();
+            for (name, bytes) in values {
+                let name = ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"][name];
+                if let Ok(value) = HeaderValue::from_bytes(&bytes) {
+                    headers.append(name, value);
+                }
+            }
+            let now = SystemTime::UNIX_EPOCH
+                .checked_add(Duration::from_secs(now % 100_000_000_000))
+                .unwrap();
+            if let Some(delay) = retry_after(&headers, now) {
+                prop_assert!(delay <= LONGEST_ASKED_DELAY);
+            }
+        }
+
+        #[test]
+        fn any_backoff_is_bounded(first in any::<u64>(), failures in any::<u32>(), cap in any::<u64>()) {
+            let (first, cap) = (Duration::from_millis(first), Duration::from_millis(cap));
+            prop_assert!(backoff(first, failures, cap) <= cap);
+        }
     }
 }

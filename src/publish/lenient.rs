@@ -85,6 +85,17 @@ impl<T> Default for OneOrMany<T> {
     }
 }
 
+/// For `#[serde(deserialize_with = "or_none")]`: a field without the
+/// documented shape reads as absent, rather than failing the whole answer.
+pub fn or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
 /// A list item that may not have the documented shape; such items are
 /// skipped rather than failing the whole list.
 #[derive(Debug, Clone, Deserialize)]

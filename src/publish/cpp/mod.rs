@@ -154,7 +154,7 @@ impl Client {
         let status = reply.status;
         if status.is_success() {
             return match operation_header(&reply.headers) {
-                Some(value) => match self.resolve_operation(&value) {
+                Some(value) => match operation_at(&self.endpoint.base, &value) {
                     Ok(accepted) => GoLiveAnswer::Accepted(accepted),
                     Err(message) => GoLiveAnswer::Failed(Failure::AfterStart(message)),
                 },
@@ -199,32 +199,6 @@ impl Client {
             "go-live was refused with HTTP {}{detail}: {hint}",
             status_text(status)
         )))
-    }
-
-    /// Turns an `Operation-Location` or `Location` value into an absolute
-    /// URL. Relative values are resolved against `api_url`; `$` and the
-    /// query string are kept as they are.
-    fn resolve_operation(&self, value: &str) -> Result<OperationHandle, String> {
-        let shown = untrusted(value, 300);
-        // An absolute URL is kept as it is and a path goes under api_url's
-        // path; neither re-encodes `$`.
-        let url = resolve(&self.endpoint.base, value).map_err(|error| {
-            format!("the service accepted go-live but named an operation URL that cannot be read ('{shown}': {error}); the operation has started: check it in Partner Center")
-        })?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(format!(
-                "the service accepted go-live but named an operation URL that is not http(s) ('{shown}'); the operation has started: check it in Partner Center"
-            ));
-        }
-        let id = CloudPartnerPortal.operation_id(&url).ok_or_else(|| {
-            format!("the service accepted go-live but its operation URL '{shown}' names no operation; the operation has started: check it in Partner Center")
-        })?;
-        Ok(OperationHandle {
-            location: url,
-            id,
-            product_id: None,
-            submission_id: None,
-        })
     }
 
     fn unauthorized_hint(&self) -> &'static str {
@@ -299,6 +273,32 @@ impl Client {
     }
 }
 
+/// Turns an `Operation-Location` or `Location` value into an absolute
+/// URL. Relative values are resolved against `base` (`api_url`); `$` and the
+/// query string are kept as they are.
+fn operation_at(base: &Url, value: &str) -> Result<OperationHandle, String> {
+    let shown = untrusted(value, 300);
+    // An absolute URL is kept as it is and a path goes under api_url's
+    // path; neither re-encodes `$`.
+    let url = resolve(base, value).map_err(|error| {
+        format!("the service accepted go-live but named an operation URL that cannot be read ('{shown}': {error}); the operation has started: check it in Partner Center")
+    })?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(format!(
+            "the service accepted go-live but named an operation URL that is not http(s) ('{shown}'); the operation has started: check it in Partner Center"
+        ));
+    }
+    let id = CloudPartnerPortal.operation_id(&url).ok_or_else(|| {
+        format!("the service accepted go-live but its operation URL '{shown}' names no operation; the operation has started: check it in Partner Center")
+    })?;
+    Ok(OperationHandle {
+        location: url,
+        id,
+        product_id: None,
+        submission_id: None,
+    })
+}
+
 /// The 2018 documentation names the operation in `Operation-Location`, the
 /// later one in `Location`; accept either, preferring the former.
 fn operation_header(headers: &HeaderMap) -> Option<String> {
@@ -309,4 +309,60 @@ fn operation_header(headers: &HeaderMap) -> Option<String> {
         .map(str::trim)
         .find(|value| !value.is_empty())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arbitrary;
+    use proptest::prelude::*;
+
+    fn base() -> impl Strategy<Value = Url> {
+        proptest::sample::select(vec![
+            "https://cloudpartner.azure.com/",
+            "http://127.0.0.1:8080/proxy/",
+            "https://h/a/b/",
+        ])
+        .prop_map(|base| Url::parse(base).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Any Location value names an http(s) operation or is refused.
+        #[test]
+        fn any_location_gives_an_operation_or_an_error(
+            base in base(),
+            lead in proptest::sample::select(vec!["", "/", "/api/operations/", "https://h/", "//", "./", "?"]),
+            value in arbitrary::text(),
+            trail in proptest::sample::select(vec!["", "/", "?api-version=2017-10-31", "/?x=1", "#f"]),
+        ) {
+            let value = format!("{lead}{value}{trail}");
+            if let Ok(operation) = operation_at(&base, &value) {
+                prop_assert!(matches!(operation.location.scheme(), "http" | "https"));
+                prop_assert!(!operation.id.is_empty());
+                prop_assert!(!operation.id.contains('/'));
+                if value.starts_with('/') && !value.starts_with("//") {
+                    prop_assert!(operation.location.path().starts_with(base.path()));
+                }
+            }
+        }
+
+        /// Any header bytes are read or skipped.
+        #[test]
+        fn any_operation_header_is_read_or_skipped(
+            first in proptest::collection::vec(any::<u8>(), 0..80),
+            second in proptest::collection::vec(any::<u8>(), 0..80),
+        ) {
+            let mut headers = HeaderMap::new();
+            for (name, bytes) in [("operation-location", first), ("location", second)] {
+                if let Ok(value) = reqwest::header::HeaderValue::from_bytes(&bytes) {
+                    headers.insert(name, value);
+                }
+            }
+            if let Some(value) = operation_header(&headers) {
+                prop_assert!(!value.is_empty());
+            }
+        }
+    }
 }

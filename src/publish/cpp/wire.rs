@@ -1,20 +1,18 @@
 //! The Cloud Partner Portal's JSON, read leniently: an operation as an
-//! object or a one-element array (the documentation shows both), messages
-//! as objects or strings, progress as a number or a string.
+//! object or in an array (the documentation shows both), messages as
+//! objects or strings, progress as a number or a string, a list of steps
+//! or messages of another shape as absent.
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::model::{Snapshot, State, Step};
-use crate::publish::lenient::{Item, Number, OneOrMany, Text, shown, valid};
+use crate::publish::lenient::{Item, Number, Text, or_none, shown, valid};
 use crate::text::strip_html;
 
 /// Most steps and messages kept from one answer.
 const MOST_STEPS: usize = 50;
 const MOST_MESSAGES: usize = 20;
-
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub struct OperationBody(OneOrMany<Operation>);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -22,6 +20,7 @@ pub struct Operation {
     pub id: Option<Text>,
     pub status: Option<Text>,
     pub error: Option<Text>,
+    #[serde(deserialize_with = "or_none")]
     pub steps: Option<Vec<Item<OperationStep>>>,
 }
 
@@ -34,6 +33,7 @@ pub struct OperationStep {
     #[serde(alias = "processPercentage")]
     pub progress_percentage: Option<Number>,
     pub estimated_time_frame: Option<Text>,
+    #[serde(deserialize_with = "or_none")]
     pub messages: Option<Vec<Item<Message>>>,
 }
 
@@ -61,15 +61,26 @@ pub enum Unread {
     NotOurs(String),
 }
 
+/// A status body: one operation, or a list of them (the documentation's
+/// sample is a one-element array). Only JSON objects are operations.
+pub struct OperationBody;
+
 impl OperationBody {
     /// Our operation (the one whose `id` is `ours`) out of a status body
     /// holding one operation or a list of them. A lone operation without
     /// an `id` is taken as ours; anything else needs its `id` to match,
     /// and two that match cannot be told apart.
     pub fn parse(body: &str, ours: &str) -> Result<Operation, Unread> {
-        let parsed: OperationBody =
-            serde_json::from_str(body).map_err(|_| Unread::NotAnOperation)?;
-        let mut operations = parsed.0.into_vec();
+        let items = match serde_json::from_str(body) {
+            Ok(Value::Array(items)) => items,
+            Ok(object @ Value::Object(_)) => vec![object],
+            _ => return Err(Unread::NotAnOperation),
+        };
+        let mut operations: Vec<Operation> = items
+            .into_iter()
+            .filter(Value::is_object)
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect();
         let count = operations.len();
         let matching: Vec<usize> = (0..count)
             .filter(|&i| {
@@ -181,6 +192,8 @@ impl Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arbitrary;
+    use proptest::prelude::*;
 
     #[track_caller]
     fn check_state(status: &str, expected: State) {
@@ -286,6 +299,39 @@ mod tests {
                 matches!(read(not_ours.clone()), Err(Unread::NotOurs(_))),
                 "{not_ours}"
             );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Any body gives our operation or no answer, never another's.
+        #[test]
+        fn any_status_body_is_ours_or_no_answer(body in arbitrary::body(), ours in arbitrary::text()) {
+            if let Ok(operation) = OperationBody::parse(&body, &ours) {
+                let id = operation.id();
+                prop_assert!(id.is_none_or(|id| id.trim().eq_ignore_ascii_case(ours.trim())));
+                let snapshot = operation.snapshot();
+                prop_assert!(snapshot.steps.len() <= MOST_STEPS);
+            }
+        }
+
+        /// Ours is found among any other operations, wherever it stands.
+        #[test]
+        fn ours_is_found_among_others(
+            others in proptest::collection::vec(arbitrary::json(), 0..4),
+            at in 0usize..5,
+            steps in arbitrary::json(),
+        ) {
+            let ours = serde_json::json!({"id": "ours-1", "status": "failed", "steps": steps});
+            let mut list: Vec<serde_json::Value> = others
+                .into_iter()
+                .filter(|other| other.get("id").and_then(|id| id.as_str()).is_none_or(|id| !id.trim().eq_ignore_ascii_case("ours-1")))
+                .collect();
+            list.insert(at.min(list.len()), ours);
+            let body = serde_json::Value::Array(list).to_string();
+            let operation = OperationBody::parse(&body, "OURS-1").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            prop_assert_eq!(operation.snapshot().state, State::Failed);
         }
     }
 }

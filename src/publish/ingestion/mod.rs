@@ -422,46 +422,20 @@ impl Client {
             }
             return PollAnswer::Failed(format!("{answered}: {}", self.hint(status, None)));
         }
-        let Ok(mut job) = serde_json::from_str::<JobStatus>(&reply.body) else {
-            return PollAnswer::Transient {
-                reason: format!(
-                    "the job status answered HTTP {} with a body that is not a job ({})",
-                    status_text(status),
-                    untrusted(reply.body.trim(), 200)
-                ),
-                retry_after,
-            };
-        };
-        if let Some(other) = job
-            .job_id
-            .as_deref()
-            .filter(|id| !id.trim().eq_ignore_ascii_case(&operation.id))
-        {
-            return PollAnswer::Transient {
-                reason: format!(
-                    "the job status answered HTTP {} about another job ({}), not {}",
-                    status_text(status),
-                    untrusted(other, 100),
-                    operation.id
-                ),
-                retry_after,
-            };
-        }
-        let state = job.state();
-        let errors = error_lines(job.take_errors());
-        let mut snapshot = Snapshot {
-            state,
-            status: job.describe(),
-            steps: Vec::new(),
-            reasons: Vec::new(),
-            notes: Vec::new(),
-        };
-        match state {
-            State::Failed | State::Canceled => {
-                snapshot.reasons = failure_reasons(&errors, state);
+        let mut snapshot = match job_snapshot(&reply.body, &operation.id) {
+            Ok(snapshot) => snapshot,
+            Err(what) => {
+                return PollAnswer::Transient {
+                    reason: format!(
+                        "the job status answered HTTP {} with {what}",
+                        status_text(status)
+                    ),
+                    retry_after,
+                };
             }
-            State::Succeeded => self.confirm_live(operation, &mut snapshot).await,
-            State::Running => {}
+        };
+        if snapshot.state == State::Succeeded {
+            self.confirm_live(operation, &mut snapshot).await;
         }
         PollAnswer::Status {
             snapshot,
@@ -510,6 +484,41 @@ impl Client {
 }
 
 /// The decision table of the reference, in order.
+/// The neutral view of a job status body about the job `job_id`: its
+/// state, its words, and for a failed or canceled job the reasons. `Err`
+/// says why the body is not an answer about that job.
+fn job_snapshot(body: &str, job_id: &str) -> Result<Snapshot, String> {
+    let Ok(mut job) = serde_json::from_str::<JobStatus>(body) else {
+        return Err(format!(
+            "a body that is not a job ({})",
+            untrusted(body.trim(), 200)
+        ));
+    };
+    if let Some(other) = job
+        .job_id
+        .as_deref()
+        .filter(|id| !id.trim().eq_ignore_ascii_case(job_id))
+    {
+        return Err(format!(
+            "a body about another job ({}), not {job_id}",
+            untrusted(other, 100)
+        ));
+    }
+    let state = job.state();
+    let errors = error_lines(job.take_errors());
+    let reasons = match state {
+        State::Failed | State::Canceled => failure_reasons(&errors, state),
+        State::Succeeded | State::Running => Vec::new(),
+    };
+    Ok(Snapshot {
+        state,
+        status: job.describe(),
+        steps: Vec::new(),
+        reasons,
+        notes: Vec::new(),
+    })
+}
+
 fn decide(
     offer: &Offer,
     product_id: &str,
@@ -640,6 +649,8 @@ fn error_detail(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arbitrary;
+    use proptest::prelude::*;
 
     fn submission(id: &str, target: &str, status: &str, result: &str) -> Submission {
         serde_json::from_value(serde_json::json!({
@@ -782,5 +793,47 @@ mod tests {
             ),
             " ([badRequest] Cannot cancel; [x] y)"
         );
+    }
+
+    proptest! {
+        #![proptest_config(arbitrary::config())]
+
+        /// Any job status body gives a status of our job or no answer.
+        #[test]
+        fn any_job_status_body_is_ours_or_no_answer(body in arbitrary::body(), ours in arbitrary::text()) {
+            if let Ok(snapshot) = job_snapshot(&body, &ours) {
+                let failed = matches!(snapshot.state, State::Failed | State::Canceled);
+                prop_assert_eq!(failed, !snapshot.reasons.is_empty());
+            }
+        }
+
+        /// Any page of products or submissions is read or refused.
+        #[test]
+        fn any_collection_body_is_read_or_refused(body in arbitrary::body()) {
+            if let Ok(page) = serde_json::from_str::<wire::Collection<Submission>>(&body) {
+                let (submissions, _) = page.into_parts();
+                for submission in &submissions {
+                    let _ = (submission.target(), submission.number(), submission.describe_state());
+                }
+                let offer = Offer { publisher_id: None, offer_id: "contoso-vm".into() };
+                let _ = decide(&offer, "product/1", &submissions);
+            }
+            if let Ok(page) = serde_json::from_str::<wire::Collection<wire::Product>>(&body) {
+                let _ = page.into_parts();
+            }
+            let _ = error_detail(&body);
+        }
+
+        /// Any URL names a job or does not; the job ID is always one.
+        #[test]
+        fn any_location_names_a_job_or_not(path in arbitrary::text(), id in arbitrary::text()) {
+            for text in [format!("https://h/{path}"), format!("https://h/rp/configure/{id}/status/{path}"), format!("https://h/configure/{id}/status")] {
+                if let Ok(url) = Url::parse(&text)
+                    && let Some(job) = ProductIngestion.operation_id(&url)
+                {
+                    prop_assert!(is_job_id(&job));
+                }
+            }
+        }
     }
 }

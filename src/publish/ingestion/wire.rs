@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::model::State;
-use crate::publish::lenient::{Item, OneOrMany, Text, shown, valid};
+use crate::publish::lenient::{Item, OneOrMany, Text, or_none, shown, valid};
 
 /// `{"value": [...], "@nextLink": "..."}`, or a bare object where a
 /// collection was documented.
@@ -126,6 +126,7 @@ pub struct JobStatus {
     pub job_status: Option<String>,
     #[serde(rename = "jobResult")]
     pub job_result: Option<String>,
+    #[serde(deserialize_with = "or_none")]
     pub errors: Option<OneOrMany<Item<JobError>>>,
 }
 
