@@ -317,6 +317,19 @@ mod tests {
     use crate::arbitrary;
     use proptest::prelude::*;
 
+    /// The words of the answers this module reads.
+    const WORDS: &[&str] = &[
+        "api",
+        "operations",
+        "publishers",
+        "offers",
+        "$",
+        "ours",
+        "%24",
+        "..",
+        "",
+    ];
+
     fn base() -> impl Strategy<Value = Url> {
         proptest::sample::select(vec![
             "https://cloudpartner.azure.com/",
@@ -334,7 +347,7 @@ mod tests {
         fn any_location_gives_an_operation_or_an_error(
             base in base(),
             lead in proptest::sample::select(vec!["", "/", "/api/operations/", "https://h/", "//", "./", "?"]),
-            value in arbitrary::text(),
+            value in arbitrary::text(WORDS),
             trail in proptest::sample::select(vec!["", "/", "?api-version=2017-10-31", "/?x=1", "#f"]),
         ) {
             let value = format!("{lead}{value}{trail}");
@@ -342,7 +355,9 @@ mod tests {
                 prop_assert!(matches!(operation.location.scheme(), "http" | "https"));
                 prop_assert!(!operation.id.is_empty());
                 prop_assert!(!operation.id.contains('/'));
-                if value.starts_with('/') && !value.starts_with("//") {
+                // Dot segments resolve as RFC 3986 says, on the same origin.
+                let plain = !value.contains(['.', '\\', '%']);
+                if plain && value.starts_with('/') && !value.starts_with("//") {
                     prop_assert!(operation.location.path().starts_with(base.path()));
                 }
             }

@@ -195,6 +195,34 @@ mod tests {
     use crate::arbitrary;
     use proptest::prelude::*;
 
+    /// The words of the answers this module reads.
+    const WORDS: &[&str] = &[
+        "id",
+        "status",
+        "error",
+        "steps",
+        "stepName",
+        "messages",
+        "messageHtml",
+        "message",
+        "level",
+        "progressPercentage",
+        "processPercentage",
+        "estimatedTimeFrame",
+        "running",
+        "completed",
+        "succeeded",
+        "failed",
+        "canceled",
+        "notStarted",
+        "inProgress",
+        "blocked",
+        "error",
+        "ours-1",
+        "OURS-1",
+        "",
+    ];
+
     #[track_caller]
     fn check_state(status: &str, expected: State) {
         assert_eq!(state(status), expected, "{status:?}");
@@ -307,7 +335,7 @@ mod tests {
 
         /// Any body gives our operation or no answer, never another's.
         #[test]
-        fn any_status_body_is_ours_or_no_answer(body in arbitrary::body(), ours in arbitrary::text()) {
+        fn any_status_body_is_ours_or_no_answer(body in arbitrary::body(WORDS), ours in arbitrary::text(WORDS)) {
             if let Ok(operation) = OperationBody::parse(&body, &ours) {
                 let id = operation.id();
                 prop_assert!(id.is_none_or(|id| id.trim().eq_ignore_ascii_case(ours.trim())));
@@ -319,9 +347,9 @@ mod tests {
         /// Ours is found among any other operations, wherever it stands.
         #[test]
         fn ours_is_found_among_others(
-            others in proptest::collection::vec(arbitrary::json(), 0..4),
+            others in proptest::collection::vec(arbitrary::json(WORDS), 0..4),
             at in 0usize..5,
-            steps in arbitrary::json(),
+            steps in arbitrary::json(WORDS),
         ) {
             let ours = serde_json::json!({"id": "ours-1", "status": "failed", "steps": steps});
             let mut list: Vec<serde_json::Value> = others

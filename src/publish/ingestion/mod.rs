@@ -652,6 +652,45 @@ mod tests {
     use crate::arbitrary;
     use proptest::prelude::*;
 
+    /// The words of the answers this module reads.
+    const WORDS: &[&str] = &[
+        "jobId",
+        "jobID",
+        "jobStatus",
+        "jobResult",
+        "errors",
+        "code",
+        "details",
+        "resourceId",
+        "message",
+        "value",
+        "@nextLink",
+        "id",
+        "externalId",
+        "externalID",
+        "target",
+        "targetType",
+        "status",
+        "result",
+        "lifecycleState",
+        "preview",
+        "live",
+        "draft",
+        "running",
+        "completed",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "notStarted",
+        "pending",
+        "inProgress",
+        "submission/1/2",
+        "product/1",
+        "configure",
+        "status",
+        "",
+    ];
+
     fn submission(id: &str, target: &str, status: &str, result: &str) -> Submission {
         serde_json::from_value(serde_json::json!({
             "id": id, "target": {"targetType": target}, "status": status, "result": result,
@@ -800,7 +839,7 @@ mod tests {
 
         /// Any job status body gives a status of our job or no answer.
         #[test]
-        fn any_job_status_body_is_ours_or_no_answer(body in arbitrary::body(), ours in arbitrary::text()) {
+        fn any_job_status_body_is_ours_or_no_answer(body in arbitrary::body(WORDS), ours in arbitrary::text(WORDS)) {
             if let Ok(snapshot) = job_snapshot(&body, &ours) {
                 let failed = matches!(snapshot.state, State::Failed | State::Canceled);
                 prop_assert_eq!(failed, !snapshot.reasons.is_empty());
@@ -809,7 +848,7 @@ mod tests {
 
         /// Any page of products or submissions is read or refused.
         #[test]
-        fn any_collection_body_is_read_or_refused(body in arbitrary::body()) {
+        fn any_collection_body_is_read_or_refused(body in arbitrary::body(WORDS)) {
             if let Ok(page) = serde_json::from_str::<wire::Collection<Submission>>(&body) {
                 let (submissions, _) = page.into_parts();
                 for submission in &submissions {
@@ -826,7 +865,7 @@ mod tests {
 
         /// Any URL names a job or does not; the job ID is always one.
         #[test]
-        fn any_location_names_a_job_or_not(path in arbitrary::text(), id in arbitrary::text()) {
+        fn any_location_names_a_job_or_not(path in arbitrary::text(WORDS), id in arbitrary::text(WORDS)) {
             for text in [format!("https://h/{path}"), format!("https://h/rp/configure/{id}/status/{path}"), format!("https://h/configure/{id}/status")] {
                 if let Ok(url) = Url::parse(&text)
                     && let Some(job) = ProductIngestion.operation_id(&url)
