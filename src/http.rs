@@ -53,8 +53,9 @@ pub enum SendError {
     Timeout(String),
     /// The request may have reached the server; the exchange failed.
     Broken(String),
-    /// An answer came, with this status, but its body could not be read.
-    Body(StatusCode, BodyError),
+    /// An answer came, with this status and these headers, but its body
+    /// could not be read.
+    Body(StatusCode, Box<HeaderMap>, BodyError),
 }
 
 impl SendError {
@@ -87,7 +88,7 @@ impl std::fmt::Display for SendError {
             | SendError::Unsendable(message)
             | SendError::Timeout(message)
             | SendError::Broken(message) => f.write_str(message),
-            SendError::Body(status, error) => write!(
+            SendError::Body(status, _, error) => write!(
                 f,
                 "the service answered HTTP {} but {error}",
                 crate::text::status_text(*status)
@@ -187,9 +188,10 @@ impl Transport {
                 continue;
             }
             let headers = response.headers().clone();
-            let body = read_capped(response)
-                .await
-                .map_err(|error| SendError::Body(status, error))?;
+            let body = match read_capped(response).await {
+                Ok(body) => body,
+                Err(error) => return Err(SendError::Body(status, Box::new(headers), error)),
+            };
             return Ok(Reply {
                 status,
                 headers,

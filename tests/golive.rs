@@ -160,6 +160,22 @@ fn refusals_are_reported_with_status_code_message_and_hint() {
 }
 
 #[test]
+fn an_acceptance_with_a_body_too_large_to_read_still_names_its_operation() {
+    let mut server = Server::new();
+    let mock = go_live_mock(&mut server)
+        .with_status(202)
+        .with_header("location", "/api/operations/op-7?api-version=2017-10-31")
+        .with_body("x".repeat(300 * 1024))
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).run();
+    mock.assert();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.outputs["operation_id"], "op-7");
+    assert_eq!(run.outputs["status"], "accepted");
+}
+
+#[test]
 fn an_accepted_answer_without_an_operation_header_is_not_a_success() {
     let mut server = Server::new();
     let mock = go_live_mock(&mut server)

@@ -163,7 +163,7 @@ impl PollAnswer {
     pub fn unanswered(error: SendError) -> PollAnswer {
         match error {
             SendError::ForeignOrigin(_) => PollAnswer::Failed(error.to_string()),
-            SendError::Body(status, body) => PollAnswer::Transient {
+            SendError::Body(status, _, body) => PollAnswer::Transient {
                 reason: format!(
                     "the status monitor answered HTTP {} but {body}",
                     crate::text::status_text(status)

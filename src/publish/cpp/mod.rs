@@ -19,7 +19,7 @@ use super::{
     Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, resolve, with_query_default,
 };
 use crate::failure::Failure;
-use crate::http::Transport;
+use crate::http::{Reply, SendError, Transport};
 use crate::model::{Decision, GoLiveRequest, Offer, OperationHandle};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -149,6 +149,13 @@ impl Client {
         let url = self.go_live_url(publisher_id, offer_id);
         let reply = match self.transport.send(Method::POST, &url, Some("")).await {
             Ok(reply) => reply,
+            // An acceptance names its operation in a header: a body that
+            // could not be read does not hide it.
+            Err(SendError::Body(status, headers, _)) if status.is_success() => Reply {
+                status,
+                headers: *headers,
+                body: String::new(),
+            },
             Err(error) => return GoLiveAnswer::unanswered(error),
         };
         let status = reply.status;
