@@ -40,7 +40,8 @@ fn github_jwt() -> String {
 }
 
 /// Entra's answer to a successful sign-in.
-fn token_reply(access_token: &str, expires_in: u64) -> String {
+fn token_reply(access_token: &str, expires_in: impl Into<serde_json::Value>) -> String {
+    let expires_in = expires_in.into();
     json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": access_token})
         .to_string()
 }
@@ -531,10 +532,7 @@ fn any_lifetime_entra_gives_is_survived() {
         let token = services
             .entra
             .mock("POST", TOKEN_PATH)
-            .with_body(
-                json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": ACCESS_TOKEN})
-                    .to_string(),
-            )
+            .with_body(token_reply(ACCESS_TOKEN, expires_in.clone()))
             .expect(1)
             .create();
         let go_live = services.go_live(ACCESS_TOKEN, 1);
