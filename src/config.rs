@@ -15,10 +15,16 @@ use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
 use crate::model::{Offer, OperationHandle};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
+use crate::text::format_duration;
 
 /// The longest duration an input may give: GitHub's own ceiling for a
 /// workflow run, 35 days.
 pub const LONGEST_DURATION: Duration = Duration::from_secs(35 * 24 * 3600);
+
+/// A job on a GitHub-hosted runner is cancelled at 6 hours; counted from
+/// the step's own start (the best clock there is), a wait this long ends
+/// in time to write its outputs and summary.
+pub const GITHUB_HOSTED_LONGEST_WAIT: Duration = Duration::from_secs(5 * 3600 + 45 * 60);
 
 /// The inputs exactly as the runner passes them: `INPUT_<NAME>` variables,
 /// where an empty string means "not given".
@@ -271,6 +277,28 @@ fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
         publisher_id,
         offer_id: offer_id.to_owned(),
     })
+}
+
+impl Config {
+    /// Cuts a wait that would outlast the job on a GitHub-hosted runner
+    /// (`RUNNER_ENVIRONMENT` is `github-hosted`) to
+    /// `GITHUB_HOSTED_LONGEST_WAIT`, and returns the notice that says so.
+    /// Self-hosted runners are left as configured.
+    pub fn fit_to_runner(&mut self, runner_environment: Option<&str>) -> Option<String> {
+        if runner_environment != Some("github-hosted")
+            || !self.wait
+            || self.wait_timeout <= GITHUB_HOSTED_LONGEST_WAIT
+        {
+            return None;
+        }
+        let asked = self.wait_timeout;
+        self.wait_timeout = GITHUB_HOSTED_LONGEST_WAIT;
+        Some(format!(
+            "wait_timeout ({}) would outlast the 6-hour limit of a job on a GitHub-hosted runner: the wait ends after {}, and the step then ends with status=running and says how to follow the operation",
+            format_duration(asked),
+            format_duration(GITHUB_HOSTED_LONGEST_WAIT)
+        ))
+    }
 }
 
 /// The three ways to sign in, told apart by which inputs are given.

@@ -62,13 +62,15 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
     for secret in raw.secrets().iter().chain(&oidc.token) {
         runner.mask(secret);
     }
-    let config = match config::check_utf8(not_utf8).and_then(|()| Config::from_inputs(&raw, oidc)) {
-        Ok(config) => config,
-        Err(error) => {
-            runner.error(&error.to_string());
-            return exit::INVALID_INPUT;
-        }
-    };
+    let mut config =
+        match config::check_utf8(not_utf8).and_then(|()| Config::from_inputs(&raw, oidc)) {
+            Ok(config) => config,
+            Err(error) => {
+                runner.error(&error.to_string());
+                return exit::INVALID_INPUT;
+            }
+        };
+    let fitted = config.fit_to_runner(var("RUNNER_ENVIRONMENT").as_deref());
     let extra_roots = match tls::extra_roots(
         var("SSL_CERT_FILE").as_deref(),
         var("SSL_CERT_DIR").as_deref(),
@@ -85,6 +87,10 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
         api: config.endpoint.kind.api().name(),
         ..Summary::default()
     };
+    if let Some(notice) = fitted {
+        runner.notice(&notice);
+        summary.notes.push(notice);
+    }
     // Installed before any request: the runner cancels a job with SIGINT,
     // then SIGTERM, and PID 1 ignores both unless it handles them.
     let mut signals = Signals::install(&runner);

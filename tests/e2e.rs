@@ -256,3 +256,28 @@ fn a_wait_cut_short_by_sigterm_can_be_resumed() {
     assert_eq!(resumed.outputs["status"], "running");
     assert_eq!(go_live_requests(&emulator), 1);
 }
+
+#[test]
+fn a_wait_on_a_github_hosted_runner_ends_before_the_job_is_cut() {
+    for (environment, notice, longest) in [
+        ("github-hosted", true, "for at most 5h 45m"),
+        ("self-hosted", false, "for at most 6h 00m"),
+    ] {
+        let emulator = published(knobs());
+        let run = go_live(&emulator)
+            .with("wait_timeout", "6h")
+            .env("RUNNER_ENVIRONMENT", environment)
+            .run();
+        check_succeeded(&run, &emulator);
+        assert!(run.log().contains(longest), "{environment}: {}", run.stdout);
+        let notices = run.annotations("notice");
+        assert_eq!(notices.len(), usize::from(notice), "{notices:?}");
+        if notice {
+            assert!(
+                notices[0].contains("wait_timeout (6h 00m) would outlast the 6-hour limit"),
+                "{notices:?}"
+            );
+            assert!(run.summary.contains("would outlast the 6-hour limit"));
+        }
+    }
+}
