@@ -88,6 +88,7 @@ impl Runner {
     /// An annotation; when it is too long for the runner, it is cut and
     /// the whole text follows as plain log lines.
     fn annotate(&self, kind: &str, text: &str) {
+        let text = &plain(text);
         let shown = annotation(text);
         emit(&format!("::{kind}::{}", escape_data(&shown)));
         if shown.len() != text.len() {
@@ -95,9 +96,11 @@ impl Runner {
         }
     }
 
-    /// Starts a collapsible group; the title is escaped like command data.
+    /// Starts a collapsible group: a one-line title without control
+    /// characters, escaped like command data.
     pub fn group(&self, title: &str) {
-        emit(&format!("::group::{}", escape_data(title)));
+        let title = plain(title).replace('\n', " ");
+        emit(&format!("::group::{}", escape_data(&title)));
     }
 
     pub fn end_group(&self) {
@@ -150,6 +153,21 @@ fn emit(line: &str) {
     // A closed stdout is not worth failing the go-live for.
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
+}
+
+/// Text without control characters: CRLF and a lone CR become one line
+/// break, a tab a space, and the rest (ESC included) are removed, so that
+/// nothing from a server can move the cursor or recolour the log.
+fn plain(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// The runner keeps 4096 characters of an annotation; cut a little earlier
@@ -207,6 +225,14 @@ mod tests {
     #[test]
     fn data_escaping_keeps_commands_on_one_line() {
         assert_eq!(escape_data("50%\r\n::error::x"), "50%25%0D%0A::error::x");
+    }
+
+    #[test]
+    fn control_characters_are_removed_not_escaped() {
+        assert_eq!(
+            plain("a\r\nb\rc\u{1b}[31md\u{7}\te\u{9b}f"),
+            "a\nb\nc[31md ef"
+        );
     }
 
     #[test]
