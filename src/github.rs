@@ -10,6 +10,7 @@
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
@@ -22,6 +23,9 @@ pub struct Runner {
     output_file: Option<PathBuf>,
     summary_file: Option<PathBuf>,
     debug: bool,
+    /// The outputs of a run without `GITHUB_OUTPUT` (a local run), printed
+    /// at its end by `print_local_outputs`.
+    local_outputs: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Runner {
@@ -30,6 +34,7 @@ impl Runner {
             output_file,
             summary_file,
             debug,
+            local_outputs: Arc::default(),
         }
     }
 
@@ -112,9 +117,10 @@ impl Runner {
     /// intact and cannot inject other outputs.
     pub fn set_output(&self, name: &str, value: &str) -> anyhow::Result<()> {
         let Some(path) = &self.output_file else {
-            self.debug(&format!(
-                "GITHUB_OUTPUT is not set; output {name} not written"
-            ));
+            // Last value wins, as in the runner.
+            let mut outputs = self.local_outputs.lock().unwrap_or_else(|e| e.into_inner());
+            outputs.retain(|(known, _)| known != name);
+            outputs.push((name.to_owned(), value.to_owned()));
             return Ok(());
         };
         let delimiter = loop {
@@ -130,6 +136,23 @@ impl Runner {
                 path.display()
             )
         })
+    }
+
+    /// In a run without `GITHUB_OUTPUT` (a local run), prints each output
+    /// as a `name=value` line, so that what a workflow would get is seen.
+    pub fn print_local_outputs(&self) {
+        let outputs = self.local_outputs.lock().unwrap_or_else(|e| e.into_inner());
+        if self.output_file.is_some() || outputs.is_empty() {
+            return;
+        }
+        let lines: Vec<String> = outputs
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        self.info(&format!(
+            "Outputs (GITHUB_OUTPUT is not set):\n{}",
+            lines.join("\n")
+        ));
     }
 
     /// Appends Markdown to the step summary.

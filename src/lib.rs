@@ -122,6 +122,7 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
     if let Err(error) = runner.add_summary(&summary.to_markdown()) {
         runner.warning(&format!("{error:#}"));
     }
+    runner.print_local_outputs();
     code
 }
 

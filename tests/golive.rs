@@ -451,3 +451,32 @@ fn every_input_of_action_yml_is_read() {
     read.sort();
     assert_eq!(declared, read);
 }
+
+#[test]
+fn a_local_run_prints_its_outputs_at_the_end() {
+    let mut server = Server::new();
+    let mock = go_live_mock(&mut server)
+        .with_status(202)
+        .with_header("location", "/api/operations/op-9?api-version=2017-10-31")
+        .expect(1)
+        .create();
+    let run = Action::new(&server.url()).env("GITHUB_OUTPUT", "").run();
+    mock.assert();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.outputs.get("operation_id"), None, "nothing in a file");
+    let tail: Vec<&str> = run.stdout.lines().rev().take(4).collect();
+    assert_eq!(
+        tail,
+        [
+            "status=accepted",
+            "operation_id=op-9",
+            &format!(
+                "operation_location={}/api/operations/op-9?api-version=2017-10-31",
+                server.url()
+            ),
+            "Outputs (GITHUB_OUTPUT is not set):",
+        ],
+        "{}",
+        run.stdout
+    );
+}
