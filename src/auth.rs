@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::body::read_capped;
 use crate::credentials::{Credentials, Entra, Proof};
 use crate::github::Runner;
+use crate::retry::backoff;
 use crate::secret::Secret;
 use crate::text::{error_chain, untrusted};
 
@@ -29,6 +30,7 @@ pub struct Auth {
     http: reqwest::Client,
     runner: Runner,
     cached: Mutex<Option<Cached>>,
+    first_retry: Duration,
 }
 
 struct Cached {
@@ -37,17 +39,21 @@ struct Cached {
 }
 
 impl Auth {
+    /// `first_retry` is the first delay before asking GitHub for its OIDC
+    /// token again.
     pub fn new(
         credentials: Credentials,
         scope: &'static str,
         http: reqwest::Client,
         runner: Runner,
+        first_retry: Duration,
     ) -> Auth {
         Auth {
             credentials,
             scope,
             http,
             runner,
+            first_retry,
             cached: Mutex::new(None),
         }
     }
@@ -158,20 +164,42 @@ impl Auth {
     ) -> anyhow::Result<Secret> {
         let mut url = request_url.clone();
         url.query_pairs_mut().append_pair("audience", audience);
-        let response = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .bearer_auth(request_token.expose())
-            .send()
-            .await
-            .map_err(|error| {
-                anyhow::anyhow!("cannot get a GitHub OIDC token: {}", error_chain(&error))
-            })?;
-        let status = response.status();
-        let body = read_capped(response).await.map_err(|error| {
-            anyhow::anyhow!("GitHub's answer to the OIDC token request was unreadable: {error}")
-        })?;
+        // Retried as the toolkit does, after a failed connection or a 5xx;
+        // the request is a GET and changes nothing.
+        let mut attempt = 1;
+        let (status, body) = loop {
+            let sent = self
+                .http
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .bearer_auth(request_token.expose())
+                .send()
+                .await;
+            let failure = match sent {
+                Ok(response) if !response.status().is_server_error() => {
+                    let status = response.status();
+                    let body = read_capped(response).await.map_err(|error| {
+                        anyhow::anyhow!(
+                            "GitHub's answer to the OIDC token request was unreadable: {error}"
+                        )
+                    })?;
+                    break (status, body);
+                }
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(error) => error_chain(&error),
+            };
+            if attempt >= GITHUB_OIDC_ATTEMPTS {
+                bail!(
+                    "cannot get a GitHub OIDC token after {GITHUB_OIDC_ATTEMPTS} tries, the last one: {failure}"
+                );
+            }
+            let delay = backoff(self.first_retry, attempt, self.first_retry * 4);
+            self.runner.debug(&format!(
+                "the GitHub OIDC token request failed ({failure}); trying again in {delay:?}"
+            ));
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        };
         if !status.is_success() {
             bail!(
                 "GitHub refused the OIDC token request with HTTP {status} ({}): check that the job has permissions: id-token: write",
@@ -186,6 +214,9 @@ impl Auth {
         Ok(jwt)
     }
 }
+
+/// The GitHub OIDC token request is sent at most this many times.
+const GITHUB_OIDC_ATTEMPTS: u32 = 3;
 
 /// The longest token lifetime believed, in seconds (a day); a larger
 /// `expires_in` is cut to it.

@@ -105,6 +105,7 @@ impl Transport {
         request_timeout: Duration,
         extra_roots: Vec<reqwest::Certificate>,
         runner: Runner,
+        first_retry: Duration,
     ) -> anyhow::Result<Transport> {
         let mut builder = reqwest::Client::builder();
         for root in extra_roots {
@@ -123,7 +124,7 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Transport {
-            auth: Auth::new(credentials, scope, client.clone(), runner),
+            auth: Auth::new(credentials, scope, client.clone(), runner, first_retry),
             client,
             base,
         })

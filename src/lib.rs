@@ -26,7 +26,7 @@ pub mod tls;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use config::{Config, RawInputs};
 use credentials::OidcRequest;
@@ -140,6 +140,7 @@ async fn execute(
         config.request_timeout,
         extra_roots,
         runner.clone(),
+        config.poll_interval.min(Duration::from_secs(1)),
     )
     .map_err(|error| Failure::NotSent(format!("cannot set up the HTTP client: {error:#}")))?;
     let publisher = api.connect(config.endpoint.clone(), Arc::new(transport));

@@ -281,3 +281,43 @@ fn a_wait_on_a_github_hosted_runner_ends_before_the_job_is_cut() {
         }
     }
 }
+
+#[test]
+fn the_github_oidc_token_request_is_tried_three_times() {
+    let oidc_requests = |emulator: &Emulator| {
+        emulator
+            .requests()
+            .iter()
+            .filter(|r| r.target.starts_with("/oidc/token"))
+            .count()
+    };
+    // A failed connection and a 5xx are tried again.
+    let flaky = Knobs {
+        static_token: None,
+        oidc_faults: vec![Fault::Status(503, None), Fault::Cut],
+        ..knobs()
+    };
+    let emulator = published(flaky.clone());
+    let run = go_live(&emulator).github_oidc(&emulator, &flaky).run();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(oidc_requests(&emulator), 3);
+
+    // Three in a row end the run before anything is sent.
+    let down = Knobs {
+        static_token: None,
+        oidc_faults: vec![Fault::Status(502, None); 3],
+        ..knobs()
+    };
+    let emulator = published(down.clone());
+    let run = go_live(&emulator).github_oidc(&emulator, &down).run();
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert_eq!(oidc_requests(&emulator), 3);
+    assert_eq!(go_live_requests(&emulator), 0);
+    let error = run.error();
+    assert!(
+        error.contains("cannot get a GitHub OIDC token after 3 tries, the last one: HTTP 502"),
+        "{error}"
+    );
+    assert!(error.contains("no go-live request was sent"), "{error}");
+    assert_eq!(run.outputs["status"], "failed");
+}

@@ -71,6 +71,7 @@ async fn check(statuses: &[&str], expected: End) {
         config.request_timeout,
         Vec::new(),
         runner.clone(),
+        config.poll_interval,
     )
     .unwrap();
     let publisher = api.connect(config.endpoint.clone(), Arc::new(transport));

@@ -133,6 +133,8 @@ pub struct Knobs {
     pub go_live_faults: Vec<Fault>,
     /// Faults served, in order, instead of Entra's token answers.
     pub token_faults: Vec<Fault>,
+    /// Faults served, in order, instead of GitHub's OIDC token answers.
+    pub oidc_faults: Vec<Fault>,
     /// `expires_in` of the access tokens Entra issues.
     pub token_lifetime: Duration,
     /// A Cloud Partner Portal step that fails, with its error message.
@@ -174,6 +176,7 @@ impl Knobs {
             faults: Vec::new(),
             go_live_faults: Vec::new(),
             token_faults: Vec::new(),
+            oidc_faults: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             failing_step: None,
             job_end: JobEnd::Succeeds,
@@ -226,6 +229,7 @@ pub(crate) struct World {
     status_faults: VecDeque<Fault>,
     go_live_faults: VecDeque<Fault>,
     token_faults: VecDeque<Fault>,
+    oidc_faults: VecDeque<Fault>,
     pub(crate) tokens: HashMap<String, (Instant, Scope)>,
     requests: Vec<Recorded>,
     counter: u64,
@@ -301,6 +305,7 @@ impl Emulator {
             status_faults: knobs.faults.iter().cloned().collect(),
             go_live_faults: knobs.go_live_faults.iter().cloned().collect(),
             token_faults: knobs.token_faults.iter().cloned().collect(),
+            oidc_faults: knobs.oidc_faults.iter().cloned().collect(),
             knobs,
             tokens: HashMap::new(),
             requests: Vec::new(),
@@ -425,6 +430,7 @@ async fn record_and_fault(
     let is_go_live =
         method == "POST" && (path.ends_with("/golive") || path.ends_with("/configure"));
     let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");
+    let is_oidc = method == "GET" && path == "/oidc/token";
     let fault = {
         let mut world = world.lock().unwrap();
         world.requests.push(Recorded {
@@ -445,6 +451,8 @@ async fn record_and_fault(
             world.go_live_faults.pop_front()
         } else if is_token {
             world.token_faults.pop_front()
+        } else if is_oidc {
+            world.oidc_faults.pop_front()
         } else {
             None
         }
