@@ -228,7 +228,7 @@ impl Client {
         if status.is_success() {
             // The ID in the URL may be percent-encoded; the body's is not.
             let id = percent_decode_str(id).decode_utf8_lossy();
-            let reason = match wire::OperationBody::parse(&reply.body, &id) {
+            let reason = match wire::our_operation(&reply.body, &id) {
                 Ok(operation) => {
                     return PollAnswer::Status {
                         snapshot: operation.snapshot(),

@@ -61,55 +61,50 @@ pub enum Unread {
     NotOurs(String),
 }
 
-/// A status body: one operation, or a list of them (the documentation's
-/// sample is a one-element array). Only JSON objects are operations.
-pub struct OperationBody;
-
-impl OperationBody {
-    /// Our operation (the one whose `id` is `ours`) out of a status body
-    /// holding one operation or a list of them. A lone operation without
-    /// an `id` is taken as ours; anything else needs its `id` to match,
-    /// and two that match cannot be told apart.
-    pub fn parse(body: &str, ours: &str) -> Result<Operation, Unread> {
-        let items = match serde_json::from_str(body) {
-            Ok(Value::Array(items)) => items,
-            Ok(object @ Value::Object(_)) => vec![object],
-            _ => return Err(Unread::NotAnOperation),
-        };
-        let mut operations: Vec<Operation> = items
-            .into_iter()
-            .filter(Value::is_object)
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect();
-        let count = operations.len();
-        let matching: Vec<usize> = (0..count)
-            .filter(|&i| {
-                operations[i]
-                    .id()
-                    .is_some_and(|id| id.trim().eq_ignore_ascii_case(ours.trim()))
-            })
-            .collect();
-        match (matching.as_slice(), count) {
-            (_, 0) => Err(Unread::NotAnOperation),
-            ([only], _) => Ok(operations.swap_remove(*only)),
-            ([], 1) if operations[0].id().is_none() => Ok(operations.swap_remove(0)),
-            ([], _) => {
-                let ids: Vec<String> = operations
-                    .iter()
-                    .take(5)
-                    .map(|operation| operation.id().unwrap_or_else(|| "(no id)".to_owned()))
-                    .collect();
-                Err(Unread::NotOurs(format!(
-                    "it describes {count} operation(s) ({}{}), none with the ID {ours}",
-                    ids.join(", "),
-                    if count > ids.len() { ", ..." } else { "" }
-                )))
-            }
-            (several, _) => Err(Unread::NotOurs(format!(
-                "it describes {} operations with the ID {ours}, which cannot be told apart",
-                several.len()
-            ))),
+/// Our operation (the one whose `id` is `ours`) out of a status body: one
+/// operation, or a list of them (the documentation's sample is a
+/// one-element array); only JSON objects are operations. A lone operation
+/// without an `id` is taken as ours; anything else needs its `id` to
+/// match, and two that match cannot be told apart.
+pub fn our_operation(body: &str, ours: &str) -> Result<Operation, Unread> {
+    let items = match serde_json::from_str(body) {
+        Ok(Value::Array(items)) => items,
+        Ok(object @ Value::Object(_)) => vec![object],
+        _ => return Err(Unread::NotAnOperation),
+    };
+    let mut operations: Vec<Operation> = items
+        .into_iter()
+        .filter(Value::is_object)
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect();
+    let count = operations.len();
+    let matching: Vec<usize> = (0..count)
+        .filter(|&i| {
+            operations[i]
+                .id()
+                .is_some_and(|id| id.trim().eq_ignore_ascii_case(ours.trim()))
+        })
+        .collect();
+    match (matching.as_slice(), count) {
+        (_, 0) => Err(Unread::NotAnOperation),
+        ([only], _) => Ok(operations.swap_remove(*only)),
+        ([], 1) if operations[0].id().is_none() => Ok(operations.swap_remove(0)),
+        ([], _) => {
+            let ids: Vec<String> = operations
+                .iter()
+                .take(5)
+                .map(|operation| operation.id().unwrap_or_else(|| "(no id)".to_owned()))
+                .collect();
+            Err(Unread::NotOurs(format!(
+                "it describes {count} operation(s) ({}{}), none with the ID {ours}",
+                ids.join(", "),
+                if count > ids.len() { ", ..." } else { "" }
+            )))
         }
+        (several, _) => Err(Unread::NotOurs(format!(
+            "it describes {} operations with the ID {ours}, which cannot be told apart",
+            several.len()
+        ))),
     }
 }
 
@@ -256,8 +251,8 @@ mod tests {
     #[test]
     fn operation_bodies() {
         let object = r#"{"id":"1","status":"failed","steps":[{"stepName":"Live","status":"failed","progressPercentage":"40","estimatedTimeFrame":"~2-5 days","messages":[{"messageHtml":"<b>No virtual machine image</b> &amp; more","level":"error","timestamp":"x"},"plain",{"message":"info","level":"information"}]}, 7, {"id":"publisher-signoff","status":"complete","processPercentage":100}]}"#;
-        let parsed = OperationBody::parse(object, "1").unwrap().snapshot();
-        let array = OperationBody::parse(&format!("[{object}]"), "1")
+        let parsed = our_operation(object, "1").unwrap().snapshot();
+        let array = our_operation(&format!("[{object}]"), "1")
             .unwrap()
             .snapshot();
         assert_eq!(array, parsed);
@@ -286,17 +281,17 @@ mod tests {
         for not_an_operation in ["not json", "[]", "42", "\"x\""] {
             assert!(
                 matches!(
-                    OperationBody::parse(not_an_operation, "1"),
+                    our_operation(not_an_operation, "1"),
                     Err(Unread::NotAnOperation)
                 ),
                 "{not_an_operation}"
             );
         }
-        let failed = OperationBody::parse(r#"{"status":"failed","error":{"message":"boom"}}"#, "1")
+        let failed = our_operation(r#"{"status":"failed","error":{"message":"boom"}}"#, "1")
             .unwrap()
             .snapshot();
         assert_eq!(failed.reasons, vec!["boom"]);
-        let blocked = OperationBody::parse(
+        let blocked = our_operation(
             r#"{"status":"running","steps":[{"stepName":"Certification","status":"blocked"}]}"#,
             "1",
         )
@@ -310,7 +305,7 @@ mod tests {
         let older = r#"{"id":"old","status":"succeeded"}"#;
         let ours = r#"{"id":"OURS","status":"running"}"#;
         let unnamed = r#"{"status":"succeeded"}"#;
-        let read = |body: String| OperationBody::parse(&body, "ours").map(|op| op.snapshot().state);
+        let read = |body: String| our_operation(&body, "ours").map(|op| op.snapshot().state);
         assert_eq!(read(format!("[{older},{ours}]")), Ok(State::Running));
         assert_eq!(read(format!("[{ours},{older}]")), Ok(State::Running));
         assert_eq!(read(format!("[{ours},{unnamed}]")), Ok(State::Running));
@@ -336,7 +331,7 @@ mod tests {
         /// Any body gives our operation or no answer, never another's.
         #[test]
         fn any_status_body_is_ours_or_no_answer(body in arbitrary::body(WORDS), ours in arbitrary::text(WORDS)) {
-            if let Ok(operation) = OperationBody::parse(&body, &ours) {
+            if let Ok(operation) = our_operation(&body, &ours) {
                 let id = operation.id();
                 prop_assert!(id.is_none_or(|id| id.trim().eq_ignore_ascii_case(ours.trim())));
                 let snapshot = operation.snapshot();
@@ -358,7 +353,7 @@ mod tests {
                 .collect();
             list.insert(at.min(list.len()), ours);
             let body = serde_json::Value::Array(list).to_string();
-            let operation = OperationBody::parse(&body, "OURS-1").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            let operation = our_operation(&body, "OURS-1").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             prop_assert_eq!(operation.snapshot().state, State::Failed);
         }
     }
