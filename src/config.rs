@@ -31,6 +31,7 @@ pub const GITHUB_HOSTED_LONGEST_WAIT: Duration = Duration::from_secs(5 * 3600 + 
 #[derive(Debug, Default)]
 pub struct RawInputs {
     api: Option<String>,
+    mode: Option<String>,
     publisher_id: Option<String>,
     offer_id: Option<String>,
     token: Option<String>,
@@ -50,8 +51,9 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 17] = [
+pub const INPUT_NAMES: [&str; 18] = [
     "api",
+    "mode",
     "publisher_id",
     "offer_id",
     "token",
@@ -105,6 +107,7 @@ impl RawInputs {
         };
         RawInputs {
             api: input("api"),
+            mode: input("mode"),
             publisher_id: input("publisher_id"),
             offer_id: input("offer_id"),
             token: input("token"),
@@ -138,13 +141,15 @@ impl RawInputs {
 /// The run, validated.
 #[derive(Debug)]
 pub struct Config {
-    /// What to do: start go-live, or follow an operation started earlier.
+    /// What to do: go live, follow, or check.
     pub target: Target,
+    /// The `mode` input.
+    pub mode: Mode,
     /// How to get the bearer token sent to the API.
     pub credentials: Credentials,
     /// Which API, where it lives and which version to ask for.
     pub endpoint: Endpoint,
-    /// Follow the operation until it ends (always true for `Target::Follow`).
+    /// Follow the operation until it ends (always true when following).
     pub wait: bool,
     /// How long the whole wait may last.
     pub wait_timeout: Duration,
@@ -156,10 +161,41 @@ pub struct Config {
     pub request_timeout: Duration,
 }
 
+/// The `mode` input: what a run may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Go live, unless the offer's state says not to; safe to re-run.
+    GoLive,
+    /// Follow a go-live; never send one.
+    Follow,
+    /// Read the offer's state and report it; never send go-live.
+    Check,
+}
+
+impl Mode {
+    const ALL: [(&str, Mode); 3] = [
+        ("go-live", Mode::GoLive),
+        ("follow", Mode::Follow),
+        ("check", Mode::Check),
+    ];
+
+    /// Whether this mode may send go-live.
+    pub fn sends(self) -> bool {
+        self == Mode::GoLive
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// Read the offer's state, then go live, follow the running go-live,
+    /// or report it live.
     GoLive(Offer),
+    /// Follow the operation at `operation_location`.
     Follow(OperationHandle),
+    /// Follow the offer's running go-live, or report its last one.
+    FollowOffer(Offer),
+    /// Read the offer's state and report it.
+    Check(Offer),
 }
 
 /// A bad input: the run stops before any request, with this message.
@@ -202,9 +238,17 @@ impl Config {
             )));
         }
 
-        let target = match given(&raw.operation_location) {
-            Some(location) => Target::Follow(parse_operation_location(location, &base, api)?),
-            None => Target::GoLive(parse_offer(raw, api)?),
+        let mode = parse_mode(given(&raw.mode))?;
+        let target = match (given(&raw.operation_location), mode) {
+            (Some(_), Mode::Check) => {
+                return Err(invalid(
+                    "operation_location cannot be given with mode: check, which reads the offer's state: leave operation_location empty, or use mode: follow to follow that operation".to_owned(),
+                ));
+            }
+            (Some(location), _) => Target::Follow(parse_operation_location(location, &base, api)?),
+            (None, Mode::GoLive) => Target::GoLive(parse_offer(raw, api)?),
+            (None, Mode::Follow) => Target::FollowOffer(parse_offer(raw, api)?),
+            (None, Mode::Check) => Target::Check(parse_offer(raw, api)?),
         };
 
         let credentials = parse_credentials(raw, oidc, api)?;
@@ -217,8 +261,9 @@ impl Config {
         let fail_on_timeout = parse_bool("fail_on_timeout", given(&raw.fail_on_timeout), true)?;
 
         Ok(Config {
-            wait: wait || matches!(target, Target::Follow(_)),
+            wait: wait || matches!(target, Target::Follow(_) | Target::FollowOffer(_)),
             target,
+            mode,
             credentials,
             endpoint: Endpoint {
                 kind,
@@ -248,6 +293,22 @@ fn parse_api(value: Option<&str>) -> Result<Kind, InputError> {
             known.join(" or ")
         ))
     })
+}
+
+fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
+    let Some(value) = value else {
+        return Ok(Mode::GoLive);
+    };
+    Mode::ALL
+        .into_iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, mode)| mode)
+        .ok_or_else(|| {
+            invalid(format!(
+                "mode '{}' is not known: expected go-live (the default), follow or check",
+                value.escape_default()
+            ))
+        })
 }
 
 /// The offer, with a publisher where the API needs one.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::config::{Config, Target};
 use crate::failure::Failure;
 use crate::github::Runner;
-use crate::model::{Decision, GoLiveRequest, OperationHandle, State};
+use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, State, Verdict};
 use crate::poll::{self, End};
 use crate::publish::{GoLiveAnswer, Publisher};
 use crate::report::{Sending, Summary, exit};
@@ -33,46 +33,225 @@ pub async fn run(
     runner: &Runner,
     summary: &mut Summary,
 ) -> Result<u8, Failure> {
+    if !config.mode.sends() {
+        summary.sending = Sending::Never;
+    }
     let operation = match &config.target {
-        Target::GoLive(offer) => {
-            summary.offer = Some(offer.clone());
-            runner.info(&format!(
-                "Requesting go-live of {} through the {} API at {}",
-                offer.describe(),
-                summary.api,
-                config.endpoint.base
-            ));
-            let request = match publisher.prepare(offer).await? {
-                Decision::Send(request) => request,
-                Decision::AlreadyLive(seen) => {
-                    let message = format!("{seen}; nothing was sent");
-                    runner.notice(&message);
-                    summary.notes.push(message);
-                    set_status(runner, summary, State::Succeeded.as_output())?;
-                    return Ok(exit::SUCCESS);
-                }
-            };
-            let operation = start(publisher, &request, config, runner, summary).await?;
-            runner.info(&format!(
-                "go-live accepted: operation {}\n  {}",
-                operation.id, operation.location
-            ));
-            record_operation(runner, summary, &operation)?;
-            if !config.wait {
-                set_status(runner, summary, "accepted")?;
-                return Ok(exit::SUCCESS);
-            }
-            operation
-        }
+        Target::GoLive(offer) => match go_live(publisher, offer, config, runner, summary).await? {
+            Some(operation) => operation,
+            None => return Ok(exit::SUCCESS),
+        },
         Target::Follow(operation) => {
             record_operation(runner, summary, operation)?;
+            set_outcome(runner, summary, Outcome::Followed)?;
             operation.clone()
         }
+        Target::FollowOffer(offer) => {
+            follow_offer(publisher, offer, config, runner, summary).await?
+        }
+        Target::Check(offer) => return check(publisher, offer, config, runner, summary).await,
     };
+    follow(publisher, &operation, config, runner, summary).await
+}
 
+/// Reads the offer's state, then sends go-live, or picks up the go-live
+/// already running, or reports the offer live. The operation to follow,
+/// if the run goes on to wait.
+async fn go_live(
+    publisher: &dyn Publisher,
+    offer: &Offer,
+    config: &Config,
+    runner: &Runner,
+    summary: &mut Summary,
+) -> Result<Option<OperationHandle>, Failure> {
+    let state = read_state(publisher, offer, config, runner, summary, "go-live").await?;
+    let request = match state.verdict {
+        Verdict::Ready(request) => request,
+        Verdict::Unrecognised(request, seen) | Verdict::Unreadable(request, seen) => {
+            tell(
+                runner,
+                summary,
+                &format!(
+                    "the state of {} could not be read or was not recognised ({seen}); go-live is sent all the same, and the service decides",
+                    offer.describe()
+                ),
+            );
+            request
+        }
+        Verdict::Running(operation) => {
+            tell(
+                runner,
+                summary,
+                &format!(
+                    "a go-live is already running on {}: operation {}; nothing was sent, {}",
+                    offer.describe(),
+                    operation.id,
+                    if config.wait {
+                        "following it"
+                    } else {
+                        "and wait is false: follow it with mode: follow"
+                    }
+                ),
+            );
+            record_operation(runner, summary, &operation)?;
+            set_outcome(runner, summary, Outcome::Followed)?;
+            if !config.wait {
+                set_status(runner, summary, State::Running.as_output())?;
+                return Ok(None);
+            }
+            return Ok(Some(operation));
+        }
+        Verdict::Live(seen) => {
+            tell(runner, summary, &format!("{seen}; nothing was sent"));
+            set_outcome(runner, summary, Outcome::AlreadyLive)?;
+            set_status(runner, summary, State::Succeeded.as_output())?;
+            return Ok(None);
+        }
+        Verdict::NotReady(reason) => {
+            return Err(Failure::NotSent(format!("go-live was not sent: {reason}")));
+        }
+    };
+    runner.info(&format!("Requesting go-live of {}", offer.describe()));
+    let operation = start(publisher, &request, config, runner, summary).await?;
+    runner.info(&format!(
+        "go-live accepted: operation {}\n  {}",
+        operation.id, operation.location
+    ));
+    record_operation(runner, summary, &operation)?;
+    set_outcome(runner, summary, Outcome::Started)?;
+    if !config.wait {
+        set_status(runner, summary, "accepted")?;
+        return Ok(None);
+    }
+    Ok(Some(operation))
+}
+
+/// `mode: follow` without `operation_location`: the offer's running
+/// go-live, or its last one, to follow to its end.
+async fn follow_offer(
+    publisher: &dyn Publisher,
+    offer: &Offer,
+    config: &Config,
+    runner: &Runner,
+    summary: &mut Summary,
+) -> Result<OperationHandle, Failure> {
+    let state = read_state(publisher, offer, config, runner, summary, "follow").await?;
+    let described = offer.describe();
+    let operation = match (state.verdict, state.last_go_live) {
+        (Verdict::Running(operation), _) => {
+            runner.info(&format!(
+                "a go-live is running on {described}: following operation {}",
+                operation.id
+            ));
+            operation
+        }
+        (_, Some(last)) => {
+            runner.info(&format!(
+                "no go-live is running on {described}: reporting its last one, operation {}",
+                last.id
+            ));
+            last
+        }
+        (verdict, None) => {
+            let why = match verdict {
+                Verdict::Ready(_) => "its preview is ready and not live; a go-live of it, if one was started, failed or was canceled (the service may list no such go-live: see Partner Center); a run with mode: go-live starts one".to_owned(),
+                Verdict::Live(seen) | Verdict::NotReady(seen) => seen,
+                Verdict::Unrecognised(_, seen) | Verdict::Unreadable(_, seen) => {
+                    format!("its state could not be read or was not recognised ({seen})")
+                }
+                Verdict::Running(_) => unreachable!("matched above"),
+            };
+            return Err(Failure::NotSent(format!(
+                "no go-live of {described} is running, and none of its newest version can be reported: {why}"
+            )));
+        }
+    };
+    record_operation(runner, summary, &operation)?;
+    set_outcome(runner, summary, Outcome::Followed)?;
+    Ok(operation)
+}
+
+/// `mode: check`: what go-live would do now, as the `status` output; exit
+/// 0 whenever the state could be read.
+async fn check(
+    publisher: &dyn Publisher,
+    offer: &Offer,
+    config: &Config,
+    runner: &Runner,
+    summary: &mut Summary,
+) -> Result<u8, Failure> {
+    let state = read_state(publisher, offer, config, runner, summary, "check").await?;
+    let described = offer.describe();
+    let (status, seen) = match state.verdict {
+        Verdict::Ready(_) => (
+            "ready",
+            format!("{described} is ready: go-live would be sent now"),
+        ),
+        Verdict::Unrecognised(_, seen) => (
+            "ready",
+            format!(
+                "go-live would be sent now for {described}, and the service would decide: its state was not recognised ({seen})"
+            ),
+        ),
+        Verdict::Unreadable(_, seen) => {
+            return Err(Failure::NotSent(format!(
+                "the state of {described} could not be read: {seen}"
+            )));
+        }
+        Verdict::Running(operation) => {
+            record_operation(runner, summary, &operation)?;
+            (
+                "running",
+                format!(
+                    "a go-live is running on {described}: operation {}",
+                    operation.id
+                ),
+            )
+        }
+        Verdict::Live(seen) => ("live", seen),
+        Verdict::NotReady(reason) => ("not-ready", reason),
+    };
+    tell(runner, summary, &seen);
+    set_outcome(runner, summary, Outcome::Checked)?;
+    set_status(runner, summary, status)?;
+    Ok(exit::SUCCESS)
+}
+
+/// Reads the offer's state for `mode`, saying so in the log.
+async fn read_state(
+    publisher: &dyn Publisher,
+    offer: &Offer,
+    config: &Config,
+    runner: &Runner,
+    summary: &mut Summary,
+    mode: &str,
+) -> Result<OfferState, Failure> {
+    summary.offer = Some(offer.clone());
+    let never = if mode == "go-live" {
+        ""
+    } else {
+        " (this mode never sends go-live)"
+    };
+    runner.info(&format!(
+        "Reading the state of {} through the {} API at {} for mode {mode}{never}",
+        offer.describe(),
+        summary.api,
+        config.endpoint.base
+    ));
+    publisher.read_state(offer).await
+}
+
+/// Follows the operation to its end and reports it.
+async fn follow(
+    publisher: &dyn Publisher,
+    operation: &OperationHandle,
+    config: &Config,
+    runner: &Runner,
+    summary: &mut Summary,
+) -> Result<u8, Failure> {
     let resume = format!(
-        "it goes on in the service: to follow it again, run this action with operation_location: {}",
-        operation.location
+        "it goes on in the service: {}",
+        resume_advice(summary.offer.is_some(), &operation.location)
     );
     if operation.location.origin() != config.endpoint.base.origin() {
         return Err(Failure::AfterStart(format!(
@@ -89,7 +268,7 @@ pub async fn run(
         format_duration(config.poll_interval),
         format_duration(config.wait_timeout)
     ));
-    let end = poll::follow(publisher, &operation, config, runner, &mut summary.snapshot)
+    let end = poll::follow(publisher, operation, config, runner, &mut summary.snapshot)
         .await
         .map_err(Failure::AfterStart)?;
     let (state, code) = match end {
@@ -207,6 +386,31 @@ fn record_operation(
         }
     }
     Ok(())
+}
+
+/// How to follow an operation again: by the offer, when the run was given
+/// one, or by its URL.
+pub fn resume_advice(by_offer: bool, location: &reqwest::Url) -> String {
+    if by_offer {
+        format!(
+            "to follow it again, run this action with mode: follow and the same offer (or with operation_location: {location})"
+        )
+    } else {
+        format!("to follow it again, run this action with operation_location: {location}")
+    }
+}
+
+/// A notice, kept in the summary.
+fn tell(runner: &Runner, summary: &mut Summary, message: &str) {
+    runner.notice(message);
+    summary.notes.push(message.to_owned());
+}
+
+fn set_outcome(runner: &Runner, summary: &mut Summary, outcome: Outcome) -> Result<(), Failure> {
+    summary.outcome = Some(outcome);
+    runner
+        .set_output("outcome", outcome.as_output())
+        .map_err(|error| Failure::AfterStart(format!("{error:#}")))
 }
 
 fn set_status(runner: &Runner, summary: &mut Summary, status: &str) -> Result<(), Failure> {

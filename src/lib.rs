@@ -105,9 +105,10 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
             runner.error(&message);
             summary.errors.push(message);
             if summary.status.is_empty() {
-                // `unknown` where go-live may be under way: never a word
-                // that could be read as an outcome.
-                let status = if failure.may_have_started() {
+                // `unknown` where go-live may be under way, or where a run
+                // that sends none could not tell: never a word that could
+                // be read as an outcome.
+                let status = if failure.may_have_started() || !config.mode.sends() {
                     "unknown"
                 } else {
                     "failed"
@@ -154,8 +155,14 @@ fn interrupted(signal: &str, runner: &Runner, summary: &mut Summary) -> u8 {
         (Some(operation), _) => (
             "running",
             format!(
-                "stopped by {signal} while following the operation; it goes on in the service: to follow it again, run this action with operation_location: {}",
-                operation.location
+                "stopped by {signal} while following the operation; it goes on in the service: {}",
+                flow::resume_advice(summary.offer.is_some(), &operation.location)
+            ),
+        ),
+        (None, Sending::Never) => (
+            "unknown",
+            format!(
+                "stopped by {signal} while reading the offer's state; this mode sends no go-live, and nothing was sent"
             ),
         ),
         (None, Sending::InFlight) => (

@@ -35,14 +35,59 @@ pub struct GoLiveRequest {
     pub submission_id: Option<String>,
 }
 
-/// What reading the offer's state before go-live decided.
+/// What reading an offer's state found: what go-live would do now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Send go-live with this request.
-    Send(GoLiveRequest),
-    /// Nothing to promote: what is in preview is live already. The text
-    /// says what was seen.
-    AlreadyLive(String),
+pub enum Verdict {
+    /// Nothing stands in the way: go-live would be sent with this request.
+    Ready(GoLiveRequest),
+    /// A go-live is running on the offer.
+    Running(OperationHandle),
+    /// Already live, with nothing newer to promote. The text says what was
+    /// seen.
+    Live(String),
+    /// The preview is not ready (a publish still running, a preview that
+    /// failed, an offer never published). The text names the state and
+    /// the step at fault.
+    NotReady(String),
+    /// The state was read but not recognised: go-live would be sent, and
+    /// the service decide. The text says what was seen.
+    Unrecognised(GoLiveRequest, String),
+    /// The state could not be read, though the offer could: go-live would
+    /// be sent all the same. The text says what each read answered.
+    Unreadable(GoLiveRequest, String),
+}
+
+/// An offer's state, as far as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferState {
+    pub verdict: Verdict,
+    /// The go-live of the offer's newest version, running or ended, when
+    /// the API shows one: what `follow` reports.
+    pub last_go_live: Option<OperationHandle>,
+}
+
+/// What a run did about go-live: the `outcome` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Go-live was sent.
+    Started,
+    /// A go-live already running (or the offer's last one) was followed.
+    Followed,
+    /// Already live with nothing to promote: nothing was sent.
+    AlreadyLive,
+    /// The state was read and reported (`mode: check`).
+    Checked,
+}
+
+impl Outcome {
+    pub fn as_output(self) -> &'static str {
+        match self {
+            Outcome::Started => "started",
+            Outcome::Followed => "followed",
+            Outcome::AlreadyLive => "already-live",
+            Outcome::Checked => "checked",
+        }
+    }
 }
 
 /// A go-live operation, started by this run or an earlier one.

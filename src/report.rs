@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::github::markdown_cell;
-use crate::model::{Offer, OperationHandle, Snapshot};
+use crate::model::{Offer, OperationHandle, Outcome, Snapshot};
 use crate::text::{format_duration, untrusted};
 
 /// Exit codes. The runner only tells zero from non-zero; the distinct
@@ -40,6 +40,8 @@ pub enum Sending {
     /// The service answered that it did not start go-live; the run waits to
     /// send it again.
     NotStarted,
+    /// This run never sends go-live (`mode: follow` or `check`).
+    Never,
 }
 
 /// The step summary of one run.
@@ -48,6 +50,8 @@ pub struct Summary {
     /// The API's name.
     pub api: &'static str,
     pub status: String,
+    /// What the run did about go-live, once known.
+    pub outcome: Option<Outcome>,
     pub offer: Option<Offer>,
     pub operation: Option<OperationHandle>,
     pub elapsed: Option<Duration>,
@@ -97,6 +101,9 @@ impl Summary {
             if let Some(submission) = &operation.submission_id {
                 row("submission", &code(submission));
             }
+        }
+        if let Some(outcome) = self.outcome {
+            row("outcome", outcome.as_output());
         }
         row("status", &format!("**{}**", markdown_cell(&self.status)));
         if let Some(elapsed) = self.elapsed {

@@ -9,6 +9,7 @@ use support::{Action, Run, TOKEN};
 const GO_LIVE_PATH: &str = "/api/publishers/contoso/offers/contoso-vm/golive";
 
 fn go_live_mock(server: &mut ServerGuard) -> mockito::Mock {
+    support::ready_offer(server);
     server
         .mock("POST", GO_LIVE_PATH)
         .match_query(Matcher::UrlEncoded(
@@ -422,11 +423,13 @@ fn the_runners_proxy_variables_are_honoured() {
         .env("HTTP_PROXY", proxy.url())
         .run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
-    let requests = proxy.requests();
-    assert_eq!(requests.len(), 1);
+    let targets: Vec<String> = proxy.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(
-        requests[0].target,
-        "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
+        targets,
+        [
+            "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations?api-version=2017-10-31",
+            "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
+        ]
     );
 
     // NO_PROXY: straight to the API, the proxy sees nothing.
@@ -438,7 +441,7 @@ fn the_runners_proxy_variables_are_honoured() {
         .run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(proxy.requests().len(), 0);
-    assert_eq!(api.requests().len(), 1);
+    assert_eq!(api.requests().len(), 2);
 }
 
 #[test]
@@ -464,11 +467,12 @@ fn a_local_run_prints_its_outputs_at_the_end() {
     mock.assert();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(run.outputs.get("operation_id"), None, "nothing in a file");
-    let tail: Vec<&str> = run.stdout.lines().rev().take(4).collect();
+    let tail: Vec<&str> = run.stdout.lines().rev().take(5).collect();
     assert_eq!(
         tail,
         [
             "status=accepted",
+            "outcome=started",
             "operation_id=op-9",
             &format!(
                 "operation_location={}/api/operations/op-9?api-version=2017-10-31",

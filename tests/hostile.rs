@@ -6,21 +6,11 @@ mod support;
 
 use std::net::TcpListener;
 
-use marketplace_emulator::{BodyShape, Emulator, Fault, Knobs};
-use support::emulated::{OFFER, cpp_go_live, ingestion_go_live, knobs, previewed, published};
+use marketplace_emulator::{BodyShape, Fault, Knobs};
+use support::emulated::{
+    OFFER, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
+};
 use support::{Action, Run};
-
-/// The go-live requests (`golive` or `configure`) the emulator received.
-fn go_live_requests(emulator: &Emulator) -> usize {
-    emulator
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.method == "POST"
-                && (r.target.contains("/golive?") || r.target.contains("/configure?"))
-        })
-        .count()
-}
 
 #[track_caller]
 fn check_outcome_unknown(run: &Run, expected: &str) {
@@ -255,7 +245,7 @@ fn a_signal_during_sign_in_says_go_live_did_not_start() {
         .with("request_timeout", "30s")
         .secret("the-client-secret");
     let run = action.interrupt_after(action.command(), "TERM", Some, |line| {
-        line.starts_with("Requesting go-live")
+        line.starts_with("Reading the state of")
     });
     assert_eq!(run.code, Some(143), "{}", run.stdout);
     assert_eq!(run.outputs["status"], "failed");

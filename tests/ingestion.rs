@@ -160,7 +160,7 @@ fn every_row_of_the_decision_table_that_sends_nothing() {
         &emulator,
         &[
             &format!(
-                "another publish is in progress on offer 'contoso-vm': submission {preview} to preview has status running, result pending"
+                "a publish is in progress on offer 'contoso-vm': submission {preview} to preview has status running, result pending"
             ),
             "wait for it to end",
         ],

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use go_live::config::{Config, Target};
+use go_live::config::{Config, Mode, Target};
 use go_live::credentials::Credentials;
 use go_live::github::Runner;
 use go_live::http::Transport;
@@ -26,6 +26,7 @@ fn operation(location: &str) -> OperationHandle {
 fn config(api_url: &str, location: &str) -> Config {
     Config {
         target: Target::Follow(operation(location)),
+        mode: Mode::Follow,
         credentials: Credentials::Token(Secret::new("t".into())),
         wait: true,
         wait_timeout: Duration::from_secs(30),

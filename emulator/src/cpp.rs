@@ -12,10 +12,15 @@
 //!   the offer is refused with 409 Conflict and code `OperationInProgress`;
 //! - cancel answers 200 and cancels at once;
 //! - a publish's operation stops at the `Publisher signoff` step with status
-//!   `waitingForPublisherReview`, which go-live then completes.
+//!   `waitingForPublisherReview`, which go-live then completes;
+//! - the offer's list of operations (served at both documented URLs, or at
+//!   one or none, as `Knobs::operations_list` says) holds every operation
+//!   of the offer, oldest first, with a go-live typed `goLive`; a publish
+//!   waiting at publisher signoff is listed as `running`, as an offer's
+//!   status is; `changedTime` is when the operation last changed.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::extract::{Path, Query, State as Shared};
@@ -39,6 +44,18 @@ pub const PUBLISH_STEPS: [&str; 5] = [
     "Publisher signoff",
 ];
 pub const LIVE_STEP: &str = "Live";
+
+/// Where the offer's list of operations is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationsList {
+    /// `GET .../offers/{o}/operations` and `GET .../offers/{o}/submissions/`.
+    Both,
+    /// Only `GET .../offers/{o}/submissions/`, the form the 2018 and 2020
+    /// pages print; the other answers 404.
+    SubmissionsOnly,
+    /// Neither: both answer 404.
+    Neither,
+}
 
 /// How the accepted answer names the operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +82,8 @@ pub(crate) struct Offers {
 struct Offer {
     /// The operation running or last run on the offer.
     current: Option<String>,
+    /// Every operation of the offer, oldest first.
+    all: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,6 +97,8 @@ struct Operation {
     kind: Kind,
     offer: (String, String),
     started: Instant,
+    /// `started` on the wall clock, for `changedTime`.
+    started_at: SystemTime,
     steps: Vec<&'static str>,
     /// Steps of this operation that were already complete when it started.
     done_before: usize,
@@ -99,19 +120,29 @@ impl Emulator {
     /// Starts a publish, as a workflow's publish step would, and returns
     /// the status monitor's URL.
     pub fn publish(&self, publisher: &str, offer: &str) -> Result<String, String> {
+        self.start_operation(publisher, offer, Kind::Publish)
+    }
+
+    /// Starts a go-live, as an earlier run would have, and returns the
+    /// status monitor's URL.
+    pub fn go_live(&self, publisher: &str, offer: &str) -> Result<String, String> {
+        self.start_operation(publisher, offer, Kind::GoLive)
+    }
+
+    fn start_operation(&self, publisher: &str, offer: &str, kind: Kind) -> Result<String, String> {
         let mut world = self.world().lock().unwrap();
         let n = world.next_id();
         let World { knobs, cpp, .. } = &mut *world;
-        let answer = cpp.start(knobs, n, publisher, offer, Kind::Publish, self.url());
+        let answer = cpp.start(knobs, n, publisher, offer, kind, self.url());
         if answer.status() != axum::http::StatusCode::ACCEPTED {
-            return Err(format!("publish answered {}", answer.status()));
+            return Err(format!("the request answered {}", answer.status()));
         }
         let location = answer
             .headers()
             .get("location")
             .or(answer.headers().get("operation-location"))
             .and_then(|value| value.to_str().ok())
-            .ok_or("publish named no operation")?;
+            .ok_or("the answer named no operation")?;
         Ok(if location.starts_with('/') {
             format!("{}{location}", self.url())
         } else {
@@ -122,14 +153,28 @@ impl Emulator {
     /// Waits until the offer's publish reached publisher signoff; at most
     /// `limit`.
     pub fn wait_for_signoff(&self, publisher: &str, offer: &str, limit: Duration) -> bool {
+        self.wait_for_phase(publisher, offer, limit, |phase| phase == Phase::Signoff)
+    }
+
+    /// Waits until the offer's newest operation stopped running (a publish:
+    /// reached publisher signoff or failed); at most `limit`.
+    pub fn wait_for_end(&self, publisher: &str, offer: &str, limit: Duration) -> bool {
+        self.wait_for_phase(publisher, offer, limit, |phase| phase != Phase::Running)
+    }
+
+    fn wait_for_phase(
+        &self,
+        publisher: &str,
+        offer: &str,
+        limit: Duration,
+        done: impl Fn(Phase) -> bool,
+    ) -> bool {
         let key = (publisher.to_owned(), offer.to_owned());
         self.wait_until(limit, |world| {
             let current = world.cpp.offers.get(&key).and_then(|o| o.current.clone());
             current
                 .and_then(|id| world.cpp.operations.get(&id))
-                .is_some_and(|operation| {
-                    phase(&world.knobs, operation, Instant::now()) == Phase::Signoff
-                })
+                .is_some_and(|operation| done(phase(&world.knobs, operation, Instant::now())))
         })
     }
 }
@@ -147,6 +192,10 @@ pub(crate) fn routes() -> Router<SharedWorld> {
         .route(
             "/api/publishers/{publisher}/offers/{offer}/operations/{id}/",
             get(operation_by_offer),
+        )
+        .route(
+            "/api/publishers/{publisher}/offers/{offer}/{action}/",
+            get(offer_read),
         )
         .route("/api/operations/{id}", get(operation))
 }
@@ -204,8 +253,15 @@ async fn offer_read(
     if let Some(refused) = refusal(&world, &query, &headers) {
         return refused;
     }
+    let list = world.knobs.operations_list;
     match action.as_str() {
         "status" => world.cpp.offer_status(&world.knobs, &publisher, &offer),
+        "operations" if list == OperationsList::Both => {
+            world.cpp.operations_list(&world.knobs, &publisher, &offer)
+        }
+        "submissions" if list != OperationsList::Neither => {
+            world.cpp.operations_list(&world.knobs, &publisher, &offer)
+        }
         _ => error(404, "NotFound", "No such resource"),
     }
 }
@@ -297,12 +353,15 @@ impl Offers {
                 kind,
                 offer: key.clone(),
                 started: now,
+                started_at: SystemTime::now(),
                 steps,
                 done_before,
                 canceled_at: None,
             },
         );
-        self.offers.entry(key).or_default().current = Some(id.clone());
+        let listed = self.offers.entry(key).or_default();
+        listed.current = Some(id.clone());
+        listed.all.push(id.clone());
         let path = match guid {
             Some(guid) => format!(
                 "/api/publishers/{publisher}/offers/{offer}/operations/{guid}?api-version={API_VERSION}"
@@ -375,6 +434,62 @@ impl Offers {
         response
     }
 
+    /// Whether `path` is the status monitor of a go-live (or of an
+    /// operation it does not know), rather than of a publish.
+    pub(crate) fn is_go_live_monitor(&self, path: &str) -> bool {
+        let id = path.rsplit('/').find(|segment| !segment.is_empty());
+        id.and_then(|id| self.operations.get(id))
+            .is_none_or(|operation| operation.kind == Kind::GoLive)
+    }
+
+    /// The offer's operations, oldest first, as the list's sample shows
+    /// them.
+    fn operations_list(&self, knobs: &Knobs, publisher: &str, offer: &str) -> Response {
+        let key = (publisher.to_owned(), offer.to_owned());
+        let now = Instant::now();
+        let alternate = knobs.vocabulary == Vocabulary::Alternate;
+        let items: Vec<Value> = self
+            .offers
+            .get(&key)
+            .map(|offer| offer.all.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|id| {
+                let operation = &self.operations[id];
+                let phase = phase(knobs, operation, now);
+                let words = words(knobs);
+                let state = match phase {
+                    Phase::Running | Phase::Signoff => words.running,
+                    Phase::Succeeded => words.succeeded,
+                    Phase::Failed => words.failed,
+                    Phase::Canceled => words.canceled,
+                };
+                let kind = match (operation.kind, alternate) {
+                    (Kind::GoLive, false) => "goLive",
+                    (Kind::GoLive, true) => "GoLive",
+                    (Kind::Publish, false) => "publish",
+                    (Kind::Publish, true) => "Publish",
+                };
+                let changed = operation.started_at + changed_after(knobs, operation, now);
+                json!({
+                    "id": operation.id,
+                    "offerId": "56615b67-2185-49fe-80d2-c4ddf77bb2e8",
+                    "publisherId": publisher,
+                    "submissionType": kind,
+                    "submissionState": state,
+                    "slot": if operation.kind == Kind::GoLive { "production" } else { "staging" },
+                    "changedTime": humantime::format_rfc3339_micros(changed).to_string(),
+                    "publishingVersion": 2,
+                    "offerVersion": 1,
+                    "offerTypeId": "microsoft-azure-virtualmachines",
+                    "version": 636_576_975_611_768_314u64,
+                    "definition": {"metadata": {"emails": "release@contoso.com"}},
+                })
+            })
+            .collect();
+        json_answer(200, json!(items))
+    }
+
     fn offer_status(&self, knobs: &Knobs, publisher: &str, offer: &str) -> Response {
         let key = (publisher.to_owned(), offer.to_owned());
         let Some(offer_state) = self.offers.get(&key) else {
@@ -392,6 +507,27 @@ impl Offers {
         body["status"] = json!(status);
         json_answer(200, body)
     }
+}
+
+/// How long after its start the operation last changed, as seen at `now`:
+/// when it reached signoff or ended, or now while it runs.
+fn changed_after(knobs: &Knobs, operation: &Operation, now: Instant) -> Duration {
+    let elapsed = now.duration_since(operation.started);
+    if let Some(canceled) = operation.canceled_at {
+        return canceled.duration_since(operation.started).min(elapsed);
+    }
+    let step = match operation.kind {
+        Kind::Publish => knobs.step_duration,
+        Kind::GoLive => knobs.live_duration,
+    }
+    .max(Duration::from_millis(1));
+    let steps = match (progress(knobs, operation, now).1, operation.kind) {
+        (Phase::Running, _) => return elapsed,
+        (Phase::Failed, _) => progress(knobs, operation, now).0 + 1 - operation.done_before,
+        (_, Kind::Publish) => operation.steps.len() - 1,
+        (_, Kind::GoLive) => operation.steps.len() - operation.done_before,
+    };
+    (step * steps as u32).min(elapsed)
 }
 
 fn phase(knobs: &Knobs, operation: &Operation, now: Instant) -> Phase {

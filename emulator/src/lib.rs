@@ -28,7 +28,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-pub use cpp::{LocationStyle, PUBLISH_STEPS};
+pub use cpp::{LocationStyle, OperationsList, PUBLISH_STEPS};
 pub use ingestion::JobEnd;
 
 /// Which of the documented vocabularies and shapes the APIs speak.
@@ -116,6 +116,8 @@ pub struct Knobs {
     /// How long the Live step of a go-live (or a go-live job) takes.
     pub live_duration: Duration,
     pub location_style: LocationStyle,
+    /// Where the Cloud Partner Portal serves an offer's list of operations.
+    pub operations_list: OperationsList,
     /// How a status body lists the operation.
     pub body_shape: BodyShape,
     /// Serve both APIs under this path (such as `/proxy`), as behind a
@@ -125,8 +127,8 @@ pub struct Knobs {
     pub vocabulary: Vocabulary,
     /// `Retry-After` (seconds) on every status answer of a running operation.
     pub retry_after: Option<u64>,
-    /// Served, one each, instead of the next status answers (operation
-    /// status or job status).
+    /// Served, one each, instead of the next status answers of a go-live
+    /// (operation status or job status).
     pub faults: Vec<Fault>,
     /// Served, one each, instead of the next go-live answers (`golive` or
     /// `configure`).
@@ -169,6 +171,7 @@ impl Knobs {
             step_duration,
             live_duration: step_duration,
             location_style: LocationStyle::MigratedRelative,
+            operations_list: OperationsList::Both,
             body_shape: BodyShape::Object,
             path_prefix: None,
             vocabulary: Vocabulary::Documented,
@@ -425,8 +428,9 @@ async fn record_and_fault(
     let path = parts.uri.path().to_owned();
     let method = parts.method.as_str().to_owned();
     let is_status = method == "GET"
-        && (path.contains("/operations/")
-            || (path.contains("/configure/") && path.ends_with("/status")));
+        && (path.contains("/configure/") && path.ends_with("/status")
+            || path.contains("/operations/")
+                && world.lock().unwrap().cpp.is_go_live_monitor(&path));
     let is_go_live =
         method == "POST" && (path.ends_with("/golive") || path.ends_with("/configure"));
     let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");

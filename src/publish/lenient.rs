@@ -160,6 +160,101 @@ pub fn error_detail(body: &str) -> String {
     }
 }
 
+/// A moment as the services stamp it, comparable: seconds since 1970 (UTC)
+/// and nanoseconds.
+pub type Stamp = (i64, u32);
+
+/// Reads `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` (a space for the `T`
+/// too; no zone is UTC), the RFC 3339 form both APIs document. Anything
+/// else, or a date that does not exist, is `None`: a stamp that cannot be
+/// read orders nothing.
+pub fn stamp(text: &str) -> Option<Stamp> {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    let digits = |from: usize, len: usize| -> Option<i64> {
+        let part = bytes.get(from..from + len)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    let at = |i: usize, expected: &[u8]| bytes.get(i).is_some_and(|b| expected.contains(b));
+    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt ") && at(13, b":") && at(16, b":")) {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let valid_day =
+        (1..=12).contains(&month) && (1..=month_days[month as usize - 1]).contains(&day);
+    if !valid_day || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut nanos = 0u32;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 {
+            return None;
+        }
+        // Digits past the ninth are below a nanosecond.
+        for (i, digit) in fraction.bytes().take(len.min(9)).enumerate() {
+            nanos += u32::from(digit - b'0') * 10u32.pow(8 - i as u32);
+        }
+        rest = &fraction[len..];
+    }
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        zone => {
+            let zone = zone.as_bytes();
+            let sign = match zone.first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return None,
+            };
+            let hours = std::str::from_utf8(zone.get(1..3)?)
+                .ok()?
+                .parse::<i64>()
+                .ok()?;
+            let minutes = match zone.get(3..) {
+                Some([b':', m @ ..]) | Some(m)
+                    if m.len() == 2 && m.iter().all(u8::is_ascii_digit) =>
+                {
+                    i64::from(m[0] - b'0') * 10 + i64::from(m[1] - b'0')
+                }
+                _ => return None,
+            };
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            sign * (hours * 3600 + minutes * 60)
+        }
+    };
+    // Days from the civil date (H. Hinnant's algorithm); every value is
+    // bounded by the four-digit year.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Some((seconds, nanos))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +298,71 @@ mod tests {
         assert_eq!(valid(items).count(), 1);
         let many: OneOrMany<u8> = serde_json::from_str("3").unwrap();
         assert_eq!(many.into_vec(), vec![3]);
+    }
+
+    #[test]
+    fn stamps_as_the_services_write_them() {
+        assert_eq!(stamp("1970-01-01T00:00:00Z"), Some((0, 0)));
+        assert_eq!(
+            stamp("2018-03-26T21:46:01.179948Z"),
+            Some((1_522_100_761, 179_948_000))
+        );
+        assert_eq!(stamp("2018-03-26 21:46:01"), Some((1_522_100_761, 0)));
+        assert_eq!(stamp("2018-03-26T23:46:01+02:00"), Some((1_522_100_761, 0)));
+        assert_eq!(stamp("2018-03-26T20:46:01-0100"), Some((1_522_100_761, 0)));
+        assert_eq!(
+            stamp("2024-02-29T00:00:00.1234567891234Z"),
+            Some((1_709_164_800, 123_456_789))
+        );
+        assert!(stamp("2018-03-26T21:46:01.179948Z") > stamp("2018-03-26T21:46:01Z"));
+        assert_eq!(stamp("0001-01-01T00:00:00"), Some((-62_135_596_800, 0)));
+        for bad in [
+            "",
+            "2023-02-29T00:00:00Z",
+            "2021-04-01-T13:00:00Z",
+            "2018-13-01T00:00:00Z",
+            "2018-03-26T24:00:00Z",
+            "2018-03-26T21:46:01.Z",
+            "2018-03-26T21:46:01+2:00",
+            "2018-03-26T21:46:01 UTC",
+            "２018-03-26T21:46:01Z",
+            "2018-03-26T21:46",
+        ] {
+            assert_eq!(stamp(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::arbitrary::config())]
+
+        /// Any text is a stamp or nothing; a later moment written in any
+        /// zone reads as later.
+        #[test]
+        fn any_text_is_a_stamp_or_nothing(text in ".{0,40}", seconds in 0i64..253_402_300_799, zone in -1439i64..1440) {
+            let _ = stamp(&text);
+            let shift = seconds + zone * 60;
+            let written = |at: i64| {
+                let (days, rest) = (at.div_euclid(86_400), at.rem_euclid(86_400));
+                let (y, m, d) = civil(days);
+                let sign = if zone < 0 { '-' } else { '+' };
+                format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}", rest / 3600, rest / 60 % 60, rest % 60, zone.abs() / 60, zone.abs() % 60)
+            };
+            if (0..=253_402_300_799).contains(&shift) {
+                proptest::prop_assert_eq!(stamp(&written(shift)), Some((seconds, 0)));
+            }
+        }
+    }
+
+    /// The civil date of a day count since 1970 (the inverse of `stamp`'s).
+    fn civil(days: i64) -> (i64, i64, i64) {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        (yoe + era * 400 + i64::from(m <= 2), m, d)
     }
 }

@@ -21,7 +21,7 @@ use reqwest::Url;
 
 use crate::failure::Failure;
 use crate::http::{SendError, Transport};
-use crate::model::{Decision, GoLiveRequest, Offer, OperationHandle, Snapshot};
+use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot};
 
 /// Which API a run speaks: the `api` input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +86,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// One API's requests, each sent once, each answer sorted into what the
 /// flow must decide on. Nothing here sleeps, loops or logs.
 pub trait Publisher {
-    /// Reads the offer's state and decides whether to send go-live.
-    fn prepare<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<Decision, Failure>>;
+    /// Signs in and reads the offer's state: whether go-live would be sent,
+    /// and its last go-live. An error says why the offer itself could not
+    /// be read (sign-in, role, not found); nothing was sent.
+    fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>>;
     /// Sends go-live, once.
     fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer>;
     /// The URL to ask for the operation's status: its location with the

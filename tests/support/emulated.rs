@@ -53,3 +53,15 @@ pub fn ingestion_go_live(api_url: &str) -> Action {
         .with("api", "product-ingestion")
         .with("publisher_id", "")
 }
+
+/// How many go-live requests (either API's) the emulator received.
+pub fn go_live_requests(emulator: &Emulator) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && (r.target.contains("/golive?") || r.target.contains("/configure?"))
+        })
+        .count()
+}

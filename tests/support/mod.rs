@@ -35,6 +35,21 @@ pub fn declared_inputs() -> BTreeMap<String, String> {
     inputs
 }
 
+/// Makes a mock Cloud Partner Portal list offer contoso/contoso-vm's
+/// operations as one publish that completed: go-live would be sent.
+pub fn ready_offer(server: &mut mockito::ServerGuard) -> mockito::Mock {
+    server
+        .mock(
+            "GET",
+            "/api/publishers/contoso/offers/contoso-vm/operations",
+        )
+        .match_query(mockito::Matcher::Any)
+        .with_body(
+            r#"[{"id":"p-1","submissionType":"publish","submissionState":"completed","changedTime":"2026-01-01T00:00:00Z"}]"#,
+        )
+        .create()
+}
+
 impl Action {
     /// A run with every input at its default, the test token, and the
     /// given API.

@@ -3,7 +3,10 @@
 //!
 //! Go-live is `POST .../offers/{offer}/golive`; the answer names the
 //! operation in `Operation-Location` or `Location`, absolute or relative.
-//! It reads no state before go-live (it signs in): the service decides.
+//! Before go-live it reads the offer's list of operations (two URL forms
+//! are documented) as a hint: only a go-live running, a go-live completed
+//! with nothing newer, or a publish to preview not done, stops the POST.
+//! Anything else, the service decides.
 
 mod wire;
 
@@ -20,10 +23,10 @@ use super::{
 };
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
-use crate::model::{Decision, GoLiveRequest, Offer, OperationHandle};
+use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, State, Verdict};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
-use wire::Unread;
+use wire::{Listing, Unread};
 
 pub struct CloudPartnerPortal;
 
@@ -86,20 +89,8 @@ struct Client {
 }
 
 impl Publisher for Client {
-    fn prepare<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<Decision, Failure>> {
-        Box::pin(async move {
-            // The service decides; signing in first keeps a sign-in from
-            // standing between the go-live request and its being sent.
-            self.transport
-                .sign_in()
-                .await
-                .map_err(|error| Failure::NotSent(error.to_string()))?;
-            Ok(Decision::Send(GoLiveRequest {
-                offer: offer.clone(),
-                product_id: None,
-                submission_id: None,
-            }))
-        })
+    fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>> {
+        Box::pin(self.read_state(offer))
     }
 
     fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer> {
@@ -140,6 +131,197 @@ impl Client {
         url.query_pairs_mut()
             .append_pair("api-version", &self.endpoint.version);
         url
+    }
+
+    /// `{base}api/publishers/{publisher}/offers/{offer}/{rest}` with the
+    /// API version; the IDs were checked in `config`.
+    fn offer_url(&self, offer: &Offer, rest: &str) -> Url {
+        let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
+        let mut url = self
+            .endpoint
+            .base
+            .join(&format!(
+                "api/publishers/{publisher_id}/offers/{}/{rest}",
+                offer.offer_id
+            ))
+            .expect("validated IDs always form a URL");
+        url.query_pairs_mut()
+            .append_pair("api-version", &self.endpoint.version);
+        url
+    }
+
+    /// The status monitor of a listed operation (its ID is made of
+    /// letters, digits, `-`, `_`, `.` and `$`): a non-migrated offer's IDs
+    /// hold `$` and live under `/api/operations/`.
+    fn listed_operation(&self, offer: &Offer, id: &str) -> OperationHandle {
+        let location = if id.contains('$') {
+            let mut url = self
+                .endpoint
+                .base
+                .join(&format!("api/operations/{id}"))
+                .expect("a checked ID always forms a URL");
+            url.query_pairs_mut()
+                .append_pair("api-version", &self.endpoint.version);
+            url
+        } else {
+            self.offer_url(offer, &format!("operations/{id}"))
+        };
+        OperationHandle {
+            location,
+            id: id.to_owned(),
+            product_id: None,
+            submission_id: None,
+        }
+    }
+
+    /// Signs in, then reads the offer's list of operations, in either of
+    /// its documented forms. When neither answers, the offer's status
+    /// tells whether the offer can be read at all.
+    async fn read_state(&self, offer: &Offer) -> Result<OfferState, Failure> {
+        // Signing in first also keeps a sign-in from standing between the
+        // go-live request and its being sent.
+        self.transport
+            .sign_in()
+            .await
+            .map_err(|error| Failure::NotSent(error.to_string()))?;
+        let request = GoLiveRequest {
+            offer: offer.clone(),
+            product_id: None,
+            submission_id: None,
+        };
+        let mut answers = Vec::new();
+        for rest in ["operations", "submissions/"] {
+            let url = self.offer_url(offer, rest);
+            match self.read(&url, offer).await {
+                Ok(body) => match wire::listing(&body) {
+                    Ok((listing, last)) => {
+                        let last_go_live = last.map(|id| self.listed_operation(offer, &id));
+                        let verdict = self.judge(offer, listing, request).await;
+                        return Ok(OfferState {
+                            verdict,
+                            last_go_live,
+                        });
+                    }
+                    Err(what) => answers.push(format!(
+                        "{} answered {what} ({})",
+                        url.path(),
+                        untrusted(body.trim(), 100)
+                    )),
+                },
+                Err(answer) => answers.push(answer),
+            }
+        }
+        let lists = answers.join("; ");
+        let verdict = match self.read(&self.offer_url(offer, "status"), offer).await {
+            Ok(body) => {
+                let status = serde_json::from_str::<wire::Operation>(&body)
+                    .ok()
+                    .and_then(|status| super::lenient::shown(&status.status, 50))
+                    .unwrap_or_else(|| "unreadable".to_owned());
+                Verdict::Unrecognised(
+                    request,
+                    format!(
+                        "its list of operations could not be read ({lists}); the offer's status is '{status}'"
+                    ),
+                )
+            }
+            Err(answer) => Verdict::Unreadable(
+                request,
+                format!(
+                    "neither its list of operations nor its status could be read: {lists}; {answer}"
+                ),
+            ),
+        };
+        Ok(OfferState {
+            verdict,
+            last_go_live: None,
+        })
+    }
+
+    /// What a listing means for go-live. A publish listed as running may
+    /// be waiting at publisher signoff, which its own status tells.
+    async fn judge(&self, offer: &Offer, listing: Listing, request: GoLiveRequest) -> Verdict {
+        let described = offer.describe();
+        let (id, state, status) = match listing {
+            Listing::GoLiveRunning(id) => {
+                return Verdict::Running(self.listed_operation(offer, &id));
+            }
+            Listing::Live => {
+                return Verdict::Live(format!(
+                    "{described} is already live: its last go-live completed and nothing was published since"
+                ));
+            }
+            Listing::Ready => return Verdict::Ready(request),
+            Listing::Unrecognised(seen) => return Verdict::Unrecognised(request, seen),
+            Listing::Publish(id, state, status) => (id, state, status),
+        };
+        let publish = if id.is_empty() {
+            None
+        } else {
+            let location = self.listed_operation(offer, &id).location;
+            let body = self.read(&location, offer).await.ok();
+            body.and_then(|body| wire::our_operation(&body, &id).ok())
+                .map(|operation| (operation.waits_for_signoff(), operation.snapshot()))
+        };
+        match (state, publish) {
+            (State::Running, Some((true, _))) => Verdict::Ready(request),
+            (State::Running, Some((false, snapshot))) => {
+                let step = snapshot
+                    .steps
+                    .iter()
+                    .find(|step| wire::state(&step.status) != State::Succeeded)
+                    .map(|step| format!(": step '{}' is {}", step.name, step.status))
+                    .unwrap_or_default();
+                Verdict::NotReady(format!(
+                    "the publish to preview of {described} is still running{step}; wait for it to reach publisher signoff, approve the preview, then run this again"
+                ))
+            }
+            (State::Running, None) => Verdict::Unrecognised(
+                request,
+                "the newest publish is listed as running, and its status could not be read to tell whether it waits for publisher signoff".to_owned(),
+            ),
+            (_, publish) => {
+                let reasons = publish
+                    .map(|(_, snapshot)| snapshot.reasons.join("; "))
+                    .filter(|reasons| !reasons.is_empty())
+                    .map(|reasons| format!(" ({reasons})"))
+                    .unwrap_or_default();
+                Verdict::NotReady(format!(
+                    "the last publish to preview of {described} is '{status}'{reasons}: fix the offer and publish it to preview again"
+                ))
+            }
+        }
+    }
+
+    /// A GET that must answer 200: the body, or what was answered with a
+    /// hint.
+    async fn read(&self, url: &Url, offer: &Offer) -> Result<String, String> {
+        let path = url.path();
+        let reply = self
+            .transport
+            .send(Method::GET, url, None)
+            .await
+            .map_err(|error| format!("{path}: {error}"))?;
+        if reply.status.is_success() {
+            return Ok(reply.body);
+        }
+        let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
+        let hint = match reply.status.as_u16() {
+            401 => self.unauthorized_hint().to_owned(),
+            403 => format!(
+                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
+            ),
+            404 => format!(
+                "publisher '{publisher_id}' or offer '{}' was not found: check publisher_id and offer_id",
+                offer.offer_id
+            ),
+            _ => "unexpected answer".to_owned(),
+        };
+        Err(format!(
+            "{path} answered HTTP {}{}: {hint}",
+            status_text(reply.status),
+            error_detail(&reply.body)
+        ))
     }
 
     /// `POST .../offers/{offer_id}/golive`, once.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model::{Snapshot, State, Step};
-use crate::publish::lenient::{Item, Number, Text, or_none, shown, valid};
+use crate::publish::lenient::{Item, Number, Stamp, Text, or_none, shown, stamp, valid};
 use crate::text::strip_html;
 
 /// Most steps and messages kept from one answer.
@@ -184,6 +184,165 @@ impl Operation {
     }
 }
 
+/// One item of an offer's list of operations. The sample calls the state
+/// `submissionState` and the time `changedTime`; the property table calls
+/// them `status` and `lastActionDateTime`: either is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Listed {
+    id: Option<Text>,
+    submission_type: Option<Text>,
+    submission_state: Option<Text>,
+    status: Option<Text>,
+    changed_time: Option<Text>,
+    last_action_date_time: Option<Text>,
+}
+
+impl Listed {
+    /// `golive`, `publish`, or another type, lower case, letters only.
+    fn kind(&self) -> String {
+        letters(&shown(&self.submission_type, 50).unwrap_or_default())
+    }
+
+    /// The state word, as the service wrote it.
+    fn status(&self) -> String {
+        shown(&self.submission_state, 50)
+            .or_else(|| shown(&self.status, 50))
+            .unwrap_or_default()
+    }
+
+    fn stamp(&self) -> Option<Stamp> {
+        [&self.changed_time, &self.last_action_date_time]
+            .into_iter()
+            .find_map(|time| shown(time, 60))
+            .and_then(|time| stamp(&time))
+    }
+
+    /// The ID, when it can stand in a status monitor's path as it is.
+    fn usable_id(&self) -> Option<String> {
+        let id = shown(&self.id, 200)?;
+        let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '$');
+        (id != "." && id != ".." && id.chars().all(safe)).then_some(id)
+    }
+}
+
+fn letters(word: &str) -> String {
+    word.chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// What an offer's list of operations shows, read as the reference says:
+/// only what is positively recognised counts.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// A go-live is running: its ID.
+    GoLiveRunning(String),
+    /// The newest operation is a go-live that completed.
+    Live,
+    /// The newest operation is a publish to preview that is running,
+    /// failed or was canceled: its ID, state and status word.
+    Publish(String, State, String),
+    /// The newest operation is a publish that completed, or that waits for
+    /// publisher signoff.
+    Ready,
+    /// Nothing recognised; the text says what was seen.
+    Unrecognised(String),
+}
+
+/// An offer's list of operations: what it shows, and the ID of the newest
+/// operation when that is a go-live. `Err` when the body is not a list.
+pub fn listing(body: &str) -> Result<(Listing, Option<String>), String> {
+    let Ok(Value::Array(items)) = serde_json::from_str(body) else {
+        return Err("a body that is not a list of operations".to_owned());
+    };
+    let items: Vec<Option<Listed>> = items
+        .into_iter()
+        .map(|item| match item {
+            Value::Object(_) => serde_json::from_value(item).ok(),
+            _ => None,
+        })
+        .collect();
+    let running = items
+        .iter()
+        .flatten()
+        .filter(|item| item.kind() == "golive" && letters(&item.status()) == "running")
+        .max_by_key(|item| item.stamp());
+    if let Some(running) = running {
+        return Ok(match running.usable_id() {
+            Some(id) => (Listing::GoLiveRunning(id.clone()), Some(id)),
+            None => (
+                Listing::Unrecognised(
+                    "a go-live is listed as running, with an ID that cannot be followed".to_owned(),
+                ),
+                None,
+            ),
+        });
+    }
+    let unrecognised = |text: &str| Ok((Listing::Unrecognised(text.to_owned()), None));
+    if items.is_empty() {
+        return unrecognised("the offer lists no operations");
+    }
+    let stamped: Option<Vec<(Stamp, &Listed)>> = items
+        .iter()
+        .map(|item| item.as_ref().and_then(|item| Some((item.stamp()?, item))))
+        .collect();
+    let Some(mut stamped) = stamped else {
+        return unrecognised("not every listed operation has a time that can be read");
+    };
+    stamped.sort_by_key(|(at, _)| *at);
+    let (at, newest) = stamped[stamped.len() - 1];
+    if stamped.len() > 1 && stamped[stamped.len() - 2].0 == at {
+        return unrecognised("two operations share the newest time");
+    }
+    let kind = newest.kind();
+    let status = newest.status();
+    let last_go_live = (kind == "golive").then(|| newest.usable_id()).flatten();
+    let listing = match (kind.as_str(), letters(&status).as_str()) {
+        ("golive", "completed" | "complete" | "succeeded") => Listing::Live,
+        ("publish", word @ ("running" | "failed" | "canceled" | "cancelled")) => {
+            let state = match word {
+                "running" => State::Running,
+                "failed" => State::Failed,
+                _ => State::Canceled,
+            };
+            match newest.usable_id() {
+                Some(id) => Listing::Publish(id, state, status),
+                None if state == State::Running => Listing::Unrecognised(
+                    "the newest publish is running, with an ID that cannot be read".to_owned(),
+                ),
+                None => Listing::Publish(String::new(), state, status),
+            }
+        }
+        ("publish", "completed" | "complete" | "succeeded" | "waitingforpublisherreview") => {
+            Listing::Ready
+        }
+        ("golive", _) => Listing::Unrecognised(format!("the offer's last go-live is '{status}'")),
+        _ => Listing::Unrecognised(format!(
+            "the newest operation is a '{}' in state '{status}'",
+            shown(&newest.submission_type, 50).unwrap_or_default()
+        )),
+    };
+    Ok((listing, last_go_live))
+}
+
+impl Operation {
+    /// Whether the operation waits at publisher signoff: the preview is
+    /// ready to go live.
+    pub fn waits_for_signoff(&self) -> bool {
+        let waiting = |status: &Option<Text>| {
+            letters(&shown(status, 50).unwrap_or_default()) == "waitingforpublisherreview"
+        };
+        waiting(&self.status)
+            || self
+                .steps
+                .iter()
+                .flatten()
+                .any(|step| matches!(step, Item::Valid(step) if waiting(&step.status)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +374,13 @@ mod tests {
         "error",
         "ours-1",
         "OURS-1",
+        "submissionType",
+        "submissionState",
+        "changedTime",
+        "goLive",
+        "publish",
+        "2026-01-01T00:00:00Z",
+        "2026-01-02T00:00:00Z",
         "",
     ];
 
@@ -325,8 +491,105 @@ mod tests {
         }
     }
 
+    #[track_caller]
+    fn check_listing(items: &[(&str, &str, &str, &str)], expected: Listing, last: Option<&str>) {
+        let body: Vec<Value> = items
+            .iter()
+            .map(|(id, kind, state, at)| {
+                serde_json::json!({"id": id, "submissionType": kind, "submissionState": state, "changedTime": at})
+            })
+            .collect();
+        let body = Value::Array(body).to_string();
+        assert_eq!(
+            listing(&body),
+            Ok((expected, last.map(str::to_owned))),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn lists_of_operations() {
+        const T1: &str = "2026-01-01T00:00:00Z";
+        const T2: &str = "2026-01-01T00:00:00.5Z";
+        let publish = ("p-1", "publish", "completed", T1);
+        check_listing(
+            &[publish, ("g-1", "GoLive", "running", T2)],
+            Listing::GoLiveRunning("g-1".into()),
+            Some("g-1"),
+        );
+        // A running go-live needs no time.
+        check_listing(
+            &[publish, ("g$1$x", "Go-Live", "Running", "")],
+            Listing::GoLiveRunning("g$1$x".into()),
+            Some("g$1$x"),
+        );
+        check_listing(
+            &[("g-1", "goLive", "Completed", T2), publish],
+            Listing::Live,
+            Some("g-1"),
+        );
+        check_listing(&[publish], Listing::Ready, None);
+        check_listing(
+            &[
+                ("g-1", "goLive", "completed", T1),
+                ("p-2", "publish", "waitingForPublisherReview", T2),
+            ],
+            Listing::Ready,
+            None,
+        );
+        for (state, expected) in [
+            ("running", State::Running),
+            ("Failed", State::Failed),
+            ("cancelled", State::Canceled),
+        ] {
+            check_listing(
+                &[
+                    ("g-1", "goLive", "completed", T1),
+                    ("p-2", "publish", state, T2),
+                ],
+                Listing::Publish("p-2".into(), expected, state.into()),
+                None,
+            );
+        }
+        let unrecognised = |items: &[(&str, &str, &str, &str)], last: Option<&str>| {
+            let body: Vec<Value> = items
+                .iter()
+                .map(|(id, kind, state, at)| serde_json::json!({"id": id, "submissionType": kind, "submissionState": state, "changedTime": at}))
+                .collect();
+            let read = listing(&Value::Array(body).to_string()).unwrap();
+            assert!(matches!(read.0, Listing::Unrecognised(_)), "{read:?}");
+            assert_eq!(read.1.as_deref(), last);
+        };
+        unrecognised(&[], None);
+        unrecognised(&[("g-1", "goLive", "failed", T2), publish], Some("g-1"));
+        unrecognised(
+            &[
+                ("g-1", "goLive", "completed", T2),
+                ("p", "publish", "completed", "yesterday"),
+            ],
+            None,
+        );
+        unrecognised(&[("g-1", "goLive", "completed", T1), publish], None);
+        unrecognised(&[("p-2", "certify", "running", T2), publish], None);
+        unrecognised(&[publish, ("../x", "goLive", "running", T2)], None);
+        assert!(listing(r#"{"value": []}"#).is_err());
+        assert!(listing("not json").is_err());
+    }
+
     proptest! {
         #![proptest_config(arbitrary::config())]
+
+        /// Any list gives a reading; an ID it names can stand in a path.
+        #[test]
+        fn any_list_is_read_or_refused(body in arbitrary::body(WORDS)) {
+            if let Ok((reading, last)) = listing(&body) {
+                let ids = [match &reading { Listing::GoLiveRunning(id) | Listing::Publish(id, ..) => Some(id.clone()), _ => None }, last];
+                for id in ids.into_iter().flatten() {
+                    prop_assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.$".contains(c)));
+                    prop_assert!(id != "." && id != "..");
+                }
+            }
+        }
 
         /// Any body gives our operation or no answer, never another's.
         #[test]

@@ -19,10 +19,10 @@ use reqwest::{Method, StatusCode, Url};
 use super::{Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default};
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
-use crate::model::{Decision, GoLiveRequest, Offer, OperationHandle, Snapshot, State};
+use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, State, Verdict};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
-use wire::{Collection, ErrorBody, JobStatus, Product, Submission, error_lines};
+use wire::{Collection, ErrorBody, JobStatus, Product, Submission, error_lines, folded};
 
 /// The schemas of the configure request, pinned: an answer's `$schema` is
 /// never echoed back.
@@ -81,7 +81,8 @@ impl Api for ProductIngestion {
     }
 
     fn operation_id(&self, location: &Url) -> Option<String> {
-        // .../configure/{jobId}/status, a trailing slash allowed
+        // .../configure/{jobId}/status, a trailing slash allowed; or the
+        // submissions of a product whose go-live was found running on it.
         let segments: Vec<&str> = location.path_segments()?.collect();
         let segments = match segments.as_slice() {
             [rest @ .., ""] => rest,
@@ -89,7 +90,7 @@ impl Api for ProductIngestion {
         };
         match segments {
             [.., "configure", job_id, "status"] if is_job_id(job_id) => Some((*job_id).to_owned()),
-            _ => None,
+            _ => watched_product(location),
         }
     }
 
@@ -98,6 +99,18 @@ impl Api for ProductIngestion {
             endpoint,
             transport,
         })
+    }
+}
+
+/// The product GUID of a `.../submission/{guid}` URL: the status monitor of
+/// a go-live found on the offer, whose job ID the service does not list.
+fn watched_product(location: &Url) -> Option<String> {
+    let segments: Vec<&str> = location.path_segments()?.collect();
+    match segments.as_slice() {
+        [.., "submission", guid] | [.., "submission", guid, ""] if is_job_id(guid) => {
+            Some((*guid).to_owned())
+        }
+        _ => None,
     }
 }
 
@@ -112,8 +125,8 @@ struct Client {
 }
 
 impl Publisher for Client {
-    fn prepare<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<Decision, Failure>> {
-        Box::pin(self.prepare(offer))
+    fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>> {
+        Box::pin(self.read_state(offer))
     }
 
     fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer> {
@@ -274,14 +287,28 @@ impl Client {
         self.read_all(url, "the product's submissions").await
     }
 
-    /// Looks the product up, reads its submissions, and decides.
-    async fn prepare(&self, offer: &Offer) -> Result<Decision, Failure> {
+    /// Looks the product up, reads its submissions, and judges them.
+    async fn read_state(&self, offer: &Offer) -> Result<OfferState, Failure> {
         let product = self.product(offer).await?;
         let submissions = self
             .submissions(&product.id)
             .await
             .map_err(|ReadError(message, _)| Failure::NotSent(message))?;
-        decide(offer, &product.id, &submissions)
+        Ok(decide(offer, &product.id, &submissions, |submission| {
+            self.submission_handle(&product.id, submission)
+        }))
+    }
+
+    /// The status monitor of a go-live found on the offer: the product's
+    /// submissions, where the live entry of `submission` tells how it goes.
+    fn submission_handle(&self, product_id: &str, submission: &str) -> OperationHandle {
+        let guid = product_guid(product_id).unwrap_or_default();
+        OperationHandle {
+            location: self.url(&format!("submission/{guid}"), &[]),
+            id: submission.to_owned(),
+            product_id: Some(product_id.to_owned()),
+            submission_id: Some(submission.to_owned()),
+        }
     }
 
     fn configure_body(request: &GoLiveRequest) -> String {
@@ -400,6 +427,9 @@ impl Client {
     /// `GET configure/{jobId}/status`, once; after the job succeeded, one
     /// read of the submissions to report the live one.
     async fn status(&self, operation: &OperationHandle, url: &Url) -> PollAnswer {
+        if watched_product(&operation.location).is_some() {
+            return self.submission_status(operation, url).await;
+        }
         let reply = match self.transport.send(Method::GET, url, None).await {
             Ok(reply) => reply,
             Err(error) => return PollAnswer::unanswered(error),
@@ -440,6 +470,31 @@ impl Client {
         PollAnswer::Status {
             snapshot,
             retry_after,
+        }
+    }
+
+    /// The submissions at `url`, once: how the live entry of the
+    /// operation's submission (or the newest live entry) stands.
+    async fn submission_status(&self, operation: &OperationHandle, url: &Url) -> PollAnswer {
+        match self
+            .read_all::<Submission>(url.clone(), "the product's submissions")
+            .await
+        {
+            Ok(submissions) => PollAnswer::Status {
+                snapshot: submission_snapshot(&submissions, operation.submission_id.as_deref()),
+                retry_after: None,
+            },
+            Err(ReadError(reason, status))
+                if status.is_none_or(|status| {
+                    matches!(status.as_u16(), 408 | 429) || status.is_server_error()
+                }) =>
+            {
+                PollAnswer::Transient {
+                    reason,
+                    retry_after: None,
+                }
+            }
+            Err(ReadError(reason, _)) => PollAnswer::Failed(reason),
         }
     }
 
@@ -519,15 +574,109 @@ fn job_snapshot(body: &str, job_id: &str) -> Result<Snapshot, String> {
     })
 }
 
+/// How a go-live stands by the product's submissions: the live entry of
+/// `submission`, or without one the newest live entry. The service lists
+/// no live entry for a go-live that failed or was canceled.
+fn submission_snapshot(submissions: &[Submission], submission: Option<&str>) -> Snapshot {
+    let live = submissions
+        .iter()
+        .filter(|s| s.target() == "live" && submission.is_none_or(|id| s.id == id))
+        .max_by_key(|s| s.number());
+    let Some(live) = live else {
+        let what = submission.map_or_else(
+            || "the product".to_owned(),
+            |id| format!("submission {}", untrusted(id, 100)),
+        );
+        return Snapshot {
+            state: State::Failed,
+            status: format!("{what} is not listed as live"),
+            reasons: vec![format!(
+                "{what} is not listed as live: its go-live failed or was canceled (the service lists only live submissions that run or succeeded); see why in Partner Center"
+            )],
+            ..Snapshot::default()
+        };
+    };
+    let id = untrusted(&live.id, 100);
+    let status = format!("live submission {id}: {}", live.describe_state());
+    let state = if live.in_progress() {
+        State::Running
+    } else if live.succeeded() {
+        State::Succeeded
+    } else if live.failed() {
+        State::Failed
+    } else if matches!(
+        folded(live.result.as_deref()).as_str(),
+        "canceled" | "cancelled"
+    ) {
+        State::Canceled
+    } else {
+        // Completed with no result yet: not known to have ended.
+        State::Running
+    };
+    let reasons = match state {
+        State::Failed | State::Canceled => vec![format!(
+            "live submission {id} {}; the submissions list gives no reason: see Partner Center",
+            state.as_output()
+        )],
+        _ => Vec::new(),
+    };
+    let notes = match state {
+        State::Succeeded => vec![format!("live submission: {id} ({})", live.describe_state())],
+        _ => Vec::new(),
+    };
+    Snapshot {
+        state,
+        status,
+        steps: Vec::new(),
+        reasons,
+        notes,
+    }
+}
+
+/// The decision table of the reference, in order, with a go-live running
+/// on the offer followed rather than refused. `watch` gives the status
+/// monitor of a submission going live.
 fn decide(
     offer: &Offer,
     product_id: &str,
     submissions: &[Submission],
-) -> Result<Decision, Failure> {
+    watch: impl Fn(&str) -> OperationHandle,
+) -> OfferState {
     let name = &offer.offer_id;
+    let newest = |target: &str| {
+        submissions
+            .iter()
+            .filter(|s| s.target() == target)
+            .max_by_key(|s| s.number())
+    };
+    let preview = newest("preview");
+    // The go-live of the newest version: the live entry of the newest
+    // preview, or without a preview the newest live entry. A go-live that
+    // failed may not be listed at all.
+    let last_go_live = match preview {
+        Some(preview) => submissions
+            .iter()
+            .find(|s| s.target() == "live" && s.id == preview.id),
+        None => newest("live"),
+    }
+    .map(|live| watch(&live.id));
+    let state = |verdict| OfferState {
+        verdict,
+        last_go_live: last_go_live.clone(),
+    };
+    if let Some(going_live) = submissions
+        .iter()
+        .filter(|s| s.target() == "live" && s.in_progress())
+        .max_by_key(|s| s.number())
+    {
+        return OfferState {
+            verdict: Verdict::Running(watch(&going_live.id)),
+            last_go_live: Some(watch(&going_live.id)),
+        };
+    }
     if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
-        return Err(Failure::NotSent(format!(
-            "another publish is in progress on offer '{name}': submission {} to {} has {}; wait for it to end, then run this again",
+        return state(Verdict::NotReady(format!(
+            "a publish is in progress on offer '{name}': submission {} to {} has {}; wait for it to end, then run this again",
             untrusted(&busy.id, 100),
             untrusted(
                 busy.target
@@ -539,45 +688,39 @@ fn decide(
             busy.describe_state()
         )));
     }
-    let newest = |target: &str| {
-        submissions
-            .iter()
-            .filter(|s| s.target() == target)
-            .max_by_key(|s| s.number())
-    };
     let live = newest("live");
-    let Some(preview) = newest("preview") else {
-        return match live {
-            Some(live) => Ok(Decision::AlreadyLive(format!(
+    let Some(preview) = preview else {
+        return state(match live {
+            Some(live) => Verdict::Live(format!(
                 "offer '{name}' has nothing in preview to promote; submission {} is live",
                 untrusted(&live.id, 100)
-            ))),
-            None => Err(Failure::NotSent(format!(
+            )),
+            None => Verdict::NotReady(format!(
                 "offer '{name}' was never published to preview, so there is nothing to take live: publish it to preview first"
-            ))),
-        };
+            )),
+        });
     };
     let preview_id = untrusted(&preview.id, 100);
     if submissions
         .iter()
         .any(|s| s.target() == "live" && s.id == preview.id)
     {
-        return Ok(Decision::AlreadyLive(format!(
+        return state(Verdict::Live(format!(
             "offer '{name}' is already live with its preview submission {preview_id}"
         )));
     }
     if preview.failed() {
-        return Err(Failure::NotSent(format!(
+        return state(Verdict::NotReady(format!(
             "the preview of offer '{name}' (submission {preview_id}) failed: fix the offer and publish it to preview again"
         )));
     }
     if !preview.succeeded() {
-        return Err(Failure::NotSent(format!(
+        return state(Verdict::NotReady(format!(
             "the preview of offer '{name}' (submission {preview_id}) is not ready ({}): wait for it, or publish to preview again",
             preview.describe_state()
         )));
     }
-    Ok(Decision::Send(GoLiveRequest {
+    state(Verdict::Ready(GoLiveRequest {
         offer: offer.clone(),
         product_id: Some(product_id.to_owned()),
         submission_id: Some(preview.id.clone()),
@@ -704,11 +847,25 @@ mod tests {
             publisher_id: None,
             offer_id: "contoso-vm".into(),
         };
-        let shown = match decide(&offer, "product/g", submissions) {
-            Ok(Decision::Send(request)) => format!("send {}", request.submission_id.unwrap()),
-            Ok(Decision::AlreadyLive(text)) => format!("live: {text}"),
-            Err(failure) => format!("fail: {failure}"),
+        let watch = |id: &str| OperationHandle {
+            location: "https://h/submission/g".parse().unwrap(),
+            id: id.to_owned(),
+            product_id: None,
+            submission_id: Some(id.to_owned()),
         };
+        let state = decide(&offer, "product/g", submissions, watch);
+        let last = state
+            .last_go_live
+            .map(|handle| handle.id)
+            .unwrap_or_default();
+        let shown = match state.verdict {
+            Verdict::Ready(request) => format!("send {}", request.submission_id.unwrap()),
+            Verdict::Live(text) => format!("live: {text}"),
+            Verdict::NotReady(text) => format!("fail: {text}"),
+            Verdict::Running(handle) => format!("follow {}", handle.id),
+            other => format!("{other:?}"),
+        };
+        let shown = format!("{shown} (last go-live: {last})");
         assert!(shown.contains(expected), "{shown:?} lacks {expected:?}");
     }
 
@@ -726,14 +883,20 @@ mod tests {
                 preview.clone(),
                 submission("submission/g/3", "preview", "running", "pending"),
             ],
-            "fail: another publish is in progress on offer 'contoso-vm': submission submission/g/3 to preview has status running, result pending",
+            "fail: a publish is in progress on offer 'contoso-vm': submission submission/g/3 to preview has status running, result pending",
         );
         check_decision(
             &[
+                old_live.clone(),
                 preview.clone(),
                 submission("submission/g/2", "live", "notStarted", "pending"),
             ],
-            "another publish is in progress",
+            "follow submission/g/2 (last go-live: submission/g/2)",
+        );
+        check_decision(&[old_live.clone(), preview.clone()], "(last go-live: )");
+        check_decision(
+            &[draft.clone(), old_live.clone()],
+            "(last go-live: submission/g/1)",
         );
         check_decision(
             std::slice::from_ref(&draft),
@@ -855,7 +1018,11 @@ mod tests {
                     let _ = (submission.target(), submission.number(), submission.describe_state());
                 }
                 let offer = Offer { publisher_id: None, offer_id: "contoso-vm".into() };
-                let _ = decide(&offer, "product/1", &submissions);
+                let watch = |id: &str| OperationHandle { location: "https://h/".parse().unwrap(), id: id.to_owned(), product_id: None, submission_id: None };
+                let state = decide(&offer, "product/1", &submissions, watch);
+                if let Verdict::Running(handle) = &state.verdict {
+                    prop_assert_eq!(Some(handle), state.last_go_live.as_ref());
+                }
             }
             if let Ok(page) = serde_json::from_str::<wire::Collection<wire::Product>>(&body) {
                 let _ = page.into_parts();
