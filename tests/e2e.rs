@@ -308,3 +308,55 @@ fn the_github_oidc_token_request_is_tried_three_times() {
     assert!(error.contains("no go-live request was sent"), "{error}");
     assert_eq!(run.outputs["status"], "failed");
 }
+
+/// The pieces of CI's job that runs the action from the checkout: the
+/// script's CA and certificate, the emulator on HTTPS, the action trusting
+/// the CA through `SSL_CERT_FILE`.
+#[test]
+fn the_emulator_on_https_with_the_ci_scripts_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.github/scripts/emulator-tls.sh"
+    );
+    let made = std::process::Command::new("bash")
+        .args([script, "127.0.0.1"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let emulator = Emulator::serve(
+        knobs(),
+        "127.0.0.1:0",
+        Some((
+            &dir.path().join("server.pem"),
+            &dir.path().join("server.key"),
+        )),
+    )
+    .unwrap();
+    assert!(emulator.url().starts_with("https://127.0.0.1:"));
+    emulator.publish("contoso", "contoso-vm").unwrap();
+    assert!(emulator.wait_for_signoff("contoso", "contoso-vm", Duration::from_secs(20)));
+
+    let ca = dir.path().join("ca.pem");
+    let run = go_live(&emulator)
+        .env("SSL_CERT_FILE", ca.to_str().unwrap())
+        .run();
+    check_succeeded(&run, &emulator);
+    assert_eq!(run.outputs["outcome"], "started");
+    let again = go_live(&emulator)
+        .env("SSL_CERT_FILE", ca.to_str().unwrap())
+        .run();
+    assert_eq!(again.code, Some(0), "{}", again.stdout);
+    assert_eq!(again.outputs["outcome"], "already-live");
+
+    // Without the CA, nothing is sent.
+    let untrusted = go_live(&emulator).run();
+    assert_eq!(untrusted.code, Some(1));
+    assert!(
+        untrusted.error().contains("certificate"),
+        "{}",
+        untrusted.stdout
+    );
+    assert_eq!(go_live_requests(&emulator), 1);
+}

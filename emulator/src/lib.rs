@@ -298,11 +298,24 @@ impl Emulator {
     /// Starts the emulator on a free loopback port, on a runtime of its
     /// own. It serves until the process ends.
     pub fn start(knobs: Knobs) -> Emulator {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        Emulator::serve(knobs, "127.0.0.1:0", None).expect("a loopback port")
+    }
+
+    /// Starts the emulator on `address` (such as `0.0.0.0:8443`), over
+    /// HTTPS when `tls` gives a certificate chain and its key (PEM files).
+    pub fn serve(
+        knobs: Knobs,
+        address: &str,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+    ) -> Result<Emulator, String> {
+        let tls = tls.map(|(cert, key)| tls_config(cert, key)).transpose()?;
+        let listener = std::net::TcpListener::bind(address)
+            .map_err(|error| format!("cannot listen on {address}: {error}"))?;
         listener
             .set_nonblocking(true)
             .expect("a non-blocking socket");
-        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().expect("an address"));
         let path_prefix = knobs.path_prefix.clone();
         let world = Arc::new(Mutex::new(World {
             status_faults: knobs.faults.iter().cloned().collect(),
@@ -341,12 +354,17 @@ impl Emulator {
             runtime.block_on(async move {
                 let listener =
                     tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
-                axum::serve(listener, app)
-                    .await
-                    .expect("the emulator serves");
+                let served = match tls {
+                    Some(config) => {
+                        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                        axum::serve(TlsListener { listener, acceptor }, app).await
+                    }
+                    None => axum::serve(listener, app).await,
+                };
+                served.expect("the emulator serves");
             });
         });
-        Emulator { url, world }
+        Ok(Emulator { url, world })
     }
 
     /// The Cloud Partner Portal API's base URL (and Entra's authority).
@@ -402,6 +420,60 @@ impl Emulator {
             std::thread::sleep(step.max(Duration::from_millis(1)));
         }
         false
+    }
+}
+
+/// A server configuration from a PEM certificate chain and its key.
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<tokio_rustls::rustls::ServerConfig>, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| {
+            format!(
+                "cannot read the certificates in {}: {error}",
+                cert.display()
+            )
+        })?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|error| format!("cannot read the private key in {}: {error}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_no_client_auth().with_single_cert(chain, key))
+        .map(Arc::new)
+        .map_err(|error| format!("cannot use that certificate and key: {error}"))
+}
+
+/// A TCP listener whose connections are TLS, for `axum::serve`. A client
+/// whose handshake fails or stalls for 10 s is dropped.
+struct TlsListener {
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, address)) = self.listener.accept().await else {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            let handshake = self.acceptor.accept(stream);
+            if let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(10), handshake).await {
+                return (stream, address);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.local_addr()
     }
 }
 

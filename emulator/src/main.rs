@@ -2,9 +2,14 @@
 //! a release workflow, and the benchmark. Prints its URLs, then serves until
 //! it is stopped.
 //!
-//!     cargo run -p marketplace-emulator -- [--step-ms N] [--live-ms N] [--static-token T]
+//!     cargo run -p marketplace-emulator -- [--listen ADDRESS] [--tls-cert PEM --tls-key PEM]
+//!         [--step-ms N] [--live-ms N] [--static-token T]
 //!         [--stateless-go-live] [--publish PUBLISHER/OFFER] [--preview OFFER]
 //!         [--status-fault F] [--go-live-fault F] [--token-fault F]
+//!
+//! It listens on a free loopback port unless `--listen` names an address
+//! (such as `0.0.0.0:8443`, to be reached from a container), and speaks
+//! HTTPS with `--tls-cert` (the certificate chain) and `--tls-key`.
 //!
 //! A fault `F` is served instead of the next answer of its kind:
 //! `status:CODE[:RETRY_AFTER]`, `cut`, `malformed`, `slow:MS`,
@@ -14,12 +19,14 @@ use std::time::Duration;
 
 use marketplace_emulator::{Emulator, Fault, Knobs};
 
-const USAGE: &str = "usage: marketplace-emulator [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]...";
+const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]...";
 
 fn main() {
     let mut knobs = Knobs::new(Duration::from_millis(500));
     let mut publish = Vec::new();
     let mut preview = Vec::new();
+    let mut listen = "127.0.0.1:0".to_owned();
+    let (mut cert, mut key) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -33,6 +40,9 @@ fn main() {
             )
         };
         match arg.as_str() {
+            "--listen" => listen = value(),
+            "--tls-cert" => cert = Some(std::path::PathBuf::from(value())),
+            "--tls-key" => key = Some(std::path::PathBuf::from(value())),
             "--step-ms" => knobs.step_duration = millis(value()),
             "--live-ms" => knobs.live_duration = millis(value()),
             "--static-token" => knobs.static_token = Some(value()),
@@ -45,7 +55,13 @@ fn main() {
             _ => usage(&format!("unknown argument {arg}")),
         }
     }
-    let emulator = Emulator::start(knobs.clone());
+    let tls = match (&cert, &key) {
+        (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+        (None, None) => None,
+        _ => usage("--tls-cert and --tls-key go together"),
+    };
+    let emulator =
+        Emulator::serve(knobs.clone(), &listen, tls).unwrap_or_else(|error| usage(&error));
     println!("{}", emulator.url());
     println!("Product Ingestion API: {}", emulator.ingestion_url());
     println!(
