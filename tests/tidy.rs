@@ -1,6 +1,7 @@
 //! The layout's promises, checked: nothing outside an API's folder names
 //! its URLs, query parameters, scope, JSON or status words, and only
-//! `publish/mod.rs` matches on which API is in use.
+//! `publish/mod.rs` matches on which API is in use; README's workflows are
+//! the linted files of `examples/workflows/`.
 
 use std::path::{Path, PathBuf};
 
@@ -71,4 +72,40 @@ fn only_an_apis_folder_names_what_belongs_to_it() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// Every whole workflow README shows is a file of `examples/workflows/`,
+/// word for word, and every such file is shown: `.ci/run` lints the files.
+#[test]
+fn readmes_workflows_are_the_linted_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let shown: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .filter(|block| block.contains("\njobs:\n"))
+        .collect();
+    let mut examples: Vec<(String, String)> = std::fs::read_dir(root.join("examples/workflows"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 4, "{examples:?}");
+    for (name, text) in &examples {
+        assert!(
+            shown.contains(&text.as_str()),
+            "examples/workflows/{name} is not shown word for word in README"
+        );
+    }
+    for block in shown {
+        assert!(
+            examples.iter().any(|(_, text)| text == block),
+            "a workflow in README is not a file of examples/workflows/:\n{block}"
+        );
+    }
 }
