@@ -3,8 +3,8 @@
 
     cargo build --release --workspace && python3 bench/bench.py [RUNS]
 
-1. Start: RUNS go-live runs (start, validate, POST, write outputs, exit) and
-   RUNS curl runs sending the same go-live POST, interleaved, each process
+1. Start: RUNS go-live runs (start, validate, read the offer's state, POST,
+   write outputs, exit) and RUNS curl runs sending the same go-live POST, interleaved, each process
    measured alone: median wall time, then peak RSS (GNU time), and the ratios.
 2. Waiting: one go-live run with wait: true whose operation takes a fixed
    number of polls: CPU time used against wall time, and the status requests
@@ -94,7 +94,7 @@ def start_benchmark():
         os.unlink(outputs)
     finally:
         emulator.kill()
-    print(f"start, validate, POST, exit: {RUNS} runs each, interleaved")
+    print(f"start, validate, read the offer's state, POST, exit: {RUNS} runs each, interleaved")
     print(f"{'':10} {'median wall':>12} {'peak RSS':>10}")
     medians = {}
     for name in walls:
