@@ -443,3 +443,53 @@ fn product_ingestion_check_mode_names_a_missing_role() {
         run.stdout
     );
 }
+
+#[test]
+fn product_ingestion_needs_its_submissions_to_go_live() {
+    // Without the submissions there is no preview ID to promote: nothing
+    // can be sent, as before.
+    let mut server = Server::new();
+    server
+        .mock("GET", Matcher::Regex("^/product".into()))
+        .with_body(r#"{"value":[{"id":"product/0b5e-11","identity":{"externalId":"contoso-vm"}}]}"#)
+        .create();
+    let failing = server
+        .mock("GET", Matcher::Regex("^/submission/0b5e-11".into()))
+        .with_status(503)
+        .expect(1)
+        .create();
+    let configure = server.mock("POST", Matcher::Any).expect(0).create();
+    let run = ingestion_go_live(&server.url()).run();
+    failing.assert();
+    configure.assert();
+    check_ended(&run, 1, "failed", None);
+    let error = run.error();
+    assert!(
+        error.contains(
+            "reading the product's submissions was refused with HTTP 503 Service Unavailable"
+        ),
+        "{error}"
+    );
+    assert!(error.ends_with("no go-live request was sent"), "{error}");
+}
+
+#[test]
+fn a_signal_while_checking_says_nothing_was_sent() {
+    // An API that takes connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let action = Action::new(&format!("http://{}", silent.local_addr().unwrap()))
+        .with("mode", "check")
+        .with("request_timeout", "30s");
+    let run = action.interrupt_after(action.command(), "TERM", Some, |line| {
+        line.starts_with("Reading the state of")
+    });
+    assert_eq!(run.code, Some(143), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "unknown");
+    assert!(
+        run.error().contains(
+            "stopped by SIGTERM while reading the offer's state; this mode sends no go-live, and nothing was sent"
+        ),
+        "{}",
+        run.stdout
+    );
+}
