@@ -30,24 +30,8 @@ pub const GITHUB_HOSTED_LONGEST_WAIT: Duration = Duration::from_secs(5 * 3600 + 
 /// where an empty string means "not given".
 #[derive(Debug, Default)]
 pub struct RawInputs {
-    api: Option<String>,
-    mode: Option<String>,
-    publisher_id: Option<String>,
-    offer_id: Option<String>,
-    token: Option<String>,
-    tenant_id: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    oidc_audience: Option<String>,
-    authority_url: Option<String>,
-    wait: Option<String>,
-    wait_timeout: Option<String>,
-    poll_interval: Option<String>,
-    fail_on_timeout: Option<String>,
-    request_timeout: Option<String>,
-    operation_location: Option<String>,
-    api_url: Option<String>,
-    api_version: Option<String>,
+    /// By name, one of `INPUT_NAMES`.
+    values: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
@@ -106,33 +90,19 @@ impl RawInputs {
                 .map(|(_, value)| value.clone())
         };
         RawInputs {
-            api: input("api"),
-            mode: input("mode"),
-            publisher_id: input("publisher_id"),
-            offer_id: input("offer_id"),
-            token: input("token"),
-            tenant_id: input("tenant_id"),
-            client_id: input("client_id"),
-            client_secret: input("client_secret"),
-            oidc_audience: input("oidc_audience"),
-            authority_url: input("authority_url"),
-            wait: input("wait"),
-            wait_timeout: input("wait_timeout"),
-            poll_interval: input("poll_interval"),
-            fail_on_timeout: input("fail_on_timeout"),
-            request_timeout: input("request_timeout"),
-            operation_location: input("operation_location"),
-            api_url: input("api_url"),
-            api_version: input("api_version"),
+            values: INPUT_NAMES
+                .into_iter()
+                .filter_map(|name| Some((name, input(name)?)))
+                .collect(),
         }
     }
 
     /// Values that must be masked before anything else is printed, whether or
     /// not the rest of the inputs are valid.
     pub fn secrets(&self) -> Vec<Secret> {
-        [&self.token, &self.client_secret]
+        ["token", "client_secret"]
             .into_iter()
-            .filter_map(|value| given(value))
+            .filter_map(|name| self.given(name))
             .map(|value| Secret::new(value.to_owned()))
             .collect()
     }
@@ -214,19 +184,26 @@ fn invalid(message: String) -> InputError {
     InputError(message)
 }
 
-/// The runner trims nothing itself; the toolkit does, and so do we. An empty
-/// value means the input was not given.
-fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+impl RawInputs {
+    /// The value of the input `name`, trimmed. The runner trims nothing
+    /// itself; the toolkit does, and so do we. An empty value means the
+    /// input was not given.
+    fn given(&self, name: &str) -> Option<&str> {
+        debug_assert!(INPUT_NAMES.contains(&name), "{name} is not an input");
+        self.values
+            .get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+    }
 }
 
 impl Config {
     pub fn from_inputs(raw: &RawInputs, oidc: OidcRequest) -> Result<Config, InputError> {
-        let kind = parse_api(given(&raw.api))?;
+        let kind = parse_api(raw.given("api"))?;
         let api = kind.api();
-        let api_url = given(&raw.api_url).unwrap_or(api.default_url());
+        let api_url = raw.given("api_url").unwrap_or(api.default_url());
         let base = parse_service_url("api_url", api_url, api.default_url())?;
-        let version = given(&raw.api_version).unwrap_or(api.default_version());
+        let version = raw.given("api_version").unwrap_or(api.default_version());
         if !version
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
@@ -238,8 +215,8 @@ impl Config {
             )));
         }
 
-        let mode = parse_mode(given(&raw.mode))?;
-        let target = match (given(&raw.operation_location), mode) {
+        let mode = parse_mode(raw.given("mode"))?;
+        let target = match (raw.given("operation_location"), mode) {
             (Some(_), Mode::Check) => {
                 return Err(invalid(
                     "operation_location cannot be given with mode: check, which reads the offer's state: leave operation_location empty, or use mode: follow to follow that operation".to_owned(),
@@ -253,12 +230,12 @@ impl Config {
 
         let credentials = parse_credentials(raw, oidc, api)?;
 
-        let wait = parse_bool("wait", given(&raw.wait), false)?;
-        let wait_timeout = parse_duration("wait_timeout", given(&raw.wait_timeout), "60m")?;
-        let poll_interval = parse_duration("poll_interval", given(&raw.poll_interval), "60s")?;
+        let wait = parse_bool("wait", raw.given("wait"), false)?;
+        let wait_timeout = parse_duration("wait_timeout", raw.given("wait_timeout"), "60m")?;
+        let poll_interval = parse_duration("poll_interval", raw.given("poll_interval"), "60s")?;
         let request_timeout =
-            parse_duration("request_timeout", given(&raw.request_timeout), "60s")?;
-        let fail_on_timeout = parse_bool("fail_on_timeout", given(&raw.fail_on_timeout), true)?;
+            parse_duration("request_timeout", raw.given("request_timeout"), "60s")?;
+        let fail_on_timeout = parse_bool("fail_on_timeout", raw.given("fail_on_timeout"), true)?;
 
         Ok(Config {
             wait: wait || matches!(target, Target::Follow(_) | Target::FollowOffer(_)),
@@ -313,7 +290,7 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
 
 /// The offer, with a publisher where the API needs one.
 fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
-    let publisher_id = match given(&raw.publisher_id) {
+    let publisher_id = match raw.given("publisher_id") {
         Some(publisher_id) => Some(parse_id("publisher_id", publisher_id)?),
         None if api.publisher_required() => {
             return Err(invalid(format!(
@@ -323,7 +300,7 @@ fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
         }
         None => None,
     };
-    let Some(offer_id) = given(&raw.offer_id) else {
+    let Some(offer_id) = raw.given("offer_id") else {
         return Err(invalid(
             "offer_id is required (unless operation_location is given): pass the offer ID shown in Partner Center".to_owned(),
         ));
@@ -368,14 +345,14 @@ fn parse_credentials(
     oidc: OidcRequest,
     api: &dyn Api,
 ) -> Result<Credentials, InputError> {
-    let token = given(&raw.token);
-    let tenant_id = given(&raw.tenant_id);
-    let client_id = given(&raw.client_id);
-    let client_secret = given(&raw.client_secret);
+    let token = raw.given("token");
+    let tenant_id = raw.given("tenant_id");
+    let client_id = raw.given("client_id");
+    let client_secret = raw.given("client_secret");
     const ENTRA: &str = "https://login.microsoftonline.com";
     let authority = parse_service_url(
         "authority_url",
-        given(&raw.authority_url).unwrap_or(ENTRA),
+        raw.given("authority_url").unwrap_or(ENTRA),
         ENTRA,
     )?;
     if token.is_some() && client_secret.is_some() {
@@ -432,7 +409,8 @@ fn parse_credentials(
             Proof::GitHubOidc {
                 request_url,
                 request_token,
-                audience: given(&raw.oidc_audience)
+                audience: raw
+                    .given("oidc_audience")
                     .unwrap_or("api://AzureADTokenExchange")
                     .to_owned(),
             }
