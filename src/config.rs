@@ -143,11 +143,16 @@ pub enum Mode {
 }
 
 impl Mode {
-    const ALL: [(&str, Mode); 3] = [
-        ("go-live", Mode::GoLive),
-        ("follow", Mode::Follow),
-        ("check", Mode::Check),
-    ];
+    const ALL: [Mode; 3] = [Mode::GoLive, Mode::Follow, Mode::Check];
+
+    /// The `mode` input's value for it.
+    pub fn as_input(self) -> &'static str {
+        match self {
+            Mode::GoLive => "go-live",
+            Mode::Follow => "follow",
+            Mode::Check => "check",
+        }
+    }
 
     /// Whether this mode may send go-live.
     pub fn sends(self) -> bool {
@@ -278,8 +283,7 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
     };
     Mode::ALL
         .into_iter()
-        .find(|(name, _)| *name == value)
-        .map(|(_, mode)| mode)
+        .find(|mode| mode.as_input() == value)
         .ok_or_else(|| {
             invalid(format!(
                 "mode '{}' is not known: expected go-live (the default), follow or check",

@@ -64,7 +64,7 @@ async fn go_live(
     runner: &Runner,
     summary: &mut Summary,
 ) -> Result<Option<OperationHandle>, Failure> {
-    let state = read_state(publisher, offer, config, runner, summary, "go-live").await?;
+    let state = read_state(publisher, offer, config, runner, summary).await?;
     let request = match state.verdict {
         Verdict::Ready(request) => request,
         Verdict::Unrecognised(request, seen) | Verdict::Unreadable(request, seen) => {
@@ -135,7 +135,7 @@ async fn follow_offer(
     runner: &Runner,
     summary: &mut Summary,
 ) -> Result<OperationHandle, Failure> {
-    let state = read_state(publisher, offer, config, runner, summary, "follow").await?;
+    let state = read_state(publisher, offer, config, runner, summary).await?;
     let described = offer.describe();
     let operation = match (state.verdict, state.last_go_live) {
         (Verdict::Running(operation), _) => {
@@ -180,7 +180,7 @@ async fn check(
     runner: &Runner,
     summary: &mut Summary,
 ) -> Result<u8, Failure> {
-    let state = read_state(publisher, offer, config, runner, summary, "check").await?;
+    let state = read_state(publisher, offer, config, runner, summary).await?;
     let described = offer.describe();
     let (status, seen) = match state.verdict {
         Verdict::Ready(_) => (
@@ -217,17 +217,17 @@ async fn check(
     Ok(exit::SUCCESS)
 }
 
-/// Reads the offer's state for `mode`, saying so in the log.
+/// Reads the offer's state, saying so in the log with the mode.
 async fn read_state(
     publisher: &dyn Publisher,
     offer: &Offer,
     config: &Config,
     runner: &Runner,
     summary: &mut Summary,
-    mode: &str,
 ) -> Result<OfferState, Failure> {
     summary.offer = Some(offer.clone());
-    let never = if mode == "go-live" {
+    let mode = config.mode.as_input();
+    let never = if config.mode.sends() {
         ""
     } else {
         " (this mode never sends go-live)"

@@ -255,13 +255,14 @@ impl Client {
             Listing::Unrecognised(seen) => return Verdict::Unrecognised(request, seen),
             Listing::Publish(id, state, status) => (id, state, status),
         };
-        let publish = if id.is_empty() {
-            None
-        } else {
-            let location = self.listed_operation(offer, &id).location;
-            let body = self.read(&location, offer).await.ok();
-            body.and_then(|body| wire::our_operation(&body, &id).ok())
-                .map(|operation| (operation.waits_for_signoff(), operation.snapshot()))
+        let publish = match id {
+            None => None,
+            Some(id) => {
+                let location = self.listed_operation(offer, &id).location;
+                let body = self.read(&location, offer).await.ok();
+                body.and_then(|body| wire::our_operation(&body, &id).ok())
+                    .map(|operation| (operation.waits_for_signoff(), operation.snapshot()))
+            }
         };
         match (state, publish) {
             (State::Running, Some((true, _))) => Verdict::Ready(request),
@@ -305,18 +306,9 @@ impl Client {
         if reply.status.is_success() {
             return Ok(reply.body);
         }
-        let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
-        let hint = match reply.status.as_u16() {
-            401 => self.unauthorized_hint().to_owned(),
-            403 => format!(
-                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
-            ),
-            404 => format!(
-                "publisher '{publisher_id}' or offer '{}' was not found: check publisher_id and offer_id",
-                offer.offer_id
-            ),
-            _ => "unexpected answer".to_owned(),
-        };
+        let hint = self
+            .offer_hint(reply.status, offer)
+            .unwrap_or_else(|| "unexpected answer".to_owned());
         Err(format!(
             "{path} answered HTTP {}{}: {hint}",
             status_text(reply.status),
@@ -366,13 +358,7 @@ impl Client {
             400 => format!(
                 "the service refused the request for {described}; most often its preview has not been approved (publisher signoff) yet or another operation is still running on it: check the offer in Partner Center, and do not retry before fixing the cause"
             ),
-            401 => self.unauthorized_hint().to_owned(),
-            403 => format!(
-                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
-            ),
-            404 => format!(
-                "publisher '{publisher_id}' or offer '{offer_id}' does not exist: check publisher_id and offer_id"
-            ),
+            401 | 403 | 404 => self.offer_hint(status, offer).unwrap_or_default(),
             409 => format!(
                 "another operation is running on {described}; only one can run at a time: wait for it to end (or follow it), then run this again"
             ),
@@ -388,6 +374,22 @@ impl Client {
             "go-live was refused with HTTP {}{detail}: {hint}",
             status_text(status)
         )))
+    }
+
+    /// What a 401, 403 or 404 about the offer means, for any request.
+    fn offer_hint(&self, status: StatusCode, offer: &Offer) -> Option<String> {
+        let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
+        Some(match status.as_u16() {
+            401 => self.unauthorized_hint().to_owned(),
+            403 => format!(
+                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
+            ),
+            404 => format!(
+                "publisher '{publisher_id}' or offer '{}' does not exist: check publisher_id and offer_id",
+                offer.offer_id
+            ),
+            _ => return None,
+        })
     }
 
     fn unauthorized_hint(&self) -> &'static str {

@@ -242,8 +242,9 @@ pub enum Listing {
     /// The newest operation is a go-live that completed.
     Live,
     /// The newest operation is a publish to preview that is running,
-    /// failed or was canceled: its ID, state and status word.
-    Publish(String, State, String),
+    /// failed or was canceled: its ID (when it can be followed), state and
+    /// status word.
+    Publish(Option<String>, State, String),
     /// The newest operation is a publish that completed, or that waits for
     /// publisher signoff.
     Ready,
@@ -308,11 +309,10 @@ pub fn listing(body: &str) -> Result<(Listing, Option<String>), String> {
                 _ => State::Canceled,
             };
             match newest.usable_id() {
-                Some(id) => Listing::Publish(id, state, status),
                 None if state == State::Running => Listing::Unrecognised(
                     "the newest publish is running, with an ID that cannot be read".to_owned(),
                 ),
-                None => Listing::Publish(String::new(), state, status),
+                id => Listing::Publish(id, state, status),
             }
         }
         ("publish", "completed" | "complete" | "succeeded" | "waitingforpublisherreview") => {
@@ -547,7 +547,7 @@ mod tests {
                     ("g-1", "goLive", "completed", T1),
                     ("p-2", "publish", state, T2),
                 ],
-                Listing::Publish("p-2".into(), expected, state.into()),
+                Listing::Publish(Some("p-2".into()), expected, state.into()),
                 None,
             );
         }
@@ -583,7 +583,7 @@ mod tests {
         #[test]
         fn any_list_is_read_or_refused(body in arbitrary::body(WORDS)) {
             if let Ok((reading, last)) = listing(&body) {
-                let ids = [match &reading { Listing::GoLiveRunning(id) | Listing::Publish(id, ..) => Some(id.clone()), _ => None }, last];
+                let ids = [match reading { Listing::GoLiveRunning(id) | Listing::Publish(Some(id), ..) => Some(id), _ => None }, last];
                 for id in ids.into_iter().flatten() {
                     prop_assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.$".contains(c)));
                     prop_assert!(id != "." && id != "..");

@@ -669,9 +669,10 @@ fn decide(
         .filter(|s| s.target() == "live" && s.in_progress())
         .max_by_key(|s| s.number())
     {
+        let operation = watch(&going_live.id);
         return OfferState {
-            verdict: Verdict::Running(watch(&going_live.id)),
-            last_go_live: Some(watch(&going_live.id)),
+            last_go_live: Some(operation.clone()),
+            verdict: Verdict::Running(operation),
         };
     }
     if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
