@@ -7,13 +7,14 @@
 //! masked the moment it is received. It does not know the publishing API:
 //! the scope to ask for is given to it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use base64::Engine;
 use reqwest::Url;
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
 use crate::body::read_capped;
 use crate::credentials::{Credentials, Entra, Proof};
@@ -30,6 +31,12 @@ pub struct Auth {
     http: reqwest::Client,
     runner: Runner,
     cached: Mutex<Option<Cached>>,
+    /// Held while signing in, so that requests needing a token at the same
+    /// time (several offers) wait for one sign-in instead of each making
+    /// their own.
+    signing_in: tokio::sync::Mutex<()>,
+    /// The run's limit on requests in flight; a sign-in takes a place too.
+    in_flight: Arc<Semaphore>,
     first_retry: Duration,
 }
 
@@ -40,13 +47,15 @@ struct Cached {
 
 impl Auth {
     /// `first_retry` is the first delay before asking GitHub for its OIDC
-    /// token again.
+    /// token again; `in_flight` limits the requests in flight, sign-in
+    /// included.
     pub fn new(
         credentials: Credentials,
         scope: &'static str,
         http: reqwest::Client,
         runner: Runner,
         first_retry: Duration,
+        in_flight: Arc<Semaphore>,
     ) -> Auth {
         Auth {
             credentials,
@@ -55,6 +64,8 @@ impl Auth {
             runner,
             first_retry,
             cached: Mutex::new(None),
+            signing_in: tokio::sync::Mutex::new(()),
+            in_flight,
         }
     }
 
@@ -63,24 +74,52 @@ impl Auth {
         matches!(self.credentials, Credentials::Entra(_))
     }
 
-    /// Drops the cached token, so that the next `bearer` signs in again.
-    pub fn forget(&self) {
-        *self.cached.lock().unwrap() = None;
+    /// Drops the cached token if it is `refused`, so that the next `bearer`
+    /// signs in again. A token renewed since (by another request refused at
+    /// the same time) is kept.
+    pub fn forget(&self, refused: &Secret) {
+        let mut cached = self.cached.lock().unwrap();
+        if cached
+            .as_ref()
+            .is_some_and(|cached| cached.token == *refused)
+        {
+            *cached = None;
+        }
+    }
+
+    /// The cached token while it has time left.
+    fn cached(&self) -> Option<Secret> {
+        self.cached
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|cached| Instant::now() < cached.renew_at)
+            .map(|cached| cached.token.clone())
     }
 
     /// A token to send now: the cached one while it has time left, else a
-    /// new one.
+    /// new one. Requests that ask at the same time share one sign-in.
     pub async fn bearer(&self) -> anyhow::Result<Secret> {
         let entra = match &self.credentials {
             Credentials::Token(token) => return Ok(token.clone()),
             Credentials::Entra(entra) => entra,
         };
-        if let Some(cached) = self.cached.lock().unwrap().as_ref()
-            && Instant::now() < cached.renew_at
-        {
-            return Ok(cached.token.clone());
+        if let Some(token) = self.cached() {
+            return Ok(token);
         }
-        let (token, lifetime) = self.sign_in(entra).await?;
+        let _signing_in = self.signing_in.lock().await;
+        // Another request may have signed in while this one waited.
+        if let Some(token) = self.cached() {
+            return Ok(token);
+        }
+        let (token, lifetime) = {
+            let _place = self
+                .in_flight
+                .acquire()
+                .await
+                .context("the request limit was closed")?;
+            self.sign_in(entra).await?
+        };
         *self.cached.lock().unwrap() = Some(Cached {
             token: token.clone(),
             // A lifetime too large for the clock is renewed at the next

@@ -35,11 +35,12 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 18] = [
+pub const INPUT_NAMES: [&str; 19] = [
     "api",
     "mode",
     "publisher_id",
     "offer_id",
+    "offers",
     "token",
     "tenant_id",
     "client_id",
@@ -171,6 +172,31 @@ pub enum Target {
     FollowOffer(Offer),
     /// Read the offer's state and report it.
     Check(Offer),
+    /// Each offer of the `offers` input, concurrently, in the mode given.
+    Offers(Vec<Listed>),
+}
+
+/// One offer of the `offers` input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The line as written (trimmed): the offer's key in the `results`
+    /// output and its name in the log.
+    pub key: String,
+    pub offer: Offer,
+}
+
+/// The most offers one run takes.
+pub const MOST_OFFERS: usize = 256;
+
+impl Mode {
+    /// What this mode does with one offer.
+    pub fn target(self, offer: Offer) -> Target {
+        match self {
+            Mode::GoLive => Target::GoLive(offer),
+            Mode::Follow => Target::FollowOffer(offer),
+            Mode::Check => Target::Check(offer),
+        }
+    }
 }
 
 /// A bad input: the run stops before any request, with this message.
@@ -222,15 +248,14 @@ impl Config {
 
         let mode = parse_mode(raw.given("mode"))?;
         let target = match (raw.given("operation_location"), mode) {
+            _ if raw.given("offers").is_some() => Target::Offers(parse_offers(raw, api)?),
             (Some(_), Mode::Check) => {
                 return Err(invalid(
                     "operation_location cannot be given with mode: check, which reads the offer's state: leave operation_location empty, or use mode: follow to follow that operation".to_owned(),
                 ));
             }
             (Some(location), _) => Target::Follow(parse_operation_location(location, &base, api)?),
-            (None, Mode::GoLive) => Target::GoLive(parse_offer(raw, api)?),
-            (None, Mode::Follow) => Target::FollowOffer(parse_offer(raw, api)?),
-            (None, Mode::Check) => Target::Check(parse_offer(raw, api)?),
+            (None, mode) => mode.target(parse_offer(raw, api)?),
         };
 
         let credentials = parse_credentials(raw, oidc, api)?;
@@ -243,7 +268,7 @@ impl Config {
         let fail_on_timeout = parse_bool("fail_on_timeout", raw.given("fail_on_timeout"), true)?;
 
         Ok(Config {
-            wait: wait || matches!(target, Target::Follow(_) | Target::FollowOffer(_)),
+            wait: wait || mode == Mode::Follow || matches!(target, Target::Follow(_)),
             target,
             mode,
             credentials,
@@ -315,6 +340,117 @@ fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
             offer_id.escape_default()
         ))
     })?;
+    Ok(Offer {
+        publisher_id,
+        offer_id: offer_id.to_owned(),
+    })
+}
+
+/// The `offers` input: one offer a line, `offer_id` or (for APIs that
+/// address offers under a publisher) `publisher_id/offer_id`; blank lines
+/// and `#` comments skipped. Every line is checked, and every bad one
+/// named by its number, before anything is sent.
+fn parse_offers(raw: &RawInputs, api: &dyn Api) -> Result<Vec<Listed>, InputError> {
+    for (other, why) in [
+        ("offer_id", "name each offer in offers, one a line"),
+        (
+            "operation_location",
+            "offers follows each offer's running go-live by itself with mode: follow",
+        ),
+    ] {
+        if raw.given(other).is_some() {
+            return Err(invalid(format!(
+                "offers and {other} cannot be given together: {why}, and leave {other} empty"
+            )));
+        }
+    }
+    let default_publisher = raw
+        .given("publisher_id")
+        .map(|publisher| parse_id("publisher_id", publisher))
+        .transpose()?;
+    let text = raw.given("offers").unwrap_or_default();
+    let mut listed: Vec<(usize, Listed)> = Vec::new();
+    let mut problems = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match parse_offer_line(line, default_publisher.as_deref(), api) {
+            Ok(offer) => match listed.iter().find(|(_, seen)| seen.offer == offer) {
+                Some((first, _)) => problems.push(format!(
+                    "offers line {number}: '{}' names the same offer as line {first}: list each offer once",
+                    line.escape_default()
+                )),
+                None => listed.push((
+                    number,
+                    Listed {
+                        key: line.to_owned(),
+                        offer,
+                    },
+                )),
+            },
+            Err(problem) => problems.push(format!(
+                "offers line {number}: '{}' {problem}",
+                line.escape_default()
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        const SHOWN: usize = 10;
+        let more = problems.len().saturating_sub(SHOWN);
+        problems.truncate(SHOWN);
+        if more > 0 {
+            problems.push(format!("and {more} more"));
+        }
+        return Err(invalid(problems.join("\n")));
+    }
+    if listed.is_empty() {
+        return Err(invalid(
+            "offers lists no offer (only blank lines and # comments): give one offer ID a line"
+                .to_owned(),
+        ));
+    }
+    if listed.len() > MOST_OFFERS {
+        return Err(invalid(format!(
+            "offers lists {} offers, more than the {MOST_OFFERS} one run takes: split them over several steps or jobs",
+            listed.len()
+        )));
+    }
+    Ok(listed.into_iter().map(|(_, listed)| listed).collect())
+}
+
+/// One line of `offers`, already trimmed; the error completes
+/// "line N: 'text' ...".
+fn parse_offer_line(
+    line: &str,
+    default_publisher: Option<&str>,
+    api: &dyn Api,
+) -> Result<Offer, String> {
+    let (publisher_id, offer_id) = match line.split_once('/') {
+        Some(_) if !api.publisher_required() => {
+            return Err(format!(
+                "names a publisher, which the {} API does not use: give the offer ID alone",
+                api.name()
+            ));
+        }
+        Some((publisher, offer)) => {
+            parse_id("publisher_id", publisher).map_err(|_| {
+                "has a publisher ID that is not valid: expected letters, digits, '.', '_' or '-' before the '/'".to_owned()
+            })?;
+            (Some(publisher.to_owned()), offer)
+        }
+        None => (default_publisher.map(str::to_owned), line),
+    };
+    if publisher_id.is_none() && api.publisher_required() {
+        return Err(format!(
+            "has no publisher: write it as publisher_id/offer_id, or give publisher_id for every line (the {} API needs one)",
+            api.name()
+        ));
+    }
+    api.check_offer_id(offer_id)
+        .map_err(|expected| format!("is not a valid offer ID: {expected}"))?;
     Ok(Offer {
         publisher_id,
         offer_id: offer_id.to_owned(),

@@ -3,12 +3,14 @@
 //! outputs the moment the operation is known, and follow it to its end.
 //!
 //! It knows no API: every request goes through `publish::Publisher`. It
-//! fills the run's `Summary` as it goes, so that whatever stops it (an
-//! error, a signal), what was learnt is kept.
+//! fills the offer's `Summary` as it goes, so that whatever stops it (an
+//! error, a signal), what was learnt is kept, and writes the outputs
+//! through `Outputs`: the step's own for a single offer, the `results`
+//! entry of the offer for several (`offers`).
 
 use std::time::Duration;
 
-use crate::config::{Config, Target};
+use crate::config::{Config, Mode, Target};
 use crate::failure::Failure;
 use crate::github::Runner;
 use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, State, Verdict};
@@ -26,396 +28,514 @@ const GO_LIVE_ATTEMPTS: u32 = 3;
 /// out: the run fails and says to try again later.
 const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(300);
 
-/// Runs the configured target to its end and returns the exit code.
-pub async fn run(
-    publisher: &dyn Publisher,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<u8, Failure> {
-    if !config.mode.sends() {
-        summary.sending = Sending::Never;
-    }
-    let operation = match &config.target {
-        Target::GoLive(offer) => match go_live(publisher, offer, config, runner, summary).await? {
-            Some(operation) => operation,
-            None => return Ok(exit::SUCCESS),
-        },
-        Target::Follow(operation) => {
-            record_operation(runner, summary, operation)?;
-            set_outcome(runner, summary, Outcome::Followed)?;
-            operation.clone()
-        }
-        Target::FollowOffer(offer) => {
-            follow_offer(publisher, offer, config, runner, summary).await?
-        }
-        Target::Check(offer) => return check(publisher, offer, config, runner, summary).await,
-    };
-    follow(publisher, &operation, config, runner, summary).await
+/// Where a flow writes what it learns, the moment it learns it.
+pub trait Outputs {
+    /// The operation is known: a later job can follow it from here.
+    fn operation(&self, operation: &OperationHandle) -> anyhow::Result<()>;
+    fn outcome(&self, outcome: Outcome) -> anyhow::Result<()>;
+    fn status(&self, status: &str) -> anyhow::Result<()>;
 }
 
-/// Reads the offer's state, then sends go-live, or picks up the go-live
-/// already running, or reports the offer live. The operation to follow,
-/// if the run goes on to wait.
-async fn go_live(
-    publisher: &dyn Publisher,
-    offer: &Offer,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<Option<OperationHandle>, Failure> {
-    let state = read_state(publisher, offer, config, runner, summary).await?;
-    let request = match state.verdict {
-        Verdict::Ready(request) => request,
-        Verdict::Unrecognised(request, seen) | Verdict::Unreadable(request, seen) => {
-            tell(
-                runner,
-                summary,
-                &format!(
-                    "the state of {} could not be read or was not recognised ({seen}); go-live is sent all the same, and the service decides",
-                    offer.describe()
-                ),
-            );
-            request
+/// The step's own outputs: a run of a single offer.
+pub struct StepOutputs<'a>(pub &'a Runner);
+
+impl Outputs for StepOutputs<'_> {
+    fn operation(&self, operation: &OperationHandle) -> anyhow::Result<()> {
+        let outputs = [
+            ("operation_location", Some(operation.location.as_str())),
+            ("operation_id", Some(operation.id.as_str())),
+            ("product_id", operation.product_id.as_deref()),
+            ("submission_id", operation.submission_id.as_deref()),
+        ];
+        for (name, value) in outputs {
+            if let Some(value) = value {
+                self.0.set_output(name, value)?;
+            }
         }
-        Verdict::Running(operation) => {
-            tell(
-                runner,
-                summary,
-                &format!(
-                    "a go-live is already running on {}: operation {}; nothing was sent, {}",
-                    offer.describe(),
-                    operation.id,
-                    if config.wait {
-                        "following it"
-                    } else {
-                        "and wait is false: follow it with mode: follow"
-                    }
-                ),
-            );
-            record_operation(runner, summary, &operation)?;
-            set_outcome(runner, summary, Outcome::Followed)?;
-            if !config.wait {
-                set_status(runner, summary, State::Running.as_output())?;
+        Ok(())
+    }
+
+    fn outcome(&self, outcome: Outcome) -> anyhow::Result<()> {
+        self.0.set_output("outcome", outcome.as_output())
+    }
+
+    fn status(&self, status: &str) -> anyhow::Result<()> {
+        self.0.set_output("status", status)
+    }
+}
+
+/// One offer's run (or one operation's): the API, the inputs, where to log
+/// and where to write.
+pub struct Flow<'a> {
+    pub publisher: &'a dyn Publisher,
+    pub config: &'a Config,
+    /// Prefixed with the offer when the run takes several.
+    pub runner: &'a Runner,
+    pub outputs: &'a dyn Outputs,
+}
+
+impl Flow<'_> {
+    /// Runs `target` (never `Target::Offers`: each of those is run on its
+    /// own) to its end and returns the exit code.
+    pub async fn run(&self, target: &Target, summary: &mut Summary) -> Result<u8, Failure> {
+        if !self.config.mode.sends() {
+            summary.sending = Sending::Never;
+        }
+        let operation = match target {
+            Target::GoLive(offer) => match self.go_live(offer, summary).await? {
+                Some(operation) => operation,
+                None => return Ok(exit::SUCCESS),
+            },
+            Target::Follow(operation) => {
+                self.record_operation(summary, operation)?;
+                self.set_outcome(summary, Outcome::Followed)?;
+                operation.clone()
+            }
+            Target::FollowOffer(offer) => self.follow_offer(offer, summary).await?,
+            Target::Check(offer) => return self.check(offer, summary).await,
+            Target::Offers(_) => unreachable!("each offer of a list runs on its own"),
+        };
+        self.follow(&operation, summary).await
+    }
+
+    /// Reads the offer's state, then sends go-live, or picks up the go-live
+    /// already running, or reports the offer live. The operation to follow,
+    /// if the run goes on to wait.
+    async fn go_live(
+        &self,
+        offer: &Offer,
+        summary: &mut Summary,
+    ) -> Result<Option<OperationHandle>, Failure> {
+        let state = self.read_state(offer, summary).await?;
+        let request = match state.verdict {
+            Verdict::Ready(request) => request,
+            Verdict::Unrecognised(request, seen) | Verdict::Unreadable(request, seen) => {
+                self.tell(summary,
+                    &format!(
+                        "the state of {} could not be read or was not recognised ({seen}); go-live is sent all the same, and the service decides",
+                        offer.describe()
+                    ),
+                );
+                request
+            }
+            Verdict::Running(operation) => {
+                self.tell(
+                    summary,
+                    &format!(
+                        "a go-live is already running on {}: operation {}; nothing was sent, {}",
+                        offer.describe(),
+                        operation.id,
+                        if self.config.wait {
+                            "following it"
+                        } else {
+                            "and wait is false: follow it with mode: follow"
+                        }
+                    ),
+                );
+                self.record_operation(summary, &operation)?;
+                self.set_outcome(summary, Outcome::Followed)?;
+                if !self.config.wait {
+                    self.set_status(summary, State::Running.as_output())?;
+                    return Ok(None);
+                }
+                return Ok(Some(operation));
+            }
+            Verdict::Live(seen) => {
+                self.tell(summary, &format!("{seen}; nothing was sent"));
+                self.set_outcome(summary, Outcome::AlreadyLive)?;
+                self.set_status(summary, State::Succeeded.as_output())?;
                 return Ok(None);
             }
-            return Ok(Some(operation));
-        }
-        Verdict::Live(seen) => {
-            tell(runner, summary, &format!("{seen}; nothing was sent"));
-            set_outcome(runner, summary, Outcome::AlreadyLive)?;
-            set_status(runner, summary, State::Succeeded.as_output())?;
-            return Ok(None);
-        }
-        Verdict::NotReady(reason) => {
-            return Err(Failure::NotSent(format!("go-live was not sent: {reason}")));
-        }
-    };
-    runner.info(&format!("Requesting go-live of {}", offer.describe()));
-    let operation = start(publisher, &request, config, runner, summary).await?;
-    runner.info(&format!(
-        "go-live accepted: operation {}\n  {}",
-        operation.id, operation.location
-    ));
-    record_operation(runner, summary, &operation)?;
-    set_outcome(runner, summary, Outcome::Started)?;
-    if !config.wait {
-        set_status(runner, summary, "accepted")?;
-        return Ok(None);
-    }
-    Ok(Some(operation))
-}
-
-/// `mode: follow` without `operation_location`: the offer's running
-/// go-live, or its last one, to follow to its end.
-async fn follow_offer(
-    publisher: &dyn Publisher,
-    offer: &Offer,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<OperationHandle, Failure> {
-    let state = read_state(publisher, offer, config, runner, summary).await?;
-    let described = offer.describe();
-    let operation = match (state.verdict, state.last_go_live) {
-        (Verdict::Running(operation), _) => {
-            runner.info(&format!(
-                "a go-live is running on {described}: following operation {}",
-                operation.id
-            ));
-            operation
-        }
-        (_, Some(last)) => {
-            runner.info(&format!(
-                "no go-live is running on {described}: reporting its last one, operation {}",
-                last.id
-            ));
-            last
-        }
-        (verdict, None) => {
-            let why = match verdict {
-                Verdict::Ready(_) => "its preview is ready and not live; a go-live of it, if one was started, failed or was canceled (the service may list no such go-live: see Partner Center); a run with mode: go-live starts one".to_owned(),
-                Verdict::Live(seen) | Verdict::NotReady(seen) => seen,
-                Verdict::Unrecognised(_, seen) | Verdict::Unreadable(_, seen) => {
-                    format!("its state could not be read or was not recognised ({seen})")
-                }
-                Verdict::Running(_) => unreachable!("matched above"),
-            };
-            return Err(Failure::NotSent(format!(
-                "no go-live of {described} is running, and none of its newest version can be reported: {why}"
-            )));
-        }
-    };
-    record_operation(runner, summary, &operation)?;
-    set_outcome(runner, summary, Outcome::Followed)?;
-    Ok(operation)
-}
-
-/// `mode: check`: what go-live would do now, as the `status` output; exit
-/// 0 whenever the state could be read.
-async fn check(
-    publisher: &dyn Publisher,
-    offer: &Offer,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<u8, Failure> {
-    let state = read_state(publisher, offer, config, runner, summary).await?;
-    let described = offer.describe();
-    let (status, seen) = match state.verdict {
-        Verdict::Ready(_) => (
-            "ready",
-            format!("{described} is ready: go-live would be sent now"),
-        ),
-        Verdict::Unrecognised(_, seen) => (
-            "ready",
-            format!(
-                "go-live would be sent now for {described}, and the service would decide: its state was not recognised ({seen})"
-            ),
-        ),
-        Verdict::Unreadable(_, seen) => {
-            return Err(Failure::NotSent(format!(
-                "the state of {described} could not be read: {seen}"
-            )));
-        }
-        Verdict::Running(operation) => {
-            record_operation(runner, summary, &operation)?;
-            (
-                "running",
-                format!(
-                    "a go-live is running on {described}: operation {}",
-                    operation.id
-                ),
-            )
-        }
-        Verdict::Live(seen) => ("live", seen),
-        Verdict::NotReady(reason) => ("not-ready", reason),
-    };
-    tell(runner, summary, &seen);
-    set_outcome(runner, summary, Outcome::Checked)?;
-    set_status(runner, summary, status)?;
-    Ok(exit::SUCCESS)
-}
-
-/// Reads the offer's state, saying so in the log with the mode.
-async fn read_state(
-    publisher: &dyn Publisher,
-    offer: &Offer,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<OfferState, Failure> {
-    summary.offer = Some(offer.clone());
-    let mode = config.mode.as_input();
-    let never = if config.mode.sends() {
-        ""
-    } else {
-        " (this mode never sends go-live)"
-    };
-    runner.info(&format!(
-        "Reading the state of {} through the {} API at {} for mode {mode}{never}",
-        offer.describe(),
-        summary.api,
-        config.endpoint.base
-    ));
-    publisher.read_state(offer).await
-}
-
-/// Follows the operation to its end and reports it.
-async fn follow(
-    publisher: &dyn Publisher,
-    operation: &OperationHandle,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<u8, Failure> {
-    let resume = format!(
-        "it goes on in the service: {}",
-        resume_advice(summary.offer.is_some(), &operation.location)
-    );
-    if operation.location.origin() != config.endpoint.base.origin() {
-        return Err(Failure::AfterStart(format!(
-            "the operation's status monitor {} is not on the origin of api_url ({}); the token is sent only to api_url, so the operation was not followed and its outcome is unknown: check it in Partner Center",
-            operation.location,
-            config.endpoint.base.origin().ascii_serialization()
-        )));
-    }
-    if let Some(warning) = publisher.poll_interval_warning(config.poll_interval) {
-        runner.warning(&warning);
-    }
-    runner.info(&format!(
-        "Following the operation every {} for at most {}",
-        format_duration(config.poll_interval),
-        format_duration(config.wait_timeout)
-    ));
-    let end = poll::follow(publisher, operation, config, runner, &mut summary.snapshot)
-        .await
-        .map_err(Failure::AfterStart)?;
-    let (state, code) = match end {
-        End::TimedOut => {
-            let message = format!(
-                "the operation is still running after wait_timeout ({}); {resume}",
-                format_duration(config.wait_timeout)
-            );
-            if config.fail_on_timeout {
-                runner.error(&message);
-                summary.errors.push(message);
-                (State::Running, exit::TIMED_OUT)
-            } else {
-                runner.warning(&message);
-                (State::Running, exit::SUCCESS)
-            }
-        }
-        End::Finished(State::Succeeded) => {
-            runner.info("The operation succeeded");
-            (State::Succeeded, exit::SUCCESS)
-        }
-        End::Finished(state) => {
-            let mut reasons = summary
-                .snapshot
-                .as_ref()
-                .map(|snapshot| snapshot.reasons.clone())
-                .unwrap_or_default();
-            if reasons.is_empty() {
-                reasons.push(
-                    "the service gave no reason: check the offer in Partner Center".to_owned(),
-                );
-            }
-            let message = format!(
-                "the operation {}: {}",
-                state.as_output(),
-                reasons.join("; ")
-            );
-            runner.error(&message);
-            summary.errors.push(message);
-            (state, exit::FAILURE)
-        }
-    };
-    set_status(runner, summary, state.as_output())?;
-    Ok(code)
-}
-
-/// Sends go-live and returns the operation it started. The loop's bound is
-/// `GO_LIVE_ATTEMPTS`.
-async fn start(
-    publisher: &dyn Publisher,
-    request: &GoLiveRequest,
-    config: &Config,
-    runner: &Runner,
-    summary: &mut Summary,
-) -> Result<OperationHandle, Failure> {
-    let mut attempt = 1;
-    loop {
-        summary.sending = Sending::InFlight;
-        let (reason, retry_after) = match publisher.go_live(request).await {
-            GoLiveAnswer::Accepted(operation) => return Ok(operation),
-            GoLiveAnswer::Failed(failure) => return Err(failure),
-            GoLiveAnswer::NotStarted {
-                reason,
-                retry_after,
-            } => {
-                summary.sending = Sending::NotStarted;
-                (reason, retry_after)
+            Verdict::NotReady(reason) => {
+                return Err(Failure::NotSent(format!("go-live was not sent: {reason}")));
             }
         };
-        if attempt >= GO_LIVE_ATTEMPTS {
-            return Err(Failure::Refused(format!(
-                "go-live was not accepted after {GO_LIVE_ATTEMPTS} attempts, the last one: {reason}; nothing was started: run this again later"
-            )));
-        }
-        let first = config.poll_interval.min(Duration::from_secs(1));
-        let delay = retry_after.unwrap_or_else(|| backoff(first, attempt, first * 4));
-        if delay > LONGEST_RETRY_AFTER {
-            return Err(Failure::Refused(format!(
-                "go-live was not accepted ({reason}) and the service asked to wait {} before trying again; nothing was started: run this again later",
-                format_duration(delay)
-            )));
-        }
-        runner.info(&format!(
-            "go-live was not accepted ({reason}); trying again in {} (attempt {} of {GO_LIVE_ATTEMPTS})",
-            format_duration(delay),
-            attempt + 1
+        self.runner
+            .info(&format!("Requesting go-live of {}", offer.describe()));
+        let operation = self.start(&request, summary).await?;
+        self.runner.info(&format!(
+            "go-live accepted: operation {}\n  {}",
+            operation.id, operation.location
         ));
-        tokio::time::sleep(delay).await;
-        attempt += 1;
+        self.record_operation(summary, &operation)?;
+        self.set_outcome(summary, Outcome::Started)?;
+        if !self.config.wait {
+            self.set_status(summary, "accepted")?;
+            return Ok(None);
+        }
+        Ok(Some(operation))
     }
-}
 
-/// Writes the operation's outputs the moment it is known, so that a later
-/// job can follow it whatever happens to this one.
-fn record_operation(
-    runner: &Runner,
-    summary: &mut Summary,
-    operation: &OperationHandle,
-) -> Result<(), Failure> {
-    summary.operation = Some(operation.clone());
-    let outputs = [
-        ("operation_location", Some(operation.location.as_str())),
-        ("operation_id", Some(operation.id.as_str())),
-        ("product_id", operation.product_id.as_deref()),
-        ("submission_id", operation.submission_id.as_deref()),
-    ];
-    for (name, value) in outputs {
-        if let Some(value) = value {
-            runner.set_output(name, value).map_err(|error| {
-                Failure::AfterStart(format!(
-                    "go-live WAS accepted, but its outputs could not be written ({error:#}): the operation {} runs in the service; do not run go-live again: follow it by running this action with operation_location: {}",
-                    operation.id, operation.location
-                ))
-            })?;
+    /// `mode: follow` without `operation_location`: the offer's running
+    /// go-live, or its last one, to follow to its end.
+    async fn follow_offer(
+        &self,
+        offer: &Offer,
+        summary: &mut Summary,
+    ) -> Result<OperationHandle, Failure> {
+        let state = self.read_state(offer, summary).await?;
+        let described = offer.describe();
+        let operation = match (state.verdict, state.last_go_live) {
+            (Verdict::Running(operation), _) => {
+                self.runner.info(&format!(
+                    "a go-live is running on {described}: following operation {}",
+                    operation.id
+                ));
+                operation
+            }
+            (_, Some(last)) => {
+                self.runner.info(&format!(
+                    "no go-live is running on {described}: reporting its last one, operation {}",
+                    last.id
+                ));
+                last
+            }
+            (verdict, None) => {
+                let why = match verdict {
+                    Verdict::Ready(_) => "its preview is ready and not live; a go-live of it, if one was started, failed or was canceled (the service may list no such go-live: see Partner Center); a run with mode: go-live starts one".to_owned(),
+                    Verdict::Live(seen) | Verdict::NotReady(seen) => seen,
+                    Verdict::Unrecognised(_, seen) | Verdict::Unreadable(_, seen) => {
+                        format!("its state could not be read or was not recognised ({seen})")
+                    }
+                    Verdict::Running(_) => unreachable!("matched above"),
+                };
+                return Err(Failure::NotSent(format!(
+                    "no go-live of {described} is running, and none of its newest version can be reported: {why}"
+                )));
+            }
+        };
+        self.record_operation(summary, &operation)?;
+        self.set_outcome(summary, Outcome::Followed)?;
+        Ok(operation)
+    }
+
+    /// `mode: check`: what go-live would do now, as the `status` output; exit
+    /// 0 whenever the state could be read.
+    async fn check(&self, offer: &Offer, summary: &mut Summary) -> Result<u8, Failure> {
+        let state = self.read_state(offer, summary).await?;
+        let described = offer.describe();
+        let (status, seen) = match state.verdict {
+            Verdict::Ready(_) => (
+                "ready",
+                format!("{described} is ready: go-live would be sent now"),
+            ),
+            Verdict::Unrecognised(_, seen) => (
+                "ready",
+                format!(
+                    "go-live would be sent now for {described}, and the service would decide: its state was not recognised ({seen})"
+                ),
+            ),
+            Verdict::Unreadable(_, seen) => {
+                return Err(Failure::NotSent(format!(
+                    "the state of {described} could not be read: {seen}"
+                )));
+            }
+            Verdict::Running(operation) => {
+                self.record_operation(summary, &operation)?;
+                (
+                    "running",
+                    format!(
+                        "a go-live is running on {described}: operation {}",
+                        operation.id
+                    ),
+                )
+            }
+            Verdict::Live(seen) => ("live", seen),
+            Verdict::NotReady(reason) => ("not-ready", reason),
+        };
+        self.tell(summary, &seen);
+        self.set_outcome(summary, Outcome::Checked)?;
+        self.set_status(summary, status)?;
+        Ok(exit::SUCCESS)
+    }
+
+    /// Reads the offer's state, saying so in the log with the mode.
+    async fn read_state(
+        &self,
+        offer: &Offer,
+        summary: &mut Summary,
+    ) -> Result<OfferState, Failure> {
+        summary.offer = Some(offer.clone());
+        let mode = self.config.mode.as_input();
+        let never = if self.config.mode.sends() {
+            ""
+        } else {
+            " (this mode never sends go-live)"
+        };
+        self.runner.info(&format!(
+            "Reading the state of {} through the {} API at {} for mode {mode}{never}",
+            offer.describe(),
+            summary.api,
+            self.config.endpoint.base
+        ));
+        self.publisher.read_state(offer).await
+    }
+
+    /// Follows the operation to its end and reports it.
+    async fn follow(
+        &self,
+        operation: &OperationHandle,
+        summary: &mut Summary,
+    ) -> Result<u8, Failure> {
+        let resume = format!(
+            "it goes on in the service: {}",
+            resume_advice(self.config, &operation.location)
+        );
+        if operation.location.origin() != self.config.endpoint.base.origin() {
+            return Err(Failure::AfterStart(format!(
+                "the operation's status monitor {} is not on the origin of api_url ({}); the token is sent only to api_url, so the operation was not followed and its outcome is unknown: check it in Partner Center",
+                operation.location,
+                self.config.endpoint.base.origin().ascii_serialization()
+            )));
+        }
+        if let Some(warning) = self
+            .publisher
+            .poll_interval_warning(self.config.poll_interval)
+        {
+            self.runner.warning(&warning);
+        }
+        self.runner.info(&format!(
+            "Following the operation every {} for at most {}",
+            format_duration(self.config.poll_interval),
+            format_duration(self.config.wait_timeout)
+        ));
+        let end = poll::follow(
+            self.publisher,
+            operation,
+            self.config,
+            self.runner,
+            &mut summary.snapshot,
+        )
+        .await
+        .map_err(Failure::AfterStart)?;
+        let (state, code) = match end {
+            End::TimedOut => {
+                let message = format!(
+                    "the operation is still running after wait_timeout ({}); {resume}",
+                    format_duration(self.config.wait_timeout)
+                );
+                if self.config.fail_on_timeout {
+                    self.runner.error(&message);
+                    summary.errors.push(message);
+                    (State::Running, exit::TIMED_OUT)
+                } else {
+                    self.runner.warning(&message);
+                    (State::Running, exit::SUCCESS)
+                }
+            }
+            End::Finished(State::Succeeded) => {
+                self.runner.info("The operation succeeded");
+                (State::Succeeded, exit::SUCCESS)
+            }
+            End::Finished(state) => {
+                let mut reasons = summary
+                    .snapshot
+                    .as_ref()
+                    .map(|snapshot| snapshot.reasons.clone())
+                    .unwrap_or_default();
+                if reasons.is_empty() {
+                    reasons.push(
+                        "the service gave no reason: check the offer in Partner Center".to_owned(),
+                    );
+                }
+                let message = format!(
+                    "the operation {}: {}",
+                    state.as_output(),
+                    reasons.join("; ")
+                );
+                self.runner.error(&message);
+                summary.errors.push(message);
+                (state, exit::FAILURE)
+            }
+        };
+        self.set_status(summary, state.as_output())?;
+        Ok(code)
+    }
+
+    /// Sends go-live and returns the operation it started. The loop's bound is
+    /// `GO_LIVE_ATTEMPTS`.
+    async fn start(
+        &self,
+        request: &GoLiveRequest,
+        summary: &mut Summary,
+    ) -> Result<OperationHandle, Failure> {
+        let mut attempt = 1;
+        loop {
+            summary.sending = Sending::InFlight;
+            let (reason, retry_after) = match self.publisher.go_live(request).await {
+                GoLiveAnswer::Accepted(operation) => return Ok(operation),
+                GoLiveAnswer::Failed(failure) => return Err(failure),
+                GoLiveAnswer::NotStarted {
+                    reason,
+                    retry_after,
+                } => {
+                    summary.sending = Sending::NotStarted;
+                    (reason, retry_after)
+                }
+            };
+            if attempt >= GO_LIVE_ATTEMPTS {
+                return Err(Failure::Refused(format!(
+                    "go-live was not accepted after {GO_LIVE_ATTEMPTS} attempts, the last one: {reason}; nothing was started: run this again later"
+                )));
+            }
+            let first = self.config.poll_interval.min(Duration::from_secs(1));
+            let delay = retry_after.unwrap_or_else(|| backoff(first, attempt, first * 4));
+            if delay > LONGEST_RETRY_AFTER {
+                return Err(Failure::Refused(format!(
+                    "go-live was not accepted ({reason}) and the service asked to wait {} before trying again; nothing was started: run this again later",
+                    format_duration(delay)
+                )));
+            }
+            self.runner.info(&format!(
+                "go-live was not accepted ({reason}); trying again in {} (attempt {} of {GO_LIVE_ATTEMPTS})",
+                format_duration(delay),
+                attempt + 1
+            ));
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
-    Ok(())
-}
 
-/// How to follow an operation again: by the offer, when the run was given
-/// one, or by its URL.
-pub fn resume_advice(by_offer: bool, location: &reqwest::Url) -> String {
-    if by_offer {
-        format!(
-            "to follow it again, run this action with mode: follow and the same offer (or with operation_location: {location})"
-        )
-    } else {
-        format!("to follow it again, run this action with operation_location: {location}")
+    /// Writes the operation's outputs the moment it is known, so that a later
+    /// job can follow it whatever happens to this one.
+    fn record_operation(
+        &self,
+        summary: &mut Summary,
+        operation: &OperationHandle,
+    ) -> Result<(), Failure> {
+        summary.operation = Some(operation.clone());
+        let what = if summary.sending == Sending::InFlight {
+            "go-live WAS accepted: its operation"
+        } else {
+            "the go-live operation"
+        };
+        self.outputs.operation(operation).map_err(|error| {
+            Failure::AfterStart(format!(
+                "{what} {} runs in the service, but its outputs could not be written ({error:#}); do not run go-live again: {}",
+                operation.id,
+                resume_advice(self.config, &operation.location)
+            ))
+        })
+    }
+
+    /// A notice, kept in the summary.
+    fn tell(&self, summary: &mut Summary, message: &str) {
+        self.runner.notice(message);
+        summary.notes.push(message.to_owned());
+    }
+
+    fn set_outcome(&self, summary: &mut Summary, outcome: Outcome) -> Result<(), Failure> {
+        summary.outcome = Some(outcome);
+        self.outputs
+            .outcome(outcome)
+            .map_err(|error| Failure::AfterStart(format!("{error:#}")))
+    }
+
+    fn set_status(&self, summary: &mut Summary, status: &str) -> Result<(), Failure> {
+        summary.status = status.to_owned();
+        self.outputs
+            .status(status)
+            .map_err(|error| Failure::AfterStart(format!("{error:#}")))
     }
 }
 
-/// A notice, kept in the summary.
-fn tell(runner: &Runner, summary: &mut Summary, message: &str) {
-    runner.notice(message);
-    summary.notes.push(message.to_owned());
+/// Reports the failure that ended a flow: an error in the log, kept in the
+/// summary, and the `status` output where the flow had not written one.
+/// Returns the exit code.
+pub fn report_failure(
+    runner: &Runner,
+    outputs: &dyn Outputs,
+    summary: &mut Summary,
+    failure: &Failure,
+    mode: Mode,
+) -> u8 {
+    let message = failure.to_string();
+    runner.error(&message);
+    summary.errors.push(message);
+    if summary.status.is_empty() {
+        // `unknown` where go-live may be under way, or where a run that
+        // sends none could not tell: never a word that could be read as an
+        // outcome.
+        let status = if failure.may_have_started() || !mode.sends() {
+            "unknown"
+        } else {
+            "failed"
+        };
+        write_status(runner, outputs, summary, status);
+    }
+    exit::FAILURE
 }
 
-fn set_outcome(runner: &Runner, summary: &mut Summary, outcome: Outcome) -> Result<(), Failure> {
-    summary.outcome = Some(outcome);
-    runner
-        .set_output("outcome", outcome.as_output())
-        .map_err(|error| Failure::AfterStart(format!("{error:#}")))
+/// Reports a flow stopped by `signal` before its end (the summary has no
+/// status yet): says what became of go-live, which goes on in the service
+/// if it was started.
+pub fn report_stop(
+    signal: &str,
+    runner: &Runner,
+    outputs: &dyn Outputs,
+    summary: &mut Summary,
+    config: &Config,
+) {
+    let (status, message) = match (&summary.operation, summary.sending) {
+        (Some(operation), _) => (
+            "running",
+            format!(
+                "stopped by {signal} while following the operation; it goes on in the service: {}",
+                resume_advice(config, &operation.location)
+            ),
+        ),
+        (None, Sending::Never) => (
+            "unknown",
+            format!(
+                "stopped by {signal} while reading the offer's state; this mode sends no go-live, and nothing was sent"
+            ),
+        ),
+        (None, Sending::InFlight) => (
+            "unknown",
+            format!(
+                "stopped by {signal} before the service answered the go-live request; go-live may have started all the same: check the offer's status in Partner Center before running this again"
+            ),
+        ),
+        (None, Sending::NotStarted) => (
+            "failed",
+            format!(
+                "stopped by {signal} while waiting to send go-live again; the service had said it did not start it: go-live did not start"
+            ),
+        ),
+        (None, Sending::NotYet) => (
+            "failed",
+            format!(
+                "stopped by {signal} before the go-live request was sent; go-live did not start"
+            ),
+        ),
+    };
+    write_status(runner, outputs, summary, status);
+    runner.error(&message);
+    summary.errors.push(message);
 }
 
-fn set_status(runner: &Runner, summary: &mut Summary, status: &str) -> Result<(), Failure> {
+/// The final `status`, when the flow could not write it.
+fn write_status(runner: &Runner, outputs: &dyn Outputs, summary: &mut Summary, status: &str) {
     summary.status = status.to_owned();
-    runner
-        .set_output("status", status)
-        .map_err(|error| Failure::AfterStart(format!("{error:#}")))
+    if let Err(error) = outputs.status(status) {
+        runner.warning(&format!("{error:#}"));
+    }
+}
+
+/// How to follow an operation again: by the offer (or offers) the run was
+/// given, or by its URL.
+pub fn resume_advice(config: &Config, location: &reqwest::Url) -> String {
+    match config.target {
+        Target::Follow(_) => {
+            format!("to follow it again, run this action with operation_location: {location}")
+        }
+        Target::Offers(_) => format!(
+            "to follow it again, run this action with mode: {} and the same offers (or, for this offer alone, with operation_location: {location})",
+            Mode::Follow.as_input()
+        ),
+        _ => format!(
+            "to follow it again, run this action with mode: {} and the same offer (or with operation_location: {location})",
+            Mode::Follow.as_input()
+        ),
+    }
 }

@@ -26,6 +26,9 @@ pub struct Runner {
     /// The outputs of a run without `GITHUB_OUTPUT` (a local run), printed
     /// at its end by `print_local_outputs`.
     local_outputs: Arc<Mutex<Vec<(String, String)>>>,
+    /// Starts every log line, annotation and group title: the offer the
+    /// line is about, in a run of several.
+    prefix: Option<Arc<str>>,
 }
 
 impl Runner {
@@ -35,6 +38,28 @@ impl Runner {
             summary_file,
             debug,
             local_outputs: Arc::default(),
+            prefix: None,
+        }
+    }
+
+    /// The same runner, whose every log line, annotation and group title
+    /// starts with `name: ` (without control characters).
+    pub fn for_offer(&self, name: &str) -> Runner {
+        Runner {
+            prefix: Some(format!("{}: ", plain(name).replace('\n', " ")).into()),
+            ..self.clone()
+        }
+    }
+
+    /// `text` with the prefix before each of its lines.
+    fn prefixed(&self, text: &str) -> String {
+        match &self.prefix {
+            None => text.to_owned(),
+            Some(prefix) => text
+                .split('\n')
+                .map(|line| format!("{prefix}{line}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -53,13 +78,14 @@ impl Runner {
     /// command processing switched off around it, so that text from the
     /// service can never become a command.
     pub fn info(&self, text: &str) {
+        let text = &self.prefixed(&text.replace("\r\n", "\n").replace('\r', "\n"));
         let could_be_command = text
             .lines()
             .any(|line| line.trim_start().starts_with("::") || line.contains("##["));
-        if could_be_command || text.contains('\r') {
+        if could_be_command {
             let token = random_token("stop");
             emit(&format!("::stop-commands::{token}"));
-            for line in text.split(['\n', '\r']) {
+            for line in text.split('\n') {
                 emit(line);
             }
             emit(&format!("::{token}::"));
@@ -74,7 +100,7 @@ impl Runner {
     /// and so not printed at all otherwise.
     pub fn debug(&self, text: &str) {
         if self.debug {
-            emit(&format!("::debug::{}", escape_data(text)));
+            emit(&format!("::debug::{}", escape_data(&self.prefixed(text))));
         }
     }
 
@@ -93,18 +119,23 @@ impl Runner {
     /// An annotation; when it is too long for the runner, it is cut and
     /// the whole text follows as plain log lines.
     fn annotate(&self, kind: &str, text: &str) {
-        let text = &plain(text);
+        let text = &plain(&self.prefixed(text));
         let shown = annotation(text);
         emit(&format!("::{kind}::{}", escape_data(&shown)));
         if shown.len() != text.len() {
-            self.info(&format!("The whole {kind}:\n{text}"));
+            // Printed without the prefix again: each line already has it.
+            Runner {
+                prefix: None,
+                ..self.clone()
+            }
+            .info(&format!("The whole {kind}:\n{text}"));
         }
     }
 
     /// Starts a collapsible group: a one-line title without control
     /// characters, escaped like command data.
     pub fn group(&self, title: &str) {
-        let title = plain(title).replace('\n', " ");
+        let title = plain(&self.prefixed(&plain(title).replace('\n', " ")));
         emit(&format!("::group::{}", escape_data(&title)));
     }
 

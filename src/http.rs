@@ -5,6 +5,7 @@
 //! It sorts what went wrong by what it means for a request that changes
 //! something (was anything sent?), and knows no API's URLs or JSON.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
@@ -15,14 +16,22 @@ use crate::body::{BodyError, read_capped};
 use crate::credentials::Credentials;
 use crate::github::Runner;
 use crate::text::error_chain;
+use tokio::sync::Semaphore;
 
 pub const USER_AGENT: &str = concat!("go-live/", env!("CARGO_PKG_VERSION"));
+
+/// The most requests a run has in flight at once, sign-in included, however
+/// many offers it takes live: the service is not flooded, and one run's
+/// memory stays small.
+pub const MOST_IN_FLIGHT: usize = 8;
 
 pub struct Transport {
     client: reqwest::Client,
     auth: Auth,
     /// `api_url`: only its origin ever gets the token.
     base: Url,
+    /// One place per request in flight, `MOST_IN_FLIGHT` in all.
+    in_flight: Arc<Semaphore>,
 }
 
 /// An answer, its body read.
@@ -123,10 +132,19 @@ impl Transport {
             // somewhere it was not meant to go.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let in_flight = Arc::new(Semaphore::new(MOST_IN_FLIGHT));
         Ok(Transport {
-            auth: Auth::new(credentials, scope, client.clone(), runner, first_retry),
+            auth: Auth::new(
+                credentials,
+                scope,
+                client.clone(),
+                runner,
+                first_retry,
+                in_flight.clone(),
+            ),
             client,
             base,
+            in_flight,
         })
     }
 
@@ -153,7 +171,8 @@ impl Transport {
     /// Sends one request with a bearer token and `Accept: application/json`;
     /// a `json` body is sent with its content type. After a 401, when the
     /// token can be renewed, it is sent once more with a fresh token; a
-    /// second 401 in a row is returned as it is.
+    /// second 401 in a row is returned as it is. It waits for a place among
+    /// the `MOST_IN_FLIGHT` requests, and keeps it until the body is read.
     pub async fn send(
         &self,
         method: Method,
@@ -181,10 +200,16 @@ impl Transport {
                     .header(CONTENT_TYPE, "application/json")
                     .body(json.to_owned());
             }
+            // Taken after the token: a request holding a place never waits
+            // for a sign-in, which needs a place of its own.
+            let _place =
+                self.in_flight.acquire().await.map_err(|_| {
+                    SendError::Unsendable("the request limit was closed".to_owned())
+                })?;
             let response = request.send().await.map_err(sorted)?;
             let status = response.status();
             if status == StatusCode::UNAUTHORIZED && self.auth.can_renew() && attempt < ATTEMPTS {
-                self.auth.forget();
+                self.auth.forget(&token);
                 attempt += 1;
                 continue;
             }

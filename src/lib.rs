@@ -16,6 +16,7 @@ pub mod flow;
 pub mod github;
 pub mod http;
 pub mod model;
+pub mod offers;
 pub mod poll;
 pub mod publish;
 pub mod report;
@@ -28,11 +29,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use config::{Config, RawInputs};
+use config::{Config, RawInputs, Target};
 use credentials::OidcRequest;
 use failure::Failure;
+use flow::Flow;
 use github::Runner;
-use report::{Sending, Summary, exit};
+use publish::Publisher;
+use report::{Summary, exit};
 use secret::Secret;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -82,7 +85,30 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
         }
     };
 
+    // Installed before any request: the runner cancels a job with SIGINT,
+    // then SIGTERM, and PID 1 ignores both unless it handles them.
+    let mut signals = Signals::install(&runner);
+    let code = match &config.target {
+        Target::Offers(listed) => {
+            offers::run(&config, listed, extra_roots, &runner, &mut signals, fitted).await
+        }
+        target => single(&config, target, extra_roots, &runner, &mut signals, fitted).await,
+    };
+    runner.print_local_outputs();
+    code
+}
+
+/// A run of one offer, or of one operation.
+async fn single(
+    config: &Config,
+    target: &Target,
+    extra_roots: Vec<reqwest::Certificate>,
+    runner: &Runner,
+    signals: &mut Signals,
+    fitted: Option<String>,
+) -> u8 {
     let started = Instant::now();
+    let outputs = flow::StepOutputs(runner);
     let mut summary = Summary {
         api: config.endpoint.kind.api().name(),
         ..Summary::default()
@@ -91,48 +117,44 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
         runner.notice(&notice);
         summary.notes.push(notice);
     }
-    // Installed before any request: the runner cancels a job with SIGINT,
-    // then SIGTERM, and PID 1 ignores both unless it handles them.
-    let mut signals = Signals::install(&runner);
+    let execute = async {
+        let publisher = connect(config, extra_roots, runner)?;
+        let flow = Flow {
+            publisher: publisher.as_ref(),
+            config,
+            runner,
+            outputs: &outputs,
+        };
+        flow.run(target, &mut summary).await
+    };
     let ended = tokio::select! {
-        result = execute(&config, extra_roots, &runner, &mut summary) => Ok(result),
+        result = execute => Ok(result),
         name = signals.received() => Err(name),
     };
     let code = match ended {
         Ok(Ok(code)) => code,
         Ok(Err(failure)) => {
-            let message = failure.to_string();
-            runner.error(&message);
-            summary.errors.push(message);
-            if summary.status.is_empty() {
-                // `unknown` where go-live may be under way, or where a run
-                // that sends none could not tell: never a word that could
-                // be read as an outcome.
-                let status = if failure.may_have_started() || !config.mode.sends() {
-                    "unknown"
-                } else {
-                    "failed"
-                };
-                write_status(&runner, &mut summary, status);
-            }
-            exit::FAILURE
+            flow::report_failure(runner, &outputs, &mut summary, &failure, config.mode)
         }
-        Err(signal) => interrupted(signal, &runner, &mut summary),
+        Err(signal) => {
+            flow::report_stop(signal, runner, &outputs, &mut summary, config);
+            exit::signaled(signal)
+        }
     };
     summary.elapsed = Some(started.elapsed());
     if let Err(error) = runner.add_summary(&summary.to_markdown()) {
         runner.warning(&format!("{error:#}"));
     }
-    runner.print_local_outputs();
     code
 }
 
-async fn execute(
+/// The client of the configured API, over one transport (one sign-in, one
+/// limit on requests in flight) however many offers share it.
+fn connect(
     config: &Config,
     extra_roots: Vec<reqwest::Certificate>,
     runner: &Runner,
-    summary: &mut Summary,
-) -> Result<u8, Failure> {
+) -> Result<Box<dyn Publisher>, Failure> {
     let api = config.endpoint.kind.api();
     let transport = http::Transport::new(
         config.endpoint.base.clone(),
@@ -144,66 +166,11 @@ async fn execute(
         config.poll_interval.min(Duration::from_secs(1)),
     )
     .map_err(|error| Failure::NotSent(format!("cannot set up the HTTP client: {error:#}")))?;
-    let publisher = api.connect(config.endpoint.clone(), Arc::new(transport));
-    flow::run(publisher.as_ref(), config, runner, summary).await
-}
-
-/// A run stopped by a signal: says what became of go-live, which goes on
-/// in the service if it was started.
-fn interrupted(signal: &str, runner: &Runner, summary: &mut Summary) -> u8 {
-    let (status, message) = match (&summary.operation, summary.sending) {
-        (Some(operation), _) => (
-            "running",
-            format!(
-                "stopped by {signal} while following the operation; it goes on in the service: {}",
-                flow::resume_advice(summary.offer.is_some(), &operation.location)
-            ),
-        ),
-        (None, Sending::Never) => (
-            "unknown",
-            format!(
-                "stopped by {signal} while reading the offer's state; this mode sends no go-live, and nothing was sent"
-            ),
-        ),
-        (None, Sending::InFlight) => (
-            "unknown",
-            format!(
-                "stopped by {signal} before the service answered the go-live request; go-live may have started all the same: check the offer's status in Partner Center before running this again"
-            ),
-        ),
-        (None, Sending::NotStarted) => (
-            "failed",
-            format!(
-                "stopped by {signal} while waiting to send go-live again; the service had said it did not start it: go-live did not start"
-            ),
-        ),
-        (None, Sending::NotYet) => (
-            "failed",
-            format!(
-                "stopped by {signal} before the go-live request was sent; go-live did not start"
-            ),
-        ),
-    };
-    write_status(runner, summary, status);
-    runner.error(&message);
-    summary.errors.push(message);
-    if signal == "SIGINT" {
-        exit::SIGINT
-    } else {
-        exit::SIGTERM
-    }
-}
-
-/// The final `status` output, when the flow could not write it.
-fn write_status(runner: &Runner, summary: &mut Summary, status: &str) {
-    summary.status = status.to_owned();
-    if let Err(error) = runner.set_output("status", status) {
-        runner.warning(&format!("{error:#}"));
-    }
+    Ok(api.connect(config.endpoint.clone(), Arc::new(transport)))
 }
 
 /// SIGINT and SIGTERM, as one stream.
-struct Signals {
+pub(crate) struct Signals {
     interrupt: Option<Signal>,
     terminate: Option<Signal>,
 }
@@ -223,7 +190,7 @@ impl Signals {
         }
     }
 
-    async fn received(&mut self) -> &'static str {
+    pub(crate) async fn received(&mut self) -> &'static str {
         async fn next(stream: &mut Option<Signal>) {
             match stream {
                 Some(stream) => {

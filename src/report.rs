@@ -26,6 +26,11 @@ pub mod exit {
     pub const SIGINT: u8 = 130;
     /// Stopped by SIGTERM (128 + 15).
     pub const SIGTERM: u8 = 143;
+
+    /// The code of a run stopped by the signal of this name.
+    pub fn signaled(signal: &str) -> u8 {
+        if signal == "SIGINT" { SIGINT } else { SIGTERM }
+    }
 }
 
 /// How far the go-live request got: what a run stopped before the
@@ -140,15 +145,82 @@ impl Summary {
         for error in &self.errors {
             rest.push(format!("> {}\n", cell(error)));
         }
-        const CUT: &str = "\n_The rest is cut to keep this summary within GitHub's limit; the job's log has all of it._\n";
-        for piece in rest {
-            if md.len() + piece.len() + CUT.len() > SUMMARY_CAP {
-                md.push_str(CUT);
-                break;
-            }
-            md.push_str(&piece);
-        }
+        push_within_cap(&mut md, rest);
         md
+    }
+}
+
+/// The step summary of a run of several offers: one table with a row per
+/// offer, then why each failed offer failed, then the notes.
+pub struct Several<'a> {
+    pub api: &'static str,
+    /// The aggregate status.
+    pub status: &'a str,
+    /// Each offer's line and its summary, in the order of the lines.
+    pub offers: Vec<(&'a str, &'a Summary)>,
+    pub elapsed: Duration,
+    pub notes: Vec<String>,
+}
+
+impl Several<'_> {
+    /// The summary as Markdown, at most `SUMMARY_CAP` bytes: the table
+    /// first, then the failure reasons and notes while they fit.
+    pub fn to_markdown(&self) -> String {
+        let cell = |text: &str| markdown_cell(&untrusted(text, LONGEST_ENTRY));
+        let mut md = format!(
+            "### Azure Marketplace go-live: {} ({} offers, {}, {})\n\n",
+            markdown_cell(self.status),
+            self.offers.len(),
+            markdown_cell(self.api),
+            format_duration(self.elapsed)
+        );
+        let mut pieces = vec![
+            "| offer | outcome | status | operation | elapsed |\n| --- | --- | --- | --- | --- |\n"
+                .to_owned(),
+        ];
+        for (key, summary) in &self.offers {
+            pieces.push(format!(
+                "| `{}` | {} | **{}** | {} | {} |\n",
+                cell(key),
+                summary.outcome.map(Outcome::as_output).unwrap_or(""),
+                cell(&summary.status),
+                summary
+                    .operation
+                    .as_ref()
+                    .map(|operation| cell(operation.location.as_str()))
+                    .unwrap_or_default(),
+                summary.elapsed.map(format_duration).unwrap_or_default(),
+            ));
+        }
+        pieces.push("\n".to_owned());
+        for (key, summary) in &self.offers {
+            for reason in &summary.errors {
+                pieces.push(format!("> `{}`: {}\n", cell(key), cell(reason)));
+            }
+        }
+        for (key, summary) in &self.offers {
+            for note in &summary.notes {
+                pieces.push(format!("- `{}`: {}\n", cell(key), cell(note)));
+            }
+        }
+        for note in &self.notes {
+            pieces.push(format!("- {}\n", cell(note)));
+        }
+        push_within_cap(&mut md, pieces);
+        md
+    }
+}
+
+/// Appends the pieces while they fit within `SUMMARY_CAP`, then says the
+/// rest was cut.
+fn push_within_cap(md: &mut String, pieces: Vec<String>) {
+    const CUT: &str = "\n_The rest is cut to keep this summary within GitHub's limit; the job's log has all of it._\n";
+    for piece in pieces {
+        if md.len() + piece.len() + CUT.len() > SUMMARY_CAP {
+            md.push_str(CUT);
+            break;
+        }
+        md.push_str(&piece);
     }
 }
 

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use mockito::{Matcher, Server};
@@ -339,27 +339,23 @@ fn an_unreadable_ssl_cert_file_is_named() {
     );
 }
 
-/// A name server that takes queries and never answers, at 127.0.0.153:53,
-/// named by the jail's `/etc/resolv.conf` with the longest timeouts the
-/// resolver allows. One per test run: tests that use it take its lock.
-fn silent_name_server(jail: &Jail) -> std::sync::MutexGuard<'static, UdpSocket> {
-    static SERVER: OnceLock<Mutex<UdpSocket>> = OnceLock::new();
-    let server = SERVER.get_or_init(|| {
-        Mutex::new(UdpSocket::bind("127.0.0.153:53").expect("port 53 (the test runs as root)"))
-    });
+/// A name server that takes queries and never answers, at `address`
+/// (port 53), named by the jail's `/etc/resolv.conf` with the longest
+/// timeouts the resolver allows. Each test gives its own loopback address,
+/// so that tests run as threads or as processes never share the port.
+fn silent_name_server(jail: &Jail, address: &str) -> UdpSocket {
+    let server = UdpSocket::bind((address, 53)).expect("port 53 (the test runs as root)");
     jail.add(
         "etc/resolv.conf",
-        b"nameserver 127.0.0.153\noptions timeout:30 attempts:5\n",
+        format!("nameserver {address}\noptions timeout:30 attempts:5\n").as_bytes(),
     );
     server
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[test]
 fn a_host_name_that_never_resolves_does_not_hold_the_exit() {
     let jail = Jail::new();
-    let _server = silent_name_server(&jail);
+    let _server = silent_name_server(&jail, "127.0.0.153");
     // Each of the three go-live attempts gives up on connecting at three
     // quarters of request_timeout; nothing may keep the process after that,
     // though the lookups are still blocked (the resolver would wait 150 s).
@@ -389,7 +385,7 @@ fn a_host_name_that_never_resolves_does_not_hold_the_exit() {
 #[test]
 fn a_signal_during_a_host_name_lookup_ends_the_run_at_once() {
     let jail = Jail::new();
-    let _server = silent_name_server(&jail);
+    let _server = silent_name_server(&jail, "127.0.0.154");
     let mut child = jail
         .command(
             &[
