@@ -76,6 +76,8 @@ pub enum LocationStyle {
 pub(crate) struct Offers {
     offers: HashMap<(String, String), Offer>,
     operations: HashMap<String, Operation>,
+    /// Offer IDs whose operations fail from now on (`Emulator::fail_offer`).
+    pub(crate) failing: std::collections::HashSet<String>,
 }
 
 #[derive(Default)]
@@ -103,6 +105,9 @@ struct Operation {
     /// Steps of this operation that were already complete when it started.
     done_before: usize,
     canceled_at: Option<Instant>,
+    /// Started on a failing offer: a publish fails at Certification, a
+    /// go-live at Live.
+    fails: bool,
 }
 
 /// Where an operation stands at a given moment.
@@ -357,6 +362,7 @@ impl Offers {
                 steps,
                 done_before,
                 canceled_at: None,
+                fails: self.failing.contains(offer),
             },
         );
         let listed = self.offers.entry(key).or_default();
@@ -546,11 +552,11 @@ fn progress(knobs: &Knobs, operation: &Operation, now: Instant) -> (usize, Phase
     let steps_run = (elapsed.as_nanos() / step.as_nanos()) as usize;
     let fraction = ((elapsed.as_nanos() % step.as_nanos()) * 100 / step.as_nanos()) as u8;
     let index = operation.done_before + steps_run;
-    let failing = knobs.failing_step.as_ref().and_then(|(name, _)| {
+    let failing = failure(knobs, operation).and_then(|(name, _)| {
         operation
             .steps
             .iter()
-            .position(|s| s == name)
+            .position(|s| *s == name)
             .filter(|&at| at >= operation.done_before)
     });
     if let Some(at) = failing
@@ -574,6 +580,24 @@ fn progress(knobs: &Knobs, operation: &Operation, now: Instant) -> (usize, Phase
         }
         _ => (index, Phase::Running, fraction),
     }
+}
+
+/// The step at which the operation fails, and its message: the failing
+/// step of the knobs, else, on a failing offer, Certification (a publish)
+/// or Live (a go-live).
+fn failure<'a>(knobs: &'a Knobs, operation: &Operation) -> Option<(&'a str, String)> {
+    if let Some((name, message)) = &knobs.failing_step {
+        return Some((name, message.clone()));
+    }
+    let step = match operation.kind {
+        _ if !operation.fails => return None,
+        Kind::Publish => "Certification",
+        Kind::GoLive => LIVE_STEP,
+    };
+    Some((
+        step,
+        format!("The {step} step failed for offer {}", operation.offer.1),
+    ))
 }
 
 fn words(knobs: &Knobs) -> Words {
@@ -617,7 +641,7 @@ fn describe(knobs: &Knobs, operation: &Operation, now: Instant) -> Value {
                     Phase::Signoff => ("waitingForPublisherReview", 0, vec![]),
                     Phase::Canceled => (words.canceled, fraction, vec![]),
                     Phase::Failed => {
-                        let message = knobs.failing_step.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+                        let message = failure(knobs, operation).map(|(_, m)| m).unwrap_or_default();
                         (words.failed, fraction, vec![json!({"messageHtml": message, "level": "error", "timestamp": "2026-01-01T00:00:00Z"})])
                     }
                     Phase::Succeeded => (words.complete, 100, vec![]),

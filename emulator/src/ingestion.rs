@@ -58,6 +58,9 @@ pub enum JobEnd {
 pub(crate) struct Products {
     by_external_id: HashMap<String, Product>,
     jobs: HashMap<String, Job>,
+    /// External IDs whose previews and go-live jobs fail from now on
+    /// (`Emulator::fail_offer`).
+    pub(crate) failing: std::collections::HashSet<String>,
 }
 
 struct Product {
@@ -143,6 +146,7 @@ impl Products {
 
     /// A preview submission, started now; returns its ID.
     fn publish_preview(&mut self, knobs: &Knobs, n: u64, external_id: &str) -> String {
+        let fails = knobs.failing_preview || self.failing.contains(external_id);
         let product = self.product_mut(n, external_id);
         let number = FIRST_NUMBER + n;
         product.submissions.push(Submission {
@@ -150,7 +154,7 @@ impl Products {
             target: "preview",
             started: Instant::now(),
             duration: knobs.step_duration,
-            fails: knobs.failing_preview,
+            fails,
             job: None,
         });
         submission_id(&product.guid, number)
@@ -481,13 +485,18 @@ async fn configure(
         ("preview", "draft") => {
             let preview = ingestion.publish_preview(knobs, n, &external_id);
             let number = preview.rsplit('/').next().unwrap().parse().unwrap();
-            let end = if knobs.failing_preview {
+            let end = if knobs.failing_preview || ingestion.failing.contains(&external_id) {
                 JobEnd::FailsCertification
             } else {
                 JobEnd::Succeeds
             };
             (number, knobs.step_duration, end)
         }
+        ("live", "preview") if ingestion.failing.contains(&external_id) => (
+            submission.number,
+            knobs.live_duration,
+            JobEnd::FailsCertification,
+        ),
         ("live", "preview") => (submission.number, knobs.live_duration, knobs.job_end),
         _ => {
             return error(

@@ -402,6 +402,17 @@ impl Emulator {
         self.world.lock().unwrap().issue_token(scope)
     }
 
+    /// Makes every operation started on this offer from now on fail: a
+    /// Cloud Partner Portal publish at Certification and a go-live at its
+    /// Live step; a Product Ingestion preview, and a go-live job as
+    /// certification failing. The offer is a Cloud Partner Portal offer ID
+    /// or a Product Ingestion external ID.
+    pub fn fail_offer(&self, offer: &str) {
+        let mut world = self.world.lock().unwrap();
+        world.cpp.failing.insert(offer.to_owned());
+        world.ingestion.failing.insert(offer.to_owned());
+    }
+
     pub(crate) fn world(&self) -> &SharedWorld {
         &self.world
     }
