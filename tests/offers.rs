@@ -517,7 +517,7 @@ fn offers_are_checked_line_by_line_before_any_request() {
             "{expected:?} not in {}",
             run.error()
         );
-        assert!(run.outputs.get("results").is_none());
+        assert!(!run.outputs.contains_key("results"));
     }
     assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }
