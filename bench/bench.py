@@ -14,6 +14,13 @@
    64 MiB body (the go-live POST, Entra's token endpoint) or a 32 MiB one
    (the operation status): peak RSS of each (target: under 16 MiB), and
    the exit code the body leads to.
+4. Several offers: one run with `offers` listing 1, 10 and 100 published
+   offers, each go-live lasting the same number of poll intervals: peak RSS
+   (target: at most 16 MiB at 100, growing by less than 64 KiB an offer),
+   CPU time against wall time while every offer waits (target: under 1%),
+   the status requests each operation received against the polls expected
+   (target: exactly one a poll), and the wall time of the whole run against
+   the single offer's (target: within one poll interval).
 
 Not part of the test suite: its figures depend on the machine.
 """
@@ -25,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,6 +176,101 @@ def hostile_benchmark():
     return ok
 
 
+MANY_POLL_MS = 1000
+MANY_POLLS = 10
+
+
+def last_results(path):
+    """The last `results` value in a GITHUB_OUTPUT file, or None."""
+    with open(path) as outputs:
+        lines = outputs.read().split("\n")
+    value = None
+    for i, line in enumerate(lines):
+        if line.startswith("results<<"):
+            delimiter = line[len("results<<"):]
+            end = lines.index(delimiter, i + 1)
+            value = json.loads("\n".join(lines[i + 1:end]))
+    return value
+
+
+def cpu_seconds(pid):
+    """User and system CPU time a live process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def offers_run(count):
+    """One run taking `count` offers live and waiting: (peak RSS KiB, wall s,
+    CPU s while waiting, wall s while waiting, status requests per offer)."""
+    offers = [f"offer-{n}" for n in range(count)]
+    flags = ["--stateless-go-live", "--step-ms", "1", "--live-ms", str(MANY_POLL_MS * MANY_POLLS)]
+    for offer in offers:
+        flags += ["--publish", f"contoso/{offer}"]
+    emulator, url = start_emulator(*flags)
+    try:
+        time.sleep(0.5)  # every publish reaches publisher signoff (4 steps of 1 ms)
+        outputs = tempfile.NamedTemporaryFile(delete=False).name
+        env = action_env(url, outputs, offer_id="", offers="\n".join(f"contoso/{o}" for o in offers),
+                         wait="true", poll_interval=f"{MANY_POLL_MS}ms", wait_timeout="5m")
+        with tempfile.NamedTemporaryFile(mode="r") as report:
+            timed = subprocess.Popen([TIME, "-f", "%M %U %S %e", "-o", report.name, GO_LIVE], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            child = None
+            while child is None and timed.poll() is None:
+                with open(f"/proc/{timed.pid}/task/{timed.pid}/children") as children:
+                    found = children.read().split()
+                child = int(found[0]) if found else None
+            # Waiting starts once every offer's operation is known.
+            while timed.poll() is None:
+                results = last_results(outputs)
+                if results and all(entry["operation_location"] for entry in results.values()):
+                    waiting_from, cpu_before = time.perf_counter(), cpu_seconds(child)
+                    break
+                time.sleep(0.005)
+            timed.wait()
+            waiting_wall = time.perf_counter() - waiting_from
+            peak, user, system, wall = report.read().split()[-4:]
+        results = last_results(outputs)
+        os.unlink(outputs)
+        with urllib.request.urlopen(f"{url}/emulator/requests") as answer:
+            requests = json.load(answer)
+    finally:
+        emulator.kill()
+    if timed.returncode != 0:
+        sys.exit(f"go-live with {count} offers exited {timed.returncode}")
+    per_offer = []
+    for entry in results.values():
+        path = urllib.parse.urlsplit(entry["operation_location"])
+        target = path.path + ("?" + path.query if path.query else "")
+        per_offer.append(sum(1 for r in requests if r["method"] == "GET" and r["target"] == target))
+    waiting_cpu = float(user) + float(system) - cpu_before
+    return int(peak), float(wall), waiting_cpu, waiting_wall, per_offer
+
+
+def offers_benchmark():
+    print(f"\nseveral offers: each go-live lasts {MANY_POLLS} poll intervals of {MANY_POLL_MS}ms")
+    print(f"{'offers':>6} {'peak RSS':>9} {'wall':>7} {'CPU while waiting':>22} {'status requests per offer':>27}")
+    expected = MANY_POLLS + 1
+    figures = {}
+    ok = True
+    for count in (1, 10, 100):
+        peak, wall, cpu, waiting, per_offer = offers_run(count)
+        figures[count] = (peak, wall)
+        share = cpu / waiting * 100
+        exact = all(n == expected for n in per_offer)
+        ok = ok and share < 1.0 and exact
+        spread = f"{min(per_offer)}-{max(per_offer)}" if min(per_offer) != max(per_offer) else f"{per_offer[0]}"
+        print(f"{count:6} {peak / 1024:7.1f}MiB {wall:6.2f}s {cpu * 1000:7.1f}ms in {waiting:5.2f}s ({share:.2f}%) "
+              f"{spread:>10} for {expected} polls{'' if exact else '  MISSED'}")
+    growth = (figures[100][0] - figures[1][0]) / 99
+    late = figures[100][1] - figures[1][1]
+    print(f"peak RSS at 100 offers {figures[100][0] / 1024:.1f}MiB (target <= 16 MiB), "
+          f"{growth:.1f}KiB more an offer (target < 64 KiB)")
+    print(f"wall at 100 offers {late * 1000:+.0f}ms against one offer (target: within {MANY_POLL_MS}ms)")
+    return ok and figures[100][0] <= RSS_CAP_KIB and growth < 64 and abs(late) * 1000 < MANY_POLL_MS
+
+
 def main():
     for path in (GO_LIVE, EMULATOR, TIME):
         if not os.path.exists(path):
@@ -175,7 +278,8 @@ def main():
     start_ok = start_benchmark()
     wait_ok = wait_benchmark()
     hostile_ok = hostile_benchmark()
-    all_ok = start_ok and wait_ok and hostile_ok
+    offers_ok = offers_benchmark()
+    all_ok = start_ok and wait_ok and hostile_ok and offers_ok
     print("\nall targets met" if all_ok else "\nsome targets missed")
     sys.exit(0 if all_ok else 1)
 

@@ -78,21 +78,23 @@ impl Runner {
     /// command processing switched off around it, so that text from the
     /// service can never become a command.
     pub fn info(&self, text: &str) {
-        let text = &self.prefixed(&text.replace("\r\n", "\n").replace('\r', "\n"));
+        emit_lines(self.info_lines(text));
+    }
+
+    /// The lines `info` prints for `text`.
+    fn info_lines(&self, text: &str) -> Vec<String> {
+        let text = self.prefixed(&text.replace("\r\n", "\n").replace('\r', "\n"));
         let could_be_command = text
             .lines()
             .any(|line| line.trim_start().starts_with("::") || line.contains("##["));
         if could_be_command {
             let token = random_token("stop");
-            emit(&format!("::stop-commands::{token}"));
-            for line in text.split('\n') {
-                emit(line);
-            }
-            emit(&format!("::{token}::"));
+            let mut lines = vec![format!("::stop-commands::{token}")];
+            lines.extend(text.split('\n').map(str::to_owned));
+            lines.push(format!("::{token}::"));
+            lines
         } else {
-            for line in text.lines() {
-                emit(line);
-            }
+            text.lines().map(str::to_owned).collect()
         }
     }
 
@@ -132,15 +134,15 @@ impl Runner {
         }
     }
 
-    /// Starts a collapsible group: a one-line title without control
-    /// characters, escaped like command data.
-    pub fn group(&self, title: &str) {
+    /// A collapsible group, written at once: a one-line title without
+    /// control characters (escaped like command data), and `body` as `info`
+    /// prints it.
+    pub fn group(&self, title: &str, body: &str) {
         let title = plain(&self.prefixed(&plain(title).replace('\n', " ")));
-        emit(&format!("::group::{}", escape_data(&title)));
-    }
-
-    pub fn end_group(&self) {
-        emit("::endgroup::");
+        let mut lines = vec![format!("::group::{}", escape_data(&title))];
+        lines.extend(self.info_lines(body));
+        lines.push("::endgroup::".to_owned());
+        emit_lines(lines);
     }
 
     /// Appends `name` to the outputs file in the heredoc form with a random
@@ -203,9 +205,21 @@ fn append(path: &PathBuf, text: &str) -> io::Result<()> {
 }
 
 fn emit(line: &str) {
+    emit_lines([line]);
+}
+
+/// Writes the lines together, with one flush: a group or a long message
+/// costs one write, and nothing else comes between its lines.
+fn emit_lines<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) {
+    // One buffer, one write: stdout would otherwise write line by line.
+    let mut block = String::new();
+    for line in lines {
+        block.push_str(line.as_ref());
+        block.push('\n');
+    }
     let mut out = io::stdout().lock();
     // A closed stdout is not worth failing the go-live for.
-    let _ = writeln!(out, "{line}");
+    let _ = out.write_all(block.as_bytes());
     let _ = out.flush();
 }
 

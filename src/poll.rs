@@ -154,14 +154,13 @@ impl Progress {
                 title.push_str(&format!(" {progress}%"));
             }
         }
-        runner.group(&title);
-        for step in &operation.steps {
-            runner.info(&step_line(step));
-        }
-        for note in &operation.notes {
-            runner.info(note);
-        }
-        runner.end_group();
+        let body: Vec<String> = operation
+            .steps
+            .iter()
+            .map(step_line)
+            .chain(operation.notes.iter().cloned())
+            .collect();
+        runner.group(&title, &body.join("\n"));
         self.shown = Some(snapshot);
     }
 }
