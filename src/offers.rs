@@ -124,7 +124,7 @@ pub(crate) async fn run(
         runner.warning(&format!("{error:#}"));
     }
     let statuses: Vec<&str> = runs.iter().map(|run| run.summary.status.as_str()).collect();
-    let status = aggregate(&statuses, config);
+    let status = aggregate(&statuses, config.mode, config.wait);
     if let Err(error) = runner.set_output("status", status) {
         runner.warning(&format!("{error:#}"));
     }
@@ -238,10 +238,10 @@ fn tally(statuses: &[&str], last: bool) -> String {
 /// Checking: `unknown` when any state could not be read; else what a
 /// go-live run would meet first: `not-ready`, `running`, `ready`, and
 /// `live` only when every offer is live.
-fn aggregate(statuses: &[&str], config: &Config) -> &'static str {
+fn aggregate(statuses: &[&str], mode: Mode, wait: bool) -> &'static str {
     let any = |wanted: &[&str]| statuses.iter().any(|s| wanted.contains(s));
     let all = |wanted: &[&str]| statuses.iter().all(|s| wanted.contains(s));
-    if config.mode == Mode::Check {
+    if mode == Mode::Check {
         return if !all(&["ready", "running", "live", "not-ready"]) {
             "unknown"
         } else if any(&["not-ready"]) {
@@ -258,9 +258,9 @@ fn aggregate(statuses: &[&str], config: &Config) -> &'static str {
         "failed"
     } else if all(&["succeeded"]) {
         "succeeded"
-    } else if config.wait && all(&["succeeded", "running"]) {
+    } else if wait && all(&["succeeded", "running"]) {
         "running"
-    } else if !config.wait && all(&["accepted", "running", "succeeded"]) {
+    } else if !wait && all(&["accepted", "running", "succeeded"]) {
         "accepted"
     } else {
         "unknown"
@@ -417,6 +417,33 @@ mod tests {
             ),
             "6 offers: 2 running, 1 succeeded, 2 failed, 1 accepted"
         );
+    }
+
+    #[test]
+    fn the_aggregate_status_follows_the_rules_of_each_mode() {
+        let cases: &[(&[&str], Mode, bool, &str)] = &[
+            (&["succeeded", "succeeded"], Mode::GoLive, true, "succeeded"),
+            (&["succeeded", "canceled"], Mode::GoLive, true, "failed"),
+            (&["running", "failed"], Mode::GoLive, true, "failed"),
+            (&["running", "succeeded"], Mode::GoLive, true, "running"),
+            (&["running", "unknown"], Mode::GoLive, true, "unknown"),
+            (
+                &["accepted", "running", "succeeded"],
+                Mode::GoLive,
+                false,
+                "accepted",
+            ),
+            (&["accepted", "unknown"], Mode::GoLive, false, "unknown"),
+            (&["succeeded", "succeeded"], Mode::Follow, true, "succeeded"),
+            (&["live", "ready"], Mode::Check, false, "ready"),
+            (&["live", "running", "ready"], Mode::Check, false, "running"),
+            (&["not-ready", "running"], Mode::Check, false, "not-ready"),
+            (&["live", "live"], Mode::Check, false, "live"),
+            (&["live", "unknown"], Mode::Check, false, "unknown"),
+        ];
+        for (statuses, mode, wait, expected) in cases {
+            assert_eq!(aggregate(statuses, *mode, *wait), *expected, "{statuses:?}");
+        }
     }
 
     #[test]

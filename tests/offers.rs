@@ -521,3 +521,27 @@ fn offers_are_checked_line_by_line_before_any_request() {
     }
     assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }
+
+#[test]
+fn at_most_8_requests_are_in_flight_however_many_offers() {
+    // A far service: every answer takes 200 ms, so that all 20 offers
+    // asking at once would be seen at once.
+    let knobs = Knobs {
+        latency: Duration::from_millis(200),
+        ..knobs()
+    };
+    let offers: Vec<String> = (0..20).map(|n| format!("offer-{n:02}")).collect();
+    let names: Vec<&str> = offers.iter().map(String::as_str).collect();
+    let emulator = emulator_with(Api::CloudPartnerPortal, knobs, &names);
+    let lines: Vec<String> = offers
+        .iter()
+        .map(|o| Api::CloudPartnerPortal.line("contoso", o))
+        .collect();
+    let run = Api::CloudPartnerPortal
+        .action(&emulator, &lines.join("\n"))
+        .with("wait", "false")
+        .run();
+    check_ended(&run, 0, "accepted");
+    assert_eq!(go_live_requests(&emulator), 20);
+    assert_eq!(emulator.most_in_flight(), 8);
+}

@@ -151,6 +151,10 @@ pub struct Knobs {
     /// offer's state, with a Live step of `live_duration`: the same answer
     /// to the same request, for benchmarks.
     pub stateless_go_live: bool,
+    /// How long every answer of either API takes, as a far service's
+    /// would (`Emulator::most_in_flight` then shows how many requests a
+    /// client had in flight at once).
+    pub latency: Duration,
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
@@ -186,6 +190,7 @@ impl Knobs {
             failing_preview: false,
             static_token: None,
             stateless_go_live: false,
+            latency: Duration::ZERO,
             tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
             client_id: "0b2c1f57-9a3e-4d2b-8a51-3c0f6e8d9b10".into(),
             client_secret: "emulator-client-secret".into(),
@@ -235,6 +240,9 @@ pub(crate) struct World {
     oidc_faults: VecDeque<Fault>,
     pub(crate) tokens: HashMap<String, (Instant, Scope)>,
     requests: Vec<Recorded>,
+    /// Requests being answered now, and the most there ever were.
+    in_flight: usize,
+    most_in_flight: usize,
     counter: u64,
     pub(crate) cpp: cpp::Offers,
     pub(crate) ingestion: ingestion::Products,
@@ -325,6 +333,8 @@ impl Emulator {
             knobs,
             tokens: HashMap::new(),
             requests: Vec::new(),
+            in_flight: 0,
+            most_in_flight: 0,
             counter: 0,
             cpp: cpp::Offers::default(),
             ingestion: ingestion::Products::default(),
@@ -385,6 +395,11 @@ impl Emulator {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.world.lock().unwrap().requests.clone()
+    }
+
+    /// The most requests it was answering at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.world.lock().unwrap().most_in_flight
     }
 
     /// When each access token it issued was issued.
@@ -518,8 +533,10 @@ async fn record_and_fault(
         method == "POST" && (path.ends_with("/golive") || path.ends_with("/configure"));
     let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");
     let is_oidc = method == "GET" && path == "/oidc/token";
-    let fault = {
+    let (fault, latency) = {
         let mut world = world.lock().unwrap();
+        world.in_flight += 1;
+        world.most_in_flight = world.most_in_flight.max(world.in_flight);
         world.requests.push(Recorded {
             method,
             // A proxy gets the absolute form, which is kept.
@@ -532,7 +549,7 @@ async fn record_and_fault(
             body: String::from_utf8_lossy(&body).into_owned(),
             at: Instant::now(),
         });
-        if is_status {
+        let fault = if is_status {
             world.status_faults.pop_front()
         } else if is_go_live {
             world.go_live_faults.pop_front()
@@ -542,9 +559,38 @@ async fn record_and_fault(
             world.oidc_faults.pop_front()
         } else {
             None
-        }
+        };
+        let api = !is_token && !is_oidc && !path.starts_with("/emulator/");
+        (
+            fault,
+            if api {
+                world.knobs.latency
+            } else {
+                Duration::ZERO
+            },
+        )
     };
+    // Counted out when the answer is done, or the client gone.
+    let _counted = InFlight(world);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let request = Request::from_parts(parts, Body::from(body));
+    answer(fault, request, next).await
+}
+
+/// One request being answered.
+struct InFlight(SharedWorld);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut world = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        world.in_flight -= 1;
+    }
+}
+
+/// The answer to a request: the fault, or the API's own.
+async fn answer(fault: Option<Fault>, request: Request, next: Next) -> Response {
     match fault {
         None => next.run(request).await,
         Some(Fault::Status(status, retry_after)) => {
