@@ -275,18 +275,24 @@ fn one_offer_failing_fails_the_run_and_the_others_still_go_live() {
     }
 }
 
+/// alpha-vm ready, beta-vm taken live by an earlier run, gamma-vm whose
+/// preview failed: the emulator, the three lines, and the go-live requests
+/// sent so far.
+fn three_states(api: Api) -> (Emulator, [String; 3], usize) {
+    let emulator = emulator_with(api, knobs(), &["alpha-vm", "beta-vm"]);
+    let earlier = api.single(&emulator, "beta-vm").run();
+    assert_eq!(earlier.code, Some(0), "{}", earlier.stdout);
+    emulator.fail_offer("gamma-vm");
+    api.publish(&emulator, "contoso", "gamma-vm");
+    let sent = go_live_requests(&emulator);
+    let lines = ["alpha-vm", "beta-vm", "gamma-vm"].map(|o| api.line("contoso", o));
+    (emulator, lines, sent)
+}
+
 #[test]
 fn an_offer_already_live_is_reported_and_an_offer_not_ready_is_not_sent() {
     for api in BOTH {
-        let emulator = emulator_with(api, knobs(), &["alpha-vm", "beta-vm"]);
-        // beta-vm went live in an earlier run; gamma-vm's preview failed.
-        let earlier = api.single(&emulator, "beta-vm").run();
-        assert_eq!(earlier.code, Some(0), "{}", earlier.stdout);
-        emulator.fail_offer("gamma-vm");
-        api.publish(&emulator, "contoso", "gamma-vm");
-        let sent_before = go_live_requests(&emulator);
-
-        let lines = ["alpha-vm", "beta-vm", "gamma-vm"].map(|o| api.line("contoso", o));
+        let (emulator, lines, sent_before) = three_states(api);
         let run = api.action(&emulator, &lines.join("\n")).run();
         check_ended(&run, 1, "failed");
         // Only alpha-vm was sent.
@@ -361,14 +367,7 @@ fn without_waiting_each_go_live_is_accepted_and_a_follow_run_follows_them_all() 
 #[test]
 fn check_with_offers_reports_each_state_and_sends_nothing() {
     for api in BOTH {
-        let emulator = emulator_with(api, knobs(), &["alpha-vm", "beta-vm"]);
-        let earlier = api.single(&emulator, "beta-vm").run();
-        assert_eq!(earlier.code, Some(0), "{}", earlier.stdout);
-        emulator.fail_offer("gamma-vm");
-        api.publish(&emulator, "contoso", "gamma-vm");
-        let sent_before = go_live_requests(&emulator);
-
-        let lines = ["alpha-vm", "beta-vm", "gamma-vm"].map(|o| api.line("contoso", o));
+        let (emulator, lines, sent_before) = three_states(api);
         let run = api
             .action(&emulator, &lines.join("\n"))
             .with("mode", "check")
