@@ -1,9 +1,10 @@
 //! The one-command demo: starts the local emulator, publishes an offer to
-//! preview in each API, then runs the go-live action against each the way
+//! preview in each API, then runs the go-live action against each (and
+//! once more for two offers in one step, with `offers`) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
 //! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits
 //! for the go-live, and shows the log, the outputs and the summary. It
-//! exits 0 only when both go-lives succeeded.
+//! exits 0 only when every go-live succeeded.
 //!
 //!     cargo run --example demo
 
@@ -66,8 +67,33 @@ fn main() -> ExitCode {
         ],
     );
 
-    println!("==== exit codes: Cloud Partner Portal {cpp}, Product Ingestion {ingestion}");
-    if cpp == 0 && ingestion == 0 {
+    println!("\n==== 3. Several offers in one step (offers)\n");
+    let products = ["contoso-app-arm64", "contoso-app-gpu"];
+    for product in products {
+        println!(
+            "== publish step (your own, before go-live): publish product {product} to preview"
+        );
+        emulator.publish_preview(product);
+        if !emulator.wait_for_preview(product, Duration::from_secs(30)) {
+            println!("the preview did not end");
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("   the previews are ready and a reviewer approved the environment once\n");
+    let several = go_live(
+        &emulator,
+        &knobs,
+        &[
+            ("api", "product-ingestion"),
+            ("offers", &products.join("\n")),
+            ("api_url", &emulator.ingestion_url()),
+        ],
+    );
+
+    println!(
+        "==== exit codes: Cloud Partner Portal {cpp}, Product Ingestion {ingestion}, several offers {several}"
+    );
+    if cpp == 0 && ingestion == 0 && several == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -54,6 +54,8 @@ impl Runner {
     /// `text` with the prefix before each of its lines.
     fn prefixed(&self, text: &str) -> String {
         match &self.prefix {
+            // Nothing to print stays nothing.
+            _ if text.is_empty() => String::new(),
             None => text.to_owned(),
             Some(prefix) => text
                 .split('\n')

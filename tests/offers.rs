@@ -221,6 +221,13 @@ fn every_offer_goes_live_with_one_sign_in_and_one_table() {
                 "{}",
                 run.stdout
             );
+            assert!(
+                !run.stdout
+                    .lines()
+                    .any(|l| l.trim_end() == format!("{line}:")),
+                "an empty line with the offer's name:\n{}",
+                run.stdout
+            );
             let row = summary_row(&run, line);
             assert!(row.contains("| started | **succeeded** |"), "{row}");
         }
