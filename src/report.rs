@@ -265,6 +265,36 @@ mod tests {
         assert!(md.trim_end().ends_with("has all of it._"));
     }
 
+    #[test]
+    fn the_summary_of_256_offers_keeps_its_table_within_the_cap() {
+        let long = "y".repeat(5_000);
+        let summary = Summary {
+            status: "failed".to_owned(),
+            errors: vec![long.clone(); 4],
+            notes: vec![long.clone()],
+            elapsed: Some(Duration::from_secs(61)),
+            ..Summary::default()
+        };
+        let keys: Vec<String> = (0..256).map(|n| format!("contoso/offer-{n}")).collect();
+        let several = Several {
+            api: "API",
+            status: "failed",
+            offers: keys.iter().map(|key| (key.as_str(), &summary)).collect(),
+            elapsed: Duration::from_secs(62),
+            notes: vec![long.clone()],
+        };
+        let md = several.to_markdown();
+        assert!(md.len() <= SUMMARY_CAP, "{}", md.len());
+        assert!(md.starts_with("### Azure Marketplace go-live: failed (256 offers, API, 1m 02s)"));
+        // Every row comes before any reason.
+        assert!(
+            md.contains("| `contoso/offer-255` |  | **failed** |  | 1m 01s |"),
+            "{md}"
+        );
+        assert!(md.find("> `contoso/offer-0`:").unwrap() > md.find("offer-255").unwrap());
+        assert!(md.trim_end().ends_with("has all of it._"));
+    }
+
     fn texts() -> impl Strategy<Value = Vec<String>> {
         proptest::collection::vec(
             prop_oneof![
