@@ -568,7 +568,7 @@ fn parse_credentials(
 /// the service uses for it; none of these can change the path or the query.
 fn parse_id(name: &str, value: &str) -> Result<String, InputError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    if value == "." || value == ".." || !value.chars().all(allowed) {
+    if value.is_empty() || value == "." || value == ".." || !value.chars().all(allowed) {
         return Err(invalid(format!(
             "{name} '{}' is not valid: expected letters, digits, '.', '_' or '-'",
             value.escape_default()

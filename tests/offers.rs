@@ -506,6 +506,14 @@ fn offers_are_checked_line_by_line_before_any_request() {
             "offers line 4: 'fabrikam/gamma?' is not a valid offer ID",
         ),
         (
+            cpp("contoso/\n/alpha-vm"),
+            "offers line 1: 'contoso/' is not a valid offer ID",
+        ),
+        (
+            cpp("contoso/\n/alpha-vm"),
+            "offers line 2: '/alpha-vm' has a publisher ID that is not valid",
+        ),
+        (
             cpp("contoso/alpha-vm\nbeta-vm").with("publisher_id", ""),
             "offers line 2: 'beta-vm' has no publisher",
         ),

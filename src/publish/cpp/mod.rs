@@ -59,7 +59,11 @@ impl Api for CloudPartnerPortal {
         // The ID goes into the URL path, so it is held to characters that
         // cannot change the path or the query.
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-        if offer_id == "." || offer_id == ".." || !offer_id.chars().all(allowed) {
+        if offer_id.is_empty()
+            || offer_id == "."
+            || offer_id == ".."
+            || !offer_id.chars().all(allowed)
+        {
             return Err("expected letters, digits, '.', '_' or '-'".to_owned());
         }
         Ok(())
