@@ -102,19 +102,19 @@ pub(crate) async fn run(
         }
     };
     if let Some(signal) = stopped_by {
-        let mut advice = None;
-        for run in runs.iter_mut().filter(|run| run.code.is_none()) {
+        let unfinished = runs.iter_mut().filter(|run| run.code.is_none());
+        let mut any_started = false;
+        for run in unfinished {
             let outputs = results.entry(&run.listed.key);
             flow::report_stop(signal, &run.runner, &outputs, &mut run.summary, config);
             run.summary.elapsed = Some(started.elapsed());
-            if run.summary.operation.is_some() {
-                advice = Some(format!(
-                    "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, run this action with mode: {} and the same offers",
-                    Mode::Follow.as_input()
-                ));
-            }
+            any_started |= run.summary.operation.is_some();
         }
-        if let Some(advice) = advice {
+        if any_started {
+            let advice = format!(
+                "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, run this action with mode: {} and the same offers",
+                Mode::Follow.as_input()
+            );
             runner.error(&advice);
             notes.push(advice);
         }
