@@ -631,6 +631,7 @@ fn parse_service_url(name: &str, value: &str, example: &str) -> Result<Url, Inpu
         ))
     })?;
     check_userinfo(name, &url)?;
+    check_unbroken(name, value)?;
     check_scheme(name, &url)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(
@@ -642,6 +643,30 @@ fn parse_service_url(name: &str, value: &str, example: &str) -> Result<Url, Inpu
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// Refuses a URL (trimmed already, and parsed) with white space or a
+/// control character inside it: the URL parser drops a tab or a line break
+/// without a word, and so would follow another URL than the one written.
+fn check_unbroken(name: &str, value: &str) -> Result<(), InputError> {
+    let Some((at, found)) = value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())
+    else {
+        return Ok(());
+    };
+    Err(invalid(format!(
+        "{name} '{}' holds {} at character {}: a URL has no white space or control character inside it; pass it exactly as it was written, on one line",
+        without_userinfo(value).escape_default(),
+        match found {
+            ' ' => "a space".to_owned(),
+            '\t' => "a tab".to_owned(),
+            '\n' | '\r' => "a line break".to_owned(),
+            other => format!("the character {}", other.escape_unicode()),
+        },
+        at + 1
+    )))
 }
 
 /// Refuses a URL carrying a user name or a password, naming it without
@@ -715,6 +740,7 @@ fn parse_operation_location(
         ))
     })?;
     check_userinfo("operation_location", &url)?;
+    check_unbroken("operation_location", value)?;
     check_scheme("operation_location", &url)?;
     let Some(id) = api.operation_id(&url) else {
         return Err(invalid(format!(

@@ -268,7 +268,11 @@ impl Flow<'_> {
             summary.api,
             self.config.endpoint.base
         ));
-        self.publisher.read_state(offer).await
+        let state = self.publisher.read_state(offer).await?;
+        for note in &state.notes {
+            self.tell(summary, note);
+        }
+        Ok(state)
     }
 
     /// Follows the operation to its end and reports it.

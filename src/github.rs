@@ -201,8 +201,30 @@ impl Runner {
 }
 
 fn append(path: &PathBuf, text: &str) -> io::Result<()> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     // Append, never truncate: the file may already hold other records.
-    let mut file = OpenOptions::new().append(true).create(true).open(path)?;
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    // Opened without blocking, a FIFO that no process reads is an error at
+    // once rather than a wait for ever; a regular file is not affected.
+    let first = options
+        .clone()
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|error| match error.raw_os_error() {
+            Some(libc::ENXIO) => io::Error::new(
+                error.kind(),
+                format!("it is a FIFO that no process reads ({error})"),
+            ),
+            _ => error,
+        })?;
+    let mut file = if first.metadata()?.file_type().is_fifo() {
+        // A reader is there: open it again for writes that wait for the
+        // reader, while the first opening keeps the FIFO open.
+        options.open(path)?
+    } else {
+        first
+    };
     file.write_all(text.as_bytes())
 }
 

@@ -64,6 +64,9 @@ pub struct OfferState {
     /// The go-live of the offer's newest version, running or ended, when
     /// the API shows one: what `follow` reports.
     pub last_go_live: Option<OperationHandle>,
+    /// What reading the state noticed that a person should see (for
+    /// example an answer that did not say which product it was about).
+    pub notes: Vec<String>,
 }
 
 /// What a run did about go-live: the `outcome` output.

@@ -1,7 +1,8 @@
 //! The layout's promises, checked: nothing outside an API's folder names
 //! its URLs, query parameters, scope, JSON or status words, and only
 //! `publish/mod.rs` matches on which API is in use; README's workflows are
-//! the linted files of `examples/workflows/`.
+//! the linted files of `examples/workflows/`, and the federated subjects its
+//! Entra setup spells out are those the workflows' environments present.
 
 use std::path::{Path, PathBuf};
 
@@ -108,4 +109,70 @@ fn readmes_workflows_are_the_linted_examples() {
             "a workflow in README is not a file of examples/workflows/:\n{block}"
         );
     }
+}
+
+/// The environment names in the federated subjects README spells out
+/// (`repo:OWNER/REPO:environment:NAME`).
+fn federated_environments(text: &str) -> Vec<String> {
+    text.split("repo:")
+        .skip(1)
+        .filter_map(|rest| {
+            let subject = rest
+                .split(|c: char| c.is_whitespace() || c == '`' || c == ',' || c == ')')
+                .next()?;
+            let name = subject.split_once(":environment:")?.1;
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .collect();
+            let name = name.trim_end_matches('.').to_owned();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+/// A vendor who follows README's Entra setup word for word gets a
+/// federated credential that the example workflows' jobs present: every
+/// subject it spells out names an environment an example uses, and every
+/// environment an example uses has its subject spelled out.
+#[test]
+fn readmes_federated_subjects_name_the_examples_environments() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut used = Vec::new();
+    for entry in std::fs::read_dir(root.join("examples/workflows")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            if let Some(name) = line.trim().strip_prefix("environment:") {
+                used.push(name.trim().to_owned());
+            }
+        }
+    }
+    assert!(
+        used.contains(&"marketplace-production".to_owned()),
+        "{used:?}"
+    );
+    let spelled = federated_environments(&readme);
+    assert!(
+        !spelled.is_empty(),
+        "README spells out no federated subject"
+    );
+    for name in &spelled {
+        assert!(
+            used.contains(name),
+            "README spells out the subject repo:OWNER/REPO:environment:{name}, but no example workflow uses environment {name} (they use {used:?})"
+        );
+    }
+    for name in &used {
+        assert!(
+            spelled.contains(name),
+            "the example workflows use environment {name}, but README spells out no subject repo:OWNER/REPO:environment:{name}"
+        );
+    }
+    assert_eq!(
+        federated_environments(
+            "`repo:O/R:environment:production`, and repo:O/R:ref:refs/heads/main"
+        ),
+        vec!["production"]
+    );
 }

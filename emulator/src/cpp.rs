@@ -17,7 +17,9 @@
 //!   one or none, as `Knobs::operations_list` says) holds every operation
 //!   of the offer, oldest first, with a go-live typed `goLive`; a publish
 //!   waiting at publisher signoff is listed as `running`, as an offer's
-//!   status is; `changedTime` is when the operation last changed.
+//!   status is; `changedTime` is when the operation last changed; a
+//!   publish stopped at a blocked step is listed and reported `running`,
+//!   as the step's own status (`blocked`) is the only sign of it.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -55,6 +57,16 @@ pub enum OperationsList {
     SubmissionsOnly,
     /// Neither: both answer 404.
     Neither,
+}
+
+/// How the offer's list of operations is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListShape {
+    /// A bare JSON array, as documented.
+    Bare,
+    /// `{"value": [...]}`, the collection envelope of Microsoft's other
+    /// APIs.
+    Envelope,
 }
 
 /// How the accepted answer names the operation.
@@ -116,6 +128,9 @@ enum Phase {
     Running,
     /// A publish waiting at publisher signoff.
     Signoff,
+    /// A publish stopped at a blocked step (`Knobs::blocked_step`): still
+    /// running to the service, and never reaching signoff.
+    Blocked,
     Succeeded,
     Failed,
     Canceled,
@@ -315,7 +330,7 @@ impl Offers {
         } else {
             phase
         };
-        if phase == Some(Phase::Running) {
+        if matches!(phase, Some(Phase::Running | Phase::Blocked)) {
             return error(
                 409,
                 "OperationInProgress",
@@ -398,7 +413,7 @@ impl Offers {
             return error(404, "NotFound", "The offer has no operation to cancel");
         };
         let phase = phase(knobs, &self.operations[&id], now);
-        if phase != Phase::Running && phase != Phase::Signoff {
+        if !matches!(phase, Phase::Running | Phase::Signoff | Phase::Blocked) {
             return error(
                 400,
                 "InvalidState",
@@ -465,7 +480,7 @@ impl Offers {
                 let phase = phase(knobs, operation, now);
                 let words = words(knobs);
                 let state = match phase {
-                    Phase::Running | Phase::Signoff => words.running,
+                    Phase::Running | Phase::Signoff | Phase::Blocked => words.running,
                     Phase::Succeeded => words.succeeded,
                     Phase::Failed => words.failed,
                     Phase::Canceled => words.canceled,
@@ -493,7 +508,10 @@ impl Offers {
                 })
             })
             .collect();
-        json_answer(200, json!(items))
+        match knobs.list_shape {
+            ListShape::Bare => json_answer(200, json!(items)),
+            ListShape::Envelope => json_answer(200, json!({"value": items})),
+        }
     }
 
     fn offer_status(&self, knobs: &Knobs, publisher: &str, offer: &str) -> Response {
@@ -504,7 +522,7 @@ impl Offers {
         let operation = &self.operations[offer_state.current.as_ref().unwrap()];
         let mut body = describe(knobs, operation, Instant::now());
         let status = match phase(knobs, operation, Instant::now()) {
-            Phase::Running => "running",
+            Phase::Running | Phase::Blocked => "running",
             Phase::Signoff => "waitingForPublisherReview",
             Phase::Succeeded => "succeeded",
             Phase::Failed => "failed",
@@ -529,7 +547,9 @@ fn changed_after(knobs: &Knobs, operation: &Operation, now: Instant) -> Duration
     .max(Duration::from_millis(1));
     let steps = match (progress(knobs, operation, now).1, operation.kind) {
         (Phase::Running, _) => return elapsed,
-        (Phase::Failed, _) => progress(knobs, operation, now).0 + 1 - operation.done_before,
+        (Phase::Failed | Phase::Blocked, _) => {
+            progress(knobs, operation, now).0 + 1 - operation.done_before
+        }
         (_, Kind::Publish) => operation.steps.len() - 1,
         (_, Kind::GoLive) => operation.steps.len() - operation.done_before,
     };
@@ -563,6 +583,19 @@ fn progress(knobs: &Knobs, operation: &Operation, now: Instant) -> (usize, Phase
         && index > at
     {
         return (at, Phase::Failed, fraction.max(30));
+    }
+    let blocking = knobs.blocked_step.as_ref().and_then(|(name, _)| {
+        operation
+            .steps
+            .iter()
+            .position(|s| s == name)
+            .filter(|&at| at >= operation.done_before)
+    });
+    if let Some(at) = blocking
+        && index > at
+        && operation.canceled_at.is_none()
+    {
+        return (at, Phase::Blocked, fraction.max(30));
     }
     if operation.canceled_at.is_some() {
         return (
@@ -639,6 +672,10 @@ fn describe(knobs: &Knobs, operation: &Operation, now: Instant) -> Value {
                 match phase {
                     Phase::Running => (words.in_progress, fraction, vec![]),
                     Phase::Signoff => ("waitingForPublisherReview", 0, vec![]),
+                    Phase::Blocked => {
+                        let message = knobs.blocked_step.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+                        ("blocked", fraction, vec![json!({"messageHtml": message, "level": "error", "timestamp": "2026-01-01T00:00:00Z"})])
+                    }
                     Phase::Canceled => (words.canceled, fraction, vec![]),
                     Phase::Failed => {
                         let message = failure(knobs, operation).map(|(_, m)| m).unwrap_or_default();
@@ -659,7 +696,7 @@ fn describe(knobs: &Knobs, operation: &Operation, now: Instant) -> Value {
         })
         .collect();
     let status = match phase {
-        Phase::Running => words.running,
+        Phase::Running | Phase::Blocked => words.running,
         Phase::Signoff => "waitingForPublisherReview",
         Phase::Succeeded => words.succeeded,
         Phase::Failed => words.failed,
@@ -676,7 +713,7 @@ fn describe(knobs: &Knobs, operation: &Operation, now: Instant) -> Value {
         "lastActionDateTime": "2026-01-01T00:00:00Z",
         "status": status,
         "error": error,
-        "cancellationRequestState": if phase == Phase::Running { "canCancel" } else { "cannotCancel" },
+        "cancellationRequestState": if matches!(phase, Phase::Running | Phase::Blocked) { "canCancel" } else { "cannotCancel" },
         "steps": steps,
         "previewLinks": [],
         "liveLinks": [],

@@ -15,7 +15,14 @@
 //! - a go-live job that fails or is canceled leaves no `live` entry behind;
 //! - `$version` may be left out; any other version is refused with 400;
 //! - a configure request whose `$schema` is not the pinned one is refused
-//!   with 400 `badRequest`, as the old schema host was.
+//!   with 400 `badRequest`, as the old schema host was;
+//! - with `Knobs::page_size`, an `@nextLink` is a path that carries only
+//!   `continuationToken`, and a page asked for by its token without
+//!   `$version` is refused with 400 (the reference calls `$version`
+//!   required);
+//! - `Knobs::product_lookup` makes the lookup list products other than
+//!   the one asked for, or leave out `identity`: an unfiltered page, a
+//!   filter the service ignores, a proxy.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -38,6 +45,17 @@ pub const CONFIGURE_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2";
 pub const SUBMISSION_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+
+/// What the product lookup lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductLookup {
+    /// Only the product whose external ID was asked for, as documented.
+    Filtered,
+    /// Every product of the account, oldest first, whatever was asked.
+    Unfiltered,
+    /// Only the product asked for, without its `identity`.
+    WithoutIdentity,
+}
 
 /// How a go-live job ends once `live_duration` has passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,6 +338,16 @@ impl Emulator {
         ingestion.publish_preview(knobs, n, external_id)
     }
 
+    /// The `product/<guid>` ID of the product with this external ID.
+    pub fn product_id(&self, external_id: &str) -> Option<String> {
+        let world = self.world().lock().unwrap();
+        world
+            .ingestion
+            .by_external_id
+            .get(external_id)
+            .map(|product| format!("product/{}", product.guid))
+    }
+
     /// Waits until the product's newest preview has ended; at most `limit`.
     pub fn wait_for_preview(&self, external_id: &str, limit: Duration) -> bool {
         self.wait_until(limit, |world| {
@@ -378,25 +406,84 @@ async fn product(
         .map(|(_, value)| value.clone())
         .unwrap_or_default();
     let alternate = world.knobs.vocabulary == Vocabulary::Alternate;
-    let found: Vec<Value> = world
-        .ingestion
-        .by_external_id
-        .get(&wanted)
+    let lookup = world.knobs.product_lookup;
+    let mut listed: Vec<&Product> = match lookup {
+        ProductLookup::Unfiltered => world.ingestion.by_external_id.values().collect(),
+        _ => world
+            .ingestion
+            .by_external_id
+            .get(&wanted)
+            .into_iter()
+            .collect(),
+    };
+    // Oldest first: a product's GUID starts with its creation number.
+    listed.sort_by(|a, b| a.guid.cmp(&b.guid));
+    let found: Vec<Value> = listed
+        .into_iter()
         .map(|product| {
-            json!({
+            let mut described = json!({
                 "$schema": "https://schema.mp.microsoft.com/schema/product/2022-03-01-preview2",
                 "id": format!("product/{}", product.guid),
                 "identity": {(if alternate { "externalID" } else { "externalId" }): product.external_id},
                 "type": "azureVirtualMachine",
                 "alias": product.external_id,
-            })
+            });
+            if lookup == ProductLookup::WithoutIdentity {
+                described.as_object_mut().unwrap().remove("identity");
+            }
+            described
         })
-        .into_iter()
         .collect();
     match (alternate, found.as_slice()) {
         (true, [one]) => json_answer(200, one.clone()),
-        _ => json_answer(200, json!({"value": found})),
+        _ => page(
+            &world.knobs,
+            &query,
+            &format!("product?externalId={wanted}&"),
+            found,
+        ),
     }
+}
+
+/// `{"value": [...]}`: everything, or with `Knobs::page_size` the page
+/// that `continuationToken` names, with an `@nextLink` to the next one
+/// that carries only its token. `link` is the collection's path under
+/// the API and the start of its query.
+fn page(
+    knobs: &Knobs,
+    query: &HashMap<String, String>,
+    link: &str,
+    mut items: Vec<Value>,
+) -> Response {
+    let Some(size) = knobs.page_size.filter(|size| *size > 0) else {
+        return json_answer(200, json!({"value": items}));
+    };
+    let from = match query.get("continuationToken") {
+        None => 0,
+        Some(_) if !query.contains_key("$version") => {
+            return error(
+                400,
+                "badRequest",
+                "The query parameter $version is required.",
+            );
+        }
+        Some(token) => match token.parse::<usize>() {
+            Ok(from) => from.min(items.len()),
+            Err(_) => return error(400, "badRequest", "The continuation token is not valid."),
+        },
+    };
+    let rest = items.split_off(from);
+    let more = rest.len() > size;
+    let value: Vec<Value> = rest.into_iter().take(size).collect();
+    let mut body = json!({"value": value});
+    if more {
+        let prefix = knobs.path_prefix.as_deref().unwrap_or_default();
+        body["@nextLink"] = json!(format!(
+            "{prefix}{PREFIX}/{link}continuationToken={}",
+            from + size
+        ));
+    }
+    json_answer(200, body)
 }
 
 async fn submissions(
@@ -417,7 +504,7 @@ async fn submissions(
         .listed(product)
         .map(|s| products.describe_submission(&world.knobs, &guid, s))
         .collect();
-    json_answer(200, json!({"value": value}))
+    page(&world.knobs, &query, &format!("submission/{guid}?"), value)
 }
 
 async fn configure(

@@ -28,8 +28,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-pub use cpp::{LocationStyle, OperationsList, PUBLISH_STEPS};
-pub use ingestion::JobEnd;
+pub use cpp::{ListShape, LocationStyle, OperationsList, PUBLISH_STEPS};
+pub use ingestion::{JobEnd, ProductLookup};
 
 /// Which of the documented vocabularies and shapes the APIs speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +118,8 @@ pub struct Knobs {
     pub location_style: LocationStyle,
     /// Where the Cloud Partner Portal serves an offer's list of operations.
     pub operations_list: OperationsList,
+    /// How the Cloud Partner Portal shapes that list.
+    pub list_shape: ListShape,
     /// How a status body lists the operation.
     pub body_shape: BodyShape,
     /// Serve both APIs under this path (such as `/proxy`), as behind a
@@ -141,6 +143,15 @@ pub struct Knobs {
     pub token_lifetime: Duration,
     /// A Cloud Partner Portal step that fails, with its error message.
     pub failing_step: Option<(String, String)>,
+    /// A Cloud Partner Portal publish step at which a publish stops,
+    /// `blocked`, with this error-level message, and never reaches
+    /// publisher signoff.
+    pub blocked_step: Option<(String, String)>,
+    /// What the Product Ingestion product lookup lists.
+    pub product_lookup: ProductLookup,
+    /// Product Ingestion collections (products, submissions) in pages of
+    /// this many, each `@nextLink` carrying only its continuation token.
+    pub page_size: Option<usize>,
     /// How a Product Ingestion go-live job ends.
     pub job_end: JobEnd,
     /// Product Ingestion previews fail instead of succeeding.
@@ -176,6 +187,7 @@ impl Knobs {
             live_duration: step_duration,
             location_style: LocationStyle::MigratedRelative,
             operations_list: OperationsList::Both,
+            list_shape: ListShape::Bare,
             body_shape: BodyShape::Object,
             path_prefix: None,
             vocabulary: Vocabulary::Documented,
@@ -186,6 +198,9 @@ impl Knobs {
             oidc_faults: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             failing_step: None,
+            blocked_step: None,
+            product_lookup: ProductLookup::Filtered,
+            page_size: None,
             job_end: JobEnd::Succeeds,
             failing_preview: false,
             static_token: None,

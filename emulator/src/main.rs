@@ -6,6 +6,8 @@
 //!         [--step-ms N] [--live-ms N] [--static-token T]
 //!         [--stateless-go-live] [--publish PUBLISHER/OFFER] [--preview OFFER]
 //!         [--status-fault F] [--go-live-fault F] [--token-fault F]
+//!         [--unfiltered-lookup] [--page-size N] [--list-envelope]
+//!         [--blocked-step STEP=MESSAGE]
 //!
 //! It listens on a free loopback port unless `--listen` names an address
 //! (such as `0.0.0.0:8443`, to be reached from a container), and speaks
@@ -14,12 +16,19 @@
 //! A fault `F` is served instead of the next answer of its kind:
 //! `status:CODE[:RETRY_AFTER]`, `cut`, `malformed`, `slow:MS`,
 //! `accept-then-fail:CODE` or `huge:CODE:BYTES`.
+//!
+//! The answers seen in real traffic: `--unfiltered-lookup` lists every
+//! Product Ingestion product whatever external ID is asked for,
+//! `--page-size` pages its collections with links that carry no
+//! `$version`, `--list-envelope` wraps the Cloud Partner Portal's list of
+//! operations in `{"value": [...]}`, and `--blocked-step` stops every
+//! publish at that step, blocked with that error message.
 
 use std::time::Duration;
 
-use marketplace_emulator::{Emulator, Fault, Knobs};
+use marketplace_emulator::{Emulator, Fault, Knobs, ListShape, ProductLookup};
 
-const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]...";
+const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]... [--unfiltered-lookup] [--page-size N] [--list-envelope] [--blocked-step STEP=MESSAGE]";
 
 fn main() {
     let mut knobs = Knobs::new(Duration::from_millis(500));
@@ -52,6 +61,22 @@ fn main() {
             "--status-fault" => knobs.faults.push(fault(value())),
             "--go-live-fault" => knobs.go_live_faults.push(fault(value())),
             "--token-fault" => knobs.token_faults.push(fault(value())),
+            "--unfiltered-lookup" => knobs.product_lookup = ProductLookup::Unfiltered,
+            "--page-size" => {
+                knobs.page_size = Some(
+                    value()
+                        .parse()
+                        .unwrap_or_else(|_| usage("expected a number")),
+                )
+            }
+            "--list-envelope" => knobs.list_shape = ListShape::Envelope,
+            "--blocked-step" => {
+                let step = value();
+                let Some((name, message)) = step.split_once('=') else {
+                    usage("--blocked-step takes STEP=MESSAGE")
+                };
+                knobs.blocked_step = Some((name.to_owned(), message.to_owned()));
+            }
             _ => usage(&format!("unknown argument {arg}")),
         }
     }

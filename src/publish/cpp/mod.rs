@@ -204,6 +204,7 @@ impl Client {
                         return Ok(OfferState {
                             verdict,
                             last_go_live,
+                            notes: Vec::new(),
                         });
                     }
                     Err(what) => answers.push(format!(
@@ -239,6 +240,7 @@ impl Client {
         Ok(OfferState {
             verdict,
             last_go_live: None,
+            notes: Vec::new(),
         })
     }
 
@@ -270,6 +272,14 @@ impl Client {
         };
         match (state, publish) {
             (State::Running, Some((true, _))) => Verdict::Ready(request),
+            // A step blocked, rejected or failed, or an error message: the
+            // publish will not reach publisher signoff by waiting.
+            (State::Running, Some((false, snapshot))) if !snapshot.reasons.is_empty() => {
+                Verdict::NotReady(format!(
+                    "the publish to preview of {described} has stopped short of publisher signoff: {}; waiting will not help: fix the offer and publish it to preview again",
+                    snapshot.reasons.join("; ")
+                ))
+            }
             (State::Running, Some((false, snapshot))) => {
                 let step = snapshot
                     .steps

@@ -132,8 +132,9 @@ impl Operation {
     }
 
     /// The neutral view: steps, and the reasons for a failure in the
-    /// service's words (its `error`, and the error-level messages of its
-    /// failed, rejected or blocked steps).
+    /// service's words: its `error`, every error-level message of any
+    /// step, and the status of a step failed, rejected or blocked without
+    /// one.
     pub fn snapshot(self) -> Snapshot {
         let status = shown(&self.status, 50).unwrap_or_default();
         let mut reasons: Vec<String> = shown(&self.error, 1000).into_iter().collect();
@@ -145,27 +146,25 @@ impl Operation {
             let step_status = shown(&step.status, 50).unwrap_or_default();
             let stuck = state(&step_status) == State::Failed
                 || step_status.trim().eq_ignore_ascii_case("blocked");
-            if stuck {
-                let errors: Vec<String> = valid(step.messages.unwrap_or_default())
-                    .take(MOST_MESSAGES)
-                    .filter_map(|message| match message {
-                        Message::Object { text, level } => {
-                            let is_error = shown(&level, 30)
-                                .is_some_and(|level| level.eq_ignore_ascii_case("error"));
-                            is_error
-                                .then(|| shown(&text, 1000))
-                                .flatten()
-                                .map(|text| strip_html(&text))
-                        }
-                        Message::Plain(_) => None,
-                    })
-                    .collect();
-                if errors.is_empty() {
-                    reasons.push(format!("step '{name}' is {step_status}"));
-                }
-                for error in errors {
-                    reasons.push(format!("step '{name}': {error}"));
-                }
+            let errors: Vec<String> = valid(step.messages.unwrap_or_default())
+                .take(MOST_MESSAGES)
+                .filter_map(|message| match message {
+                    Message::Object { text, level } => {
+                        let is_error = shown(&level, 30)
+                            .is_some_and(|level| level.eq_ignore_ascii_case("error"));
+                        is_error
+                            .then(|| shown(&text, 1000))
+                            .flatten()
+                            .map(|text| strip_html(&text))
+                    }
+                    Message::Plain(_) => None,
+                })
+                .collect();
+            if stuck && errors.is_empty() {
+                reasons.push(format!("step '{name}' is {step_status}"));
+            }
+            for error in errors {
+                reasons.push(format!("step '{name}': {error}"));
             }
             steps.push(Step {
                 name,
@@ -252,11 +251,18 @@ pub enum Listing {
     Unrecognised(String),
 }
 
-/// An offer's list of operations: what it shows, and the ID of the newest
-/// operation when that is a go-live. `Err` when the body is not a list.
+/// An offer's list of operations, a bare array as documented or in the
+/// `{"value": [...]}` envelope of Microsoft's other APIs: what it shows,
+/// and the ID of the newest operation when that is a go-live. `Err` when
+/// the body is neither.
 pub fn listing(body: &str) -> Result<(Listing, Option<String>), String> {
-    let Ok(Value::Array(items)) = serde_json::from_str(body) else {
-        return Err("a body that is not a list of operations".to_owned());
+    let items = match serde_json::from_str(body) {
+        Ok(Value::Array(items)) => items,
+        Ok(Value::Object(mut envelope)) => match envelope.remove("value") {
+            Some(Value::Array(items)) => items,
+            _ => return Err("a body that is not a list of operations".to_owned()),
+        },
+        _ => return Err("a body that is not a list of operations".to_owned()),
     };
     let items: Vec<Option<Listed>> = items
         .into_iter()
@@ -464,6 +470,25 @@ mod tests {
         .unwrap()
         .snapshot();
         assert_eq!(blocked.reasons, vec!["step 'Certification' is blocked"]);
+        // The reason a step gives, blocked or not, is kept in its words.
+        let told = our_operation(
+            r#"{"status":"running","steps":[
+                {"stepName":"Certification","status":"blocked","messages":[{"messageHtml":"No virtual machine image was found for the plan <i>contoso</i>.","level":"error"},{"messageHtml":"queued","level":"information"}]},
+                {"stepName":"Provisioning","status":"inProgress","messages":[{"messageHtml":"Disk too large","level":"Error"}]},
+                {"stepName":"Packaging","status":"notStarted","messages":[{"messageHtml":"later","level":"warning"}]}
+            ]}"#,
+            "1",
+        )
+        .unwrap()
+        .snapshot();
+        assert_eq!(told.state, State::Running);
+        assert_eq!(
+            told.reasons,
+            vec![
+                "step 'Certification': No virtual machine image was found for the plan contoso.",
+                "step 'Provisioning': Disk too large",
+            ]
+        );
     }
 
     #[test]
@@ -505,6 +530,24 @@ mod tests {
             Ok((expected, last.map(str::to_owned))),
             "{body}"
         );
+    }
+
+    #[test]
+    fn a_list_in_its_envelope_reads_as_the_bare_list() {
+        let items = r#"[{"id":"g-1","submissionType":"goLive","submissionState":"running","changedTime":"2026-01-01T00:00:00Z"}]"#;
+        let bare = listing(items);
+        assert_eq!(
+            bare,
+            Ok((Listing::GoLiveRunning("g-1".into()), Some("g-1".into())))
+        );
+        assert_eq!(
+            listing(&format!(r#"{{"value": {items}, "@nextLink": null}}"#)),
+            bare
+        );
+        assert!(matches!(
+            listing(r#"{"value": []}"#),
+            Ok((Listing::Unrecognised(_), None))
+        ));
     }
 
     #[test]
@@ -572,8 +615,15 @@ mod tests {
         unrecognised(&[("g-1", "goLive", "completed", T1), publish], None);
         unrecognised(&[("p-2", "certify", "running", T2), publish], None);
         unrecognised(&[publish, ("../x", "goLive", "running", T2)], None);
-        assert!(listing(r#"{"value": []}"#).is_err());
-        assert!(listing("not json").is_err());
+        for not_a_list in [
+            "not json",
+            "{}",
+            r#"{"value": {}}"#,
+            r#"{"items": []}"#,
+            "7",
+        ] {
+            assert!(listing(not_a_list).is_err(), "{not_a_list}");
+        }
     }
 
     proptest! {

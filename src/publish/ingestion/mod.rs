@@ -22,7 +22,7 @@ use crate::http::{Reply, Transport};
 use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, State, Verdict};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
-use wire::{Collection, ErrorBody, JobStatus, Product, Submission, error_lines, folded};
+use wire::{Collection, ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
 
 /// The schemas of the configure request, pinned: an answer's `$schema` is
 /// never echoed back.
@@ -168,21 +168,13 @@ impl Client {
             .base
             .join(path)
             .expect("validated IDs always form a URL");
-        {
+        if !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in query {
                 pairs.append_pair(name, value);
             }
         }
-        // `$version` with its `$` as the documentation writes it.
-        let query = match url.query() {
-            Some(query) if !query.is_empty() => {
-                format!("{query}&$version={}", self.endpoint.version)
-            }
-            _ => format!("$version={}", self.endpoint.version),
-        };
-        url.set_query(Some(&query));
-        url
+        versioned(url, &self.endpoint.version)
     }
 
     /// A GET that must answer 200: the reply, or a message naming the
@@ -238,15 +230,23 @@ impl Client {
             let (page_items, next_link) = page.into_parts();
             items.extend(page_items);
             if let Some(link) = next_link {
-                next = Some(url.join(&link).map_err(|_| {
-                    ReadError(format!("{what}: the next page's link cannot be read"), None)
+                next = Some(next_page(&self.endpoint, &url, &link).map_err(|why| {
+                    ReadError(
+                        format!(
+                            "{what}: the next page's link ('{}') {why}; stopped reading",
+                            untrusted(&link, 200)
+                        ),
+                        None,
+                    )
                 })?);
             }
         }
         Ok(items)
     }
 
-    async fn product(&self, offer: &Offer) -> Result<Product, Failure> {
+    /// The offer's product, by its external ID, and a note when the
+    /// service did not say which product it answered.
+    async fn product(&self, offer: &Offer) -> Result<(Product, Option<String>), Failure> {
         let url = self.url("product", &[("externalId", &offer.offer_id)]);
         // Not found is documented as an empty collection, and may be a 404.
         let products: Vec<Product> = match self.read_all(url, "the product").await {
@@ -254,31 +254,16 @@ impl Client {
             Err(ReadError(_, Some(StatusCode::NOT_FOUND))) => Vec::new(),
             Err(ReadError(message, _)) => return Err(Failure::NotSent(message)),
         };
-        let wanted = |product: &&Product| {
-            product.identity.external_id.as_deref() == Some(offer.offer_id.as_str())
-        };
-        let product = products
-            .iter()
-            .find(wanted)
-            .or(products.first())
-            .cloned()
-            .ok_or_else(|| Failure::NotSent(self.no_product(offer)))?;
-        let guid = product_guid(&product.id);
-        if guid.is_none() {
+        let (product, note) =
+            choose_product(products, &offer.offer_id).map_err(Failure::NotSent)?;
+        if product_guid(&product.id).is_none() {
             return Err(Failure::NotSent(format!(
                 "the product of offer '{}' has an ID that cannot be used ('{}')",
                 offer.offer_id,
                 untrusted(&product.id, 100)
             )));
         }
-        Ok(product)
-    }
-
-    fn no_product(&self, offer: &Offer) -> String {
-        format!(
-            "no product with external ID '{}' in the account this application belongs to: check offer_id, and that the application was added to that Partner Center account",
-            offer.offer_id
-        )
+        Ok((product, note))
     }
 
     async fn submissions(&self, product_id: &str) -> Result<Vec<Submission>, ReadError> {
@@ -289,14 +274,16 @@ impl Client {
 
     /// Looks the product up, reads its submissions, and judges them.
     async fn read_state(&self, offer: &Offer) -> Result<OfferState, Failure> {
-        let product = self.product(offer).await?;
+        let (product, note) = self.product(offer).await?;
         let submissions = self
             .submissions(&product.id)
             .await
             .map_err(|ReadError(message, _)| Failure::NotSent(message))?;
-        Ok(decide(offer, &product.id, &submissions, |submission| {
+        let mut state = decide(offer, &product.id, &submissions, |submission| {
             self.submission_handle(&product.id, submission)
-        }))
+        });
+        state.notes.extend(note);
+        Ok(state)
     }
 
     /// The status monitor of a go-live found on the offer: the product's
@@ -663,6 +650,7 @@ fn decide(
     let state = |verdict| OfferState {
         verdict,
         last_go_live: last_go_live.clone(),
+        notes: Vec::new(),
     };
     if let Some(going_live) = submissions
         .iter()
@@ -673,6 +661,7 @@ fn decide(
         return OfferState {
             last_go_live: Some(operation.clone()),
             verdict: Verdict::Running(operation),
+            notes: Vec::new(),
         };
     }
     if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
@@ -726,6 +715,96 @@ fn decide(
         product_id: Some(product_id.to_owned()),
         submission_id: Some(preview.id.clone()),
     }))
+}
+
+/// The URL of the page an `@nextLink` names, read against the page that
+/// named it: on api_url's origin and under its path, with `$version` added
+/// when the link carries only its continuation token.
+fn next_page(endpoint: &Endpoint, page: &Url, link: &str) -> Result<Url, &'static str> {
+    let url = page.join(link).map_err(|_| "cannot be read")?;
+    let base = &endpoint.base;
+    if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
+        return Err("is not under api_url");
+    }
+    Ok(versioned(url, &endpoint.version))
+}
+
+/// `url` with `$version` (written with its `$`, as the documentation
+/// writes it) unless its query names a version already.
+fn versioned(mut url: Url, version: &str) -> Url {
+    if url.query_pairs().any(|(name, _)| name == "$version") {
+        return url;
+    }
+    let query = match url.query() {
+        Some(query) if !query.is_empty() => format!("{query}&$version={version}"),
+        _ => format!("$version={version}"),
+    };
+    url.set_query(Some(&query));
+    url
+}
+
+/// The product of `offer_id` out of what the lookup listed: only one whose
+/// external ID is `offer_id`. A lone product that says nothing of its
+/// identity is taken, with a note saying so. `Err` says why none is
+/// taken, and what was listed instead.
+fn choose_product(
+    products: Vec<Product>,
+    offer_id: &str,
+) -> Result<(Product, Option<String>), String> {
+    let is_ours = |product: &Product| product.identity == Identity::ExternalId(offer_id.to_owned());
+    let mut ours: Vec<Product> = Vec::new();
+    for product in products.iter().filter(|product| is_ours(product)) {
+        if !ours.iter().any(|known| known.id == product.id) {
+            ours.push(product.clone());
+        }
+    }
+    let shown = |product: &Product| untrusted(&product.id, 100);
+    let not_found = format!(
+        "no product with external ID '{offer_id}' in the account this application belongs to: check offer_id, and that the application was added to that Partner Center account"
+    );
+    match (ours.as_slice(), products.as_slice()) {
+        ([one], _) => Ok((one.clone(), None)),
+        ([], [lone]) if lone.identity == Identity::Absent => Ok((
+            lone.clone(),
+            Some(format!(
+                "the service answered one product, {}, for external ID '{offer_id}' without saying which external ID it has: it is taken as the offer's",
+                shown(lone)
+            )),
+        )),
+        ([], []) => Err(not_found),
+        ([], listed) => {
+            let names: Vec<String> = listed
+                .iter()
+                .take(5)
+                .map(|product| match &product.identity {
+                    Identity::ExternalId(id) => format!("'{}'", untrusted(id, 60)),
+                    Identity::Absent | Identity::Unclear => {
+                        format!("{} (no readable external ID)", shown(product))
+                    }
+                })
+                .collect();
+            Err(format!(
+                "{not_found}; the service listed {} other product(s) ({}{}), and none is taken in its place",
+                listed.len(),
+                names.join(", "),
+                if listed.len() > names.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ))
+        }
+        (several, _) => Err(format!(
+            "the service listed {} products with external ID '{offer_id}' ({}): which one is the offer cannot be told, so none is taken",
+            several.len(),
+            several
+                .iter()
+                .take(5)
+                .map(shown)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// `product/<guid>` less `product/`, when it is safe in a path segment.
@@ -938,6 +1017,130 @@ mod tests {
                 submission("submission/g/4", "preview", "completed", "succeeded"),
             ],
             "send submission/g/4",
+        );
+    }
+
+    #[track_caller]
+    fn check_choice(listed: &[(&str, &str)], expected: &str) {
+        let products: Vec<Product> = listed
+            .iter()
+            .map(|(id, identity)| {
+                serde_json::from_str(&format!(r#"{{"id":"{id}"{identity}}}"#)).unwrap()
+            })
+            .collect();
+        let shown = match choose_product(products, "contoso-vm") {
+            Ok((product, None)) => format!("take {}", product.id),
+            Ok((product, Some(note))) => format!("take {} ({note})", product.id),
+            Err(why) => format!("refuse: {why}"),
+        };
+        assert!(
+            shown.starts_with(expected),
+            "{shown:?} does not start with {expected:?}"
+        );
+    }
+
+    #[test]
+    fn a_product_is_taken_only_by_its_external_id() {
+        let ours = r#","identity":{"externalId":"contoso-vm"}"#;
+        let other = |n: usize| format!(r#","identity":{{"externalId":"other-{n}"}}"#);
+        let (o1, o2, o3, o4) = (other(1), other(2), other(3), other(4));
+        check_choice(
+            &[
+                ("product/1", &o1),
+                ("product/2", &o2),
+                ("product/3", ours),
+                ("product/4", &o3),
+                ("product/5", &o4),
+            ],
+            "take product/3",
+        );
+        check_choice(
+            &[("product/1", &o1), ("product/2", &o2), ("product/4", &o3)],
+            "refuse: no product with external ID 'contoso-vm' in the account this application belongs to: check offer_id, and that the application was added to that Partner Center account; the service listed 3 other product(s) ('other-1', 'other-2', 'other-3'), and none is taken in its place",
+        );
+        check_choice(
+            &[],
+            "refuse: no product with external ID 'contoso-vm' in the account",
+        );
+        check_choice(
+            &[("product/1", r#","identity":{"ExternalID":"contoso-vm"}"#)],
+            "take product/1",
+        );
+        check_choice(&[("product/1", ""), ("product/1", ours)], "take product/1");
+        // A lone product without identity is taken, and said to be.
+        check_choice(
+            &[("product/9", "")],
+            "take product/9 (the service answered one product, product/9, for external ID 'contoso-vm' without saying which external ID it has",
+        );
+        check_choice(&[("product/9", r#","identity":null"#)], "take product/9 (");
+        // Never when it says another ID, or says it unclearly, or has
+        // company.
+        check_choice(&[("product/9", &o1)], "refuse: no product");
+        check_choice(
+            &[("product/9", r#","identity":{"externalId":5}"#)],
+            "refuse: no product",
+        );
+        check_choice(
+            &[("product/8", ""), ("product/9", "")],
+            "refuse: no product",
+        );
+        check_choice(
+            &[("product/1", ours), ("product/2", ours)],
+            "refuse: the service listed 2 products with external ID 'contoso-vm' (product/1, product/2)",
+        );
+    }
+
+    #[test]
+    fn next_links_stay_under_api_url_and_keep_the_version() {
+        let endpoint = Endpoint {
+            kind: crate::publish::Kind::ProductIngestion,
+            base: "https://h/rp/product-ingestion/".parse().unwrap(),
+            version: "2022-03-01-preview2".into(),
+        };
+        let page: Url = "https://h/rp/product-ingestion/submission/g?$version=2022-03-01-preview2"
+            .parse()
+            .unwrap();
+        let check = |link: &str, expected: Result<&str, &str>| {
+            let next = next_page(&endpoint, &page, link);
+            assert_eq!(
+                next.as_ref().map(Url::as_str).map_err(|e| *e),
+                expected,
+                "{link}"
+            );
+        };
+        check(
+            "https://h/rp/product-ingestion/submission/g?continuationToken=a%2Bb",
+            Ok(
+                "https://h/rp/product-ingestion/submission/g?continuationToken=a%2Bb&$version=2022-03-01-preview2",
+            ),
+        );
+        check(
+            "/rp/product-ingestion/submission/g?continuationToken=2",
+            Ok(
+                "https://h/rp/product-ingestion/submission/g?continuationToken=2&$version=2022-03-01-preview2",
+            ),
+        );
+        check(
+            "/rp/product-ingestion/submission/g",
+            Ok("https://h/rp/product-ingestion/submission/g?$version=2022-03-01-preview2"),
+        );
+        for kept in [
+            "https://h/rp/product-ingestion/submission/g?continuationToken=2&$version=2022-03-01-preview2",
+            "https://h/rp/product-ingestion/submission/g?%24version=2022-03-01-preview2&continuationToken=2",
+        ] {
+            check(kept, Ok(kept));
+        }
+        check(
+            "https://other/rp/product-ingestion/submission/g",
+            Err("is not under api_url"),
+        );
+        check(
+            "/elsewhere/submission/g?continuationToken=2",
+            Err("is not under api_url"),
+        );
+        check(
+            "http://h/rp/product-ingestion/submission/g",
+            Err("is not under api_url"),
         );
     }
 

@@ -39,14 +39,42 @@ impl<T> Collection<T> {
 pub struct Product {
     /// `product/<guid>`.
     pub id: String,
-    #[serde(default)]
+    #[serde(default, alias = "Identity")]
     pub identity: Identity,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Identity {
-    #[serde(rename = "externalId", alias = "externalID", alias = "externalid")]
-    pub external_id: Option<String>,
+/// What a product says of its external ID: its `identity.externalId`, the
+/// key in any casing (`externalId`, `externalID`, `ExternalId`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Identity {
+    /// No identity at all: none, null, not an object, or an object with no
+    /// external ID in it.
+    #[default]
+    Absent,
+    ExternalId(String),
+    /// An external ID that is not text, or several that disagree: it
+    /// names no product that can be trusted to be the one asked for.
+    Unclear,
+}
+
+impl<'de> Deserialize<'de> for Identity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Identity, D::Error> {
+        let serde_json::Value::Object(identity) = serde_json::Value::deserialize(deserializer)?
+        else {
+            return Ok(Identity::Absent);
+        };
+        let mut said: Vec<serde_json::Value> = Vec::new();
+        for (key, value) in identity {
+            if key.eq_ignore_ascii_case("externalId") && !said.contains(&value) {
+                said.push(value);
+            }
+        }
+        Ok(match said.as_slice() {
+            [] => Identity::Absent,
+            [serde_json::Value::String(id)] => Identity::ExternalId(id.clone()),
+            _ => Identity::Unclear,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -345,11 +373,51 @@ mod tests {
         .unwrap();
         let (products, next) = page.into_parts();
         assert_eq!(products.len(), 1);
-        assert_eq!(products[0].identity.external_id.as_deref(), Some("a"));
+        assert_eq!(products[0].identity, Identity::ExternalId("a".into()));
         assert_eq!(next.as_deref(), Some("x"));
         let bare: Collection<Product> =
             serde_json::from_str(r#"{"id":"product/2","identity":{"externalId":"b"}}"#).unwrap();
         assert_eq!(bare.into_parts().0[0].id, "product/2");
+    }
+
+    #[test]
+    fn external_ids_in_any_casing() {
+        let identity = |json: &str| {
+            serde_json::from_str::<Product>(&format!(r#"{{"id":"product/1"{json}}}"#))
+                .unwrap()
+                .identity
+        };
+        for key in [
+            "externalId",
+            "externalID",
+            "ExternalId",
+            "EXTERNALID",
+            "externalid",
+        ] {
+            assert_eq!(
+                identity(&format!(r#","identity":{{"{key}":"a"}}"#)),
+                Identity::ExternalId("a".into()),
+                "{key}"
+            );
+        }
+        assert_eq!(
+            identity(r#","Identity":{"externalId":"a","externalID":"a"}"#),
+            Identity::ExternalId("a".into())
+        );
+        for absent in [
+            "",
+            r#","identity":null"#,
+            r#","identity":{}"#,
+            r#","identity":"a""#,
+        ] {
+            assert_eq!(identity(absent), Identity::Absent, "{absent}");
+        }
+        for unclear in [
+            r#","identity":{"externalId":"a","externalID":"b"}"#,
+            r#","identity":{"externalId":7}"#,
+        ] {
+            assert_eq!(identity(unclear), Identity::Unclear, "{unclear}");
+        }
     }
 
     #[test]
