@@ -12,7 +12,7 @@ COPY src ./src
 # the lock file, and it is not built into the image.
 COPY emulator ./emulator
 RUN cargo static \
- && cp target/static/x86_64-unknown-linux-gnu/release/go-live /go-live
+ && cp target/x86_64-unknown-linux-gnu/release/go-live /go-live
 
 # Final stage: the binary alone. It carries its own trusted TLS roots.
 # It runs as root because the runner's file-command files belong to root.

@@ -2,11 +2,9 @@
 //! body shapes, transient failures, Retry-After, timeouts, resuming, the
 //! token's origin, and progress lines.
 
-mod support;
-
+use crate::support::{Action, Reply, Run, ScriptedServer, TOKEN};
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::json;
-use support::{Action, Reply, Run, ScriptedServer, TOKEN};
 
 const OP_PATH: &str = "/api/publishers/contoso/offers/contoso-vm/operations/0f3e2a9c";
 

@@ -2,13 +2,11 @@
 //! scenarios with the service's own behaviour (steps that take time, state
 //! that changes, faults, tokens that expire).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::emulated::{cpp_go_live, go_live_requests, knobs, published};
+use crate::support::{Action, Run, TOKEN};
 use marketplace_emulator::{BodyShape, Emulator, Fault, Knobs, LocationStyle, Vocabulary};
-use support::emulated::{cpp_go_live, go_live_requests, knobs, published};
-use support::{Action, Run, TOKEN};
 
 fn go_live(emulator: &Emulator) -> Action {
     cpp_go_live(emulator.url())

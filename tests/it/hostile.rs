@@ -2,15 +2,13 @@
 //! written, signals at awkward moments: never a false success, never a
 //! crash, never a lost operation, and honest words about what was sent.
 
-mod support;
-
 use std::net::TcpListener;
 
-use marketplace_emulator::{BodyShape, Fault, Knobs};
-use support::emulated::{
+use crate::support::emulated::{
     OFFER, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
 };
-use support::{Action, Run};
+use crate::support::{Action, Run};
+use marketplace_emulator::{BodyShape, Fault, Knobs};
 
 #[track_caller]
 fn check_outcome_unknown(run: &Run, expected: &str) {

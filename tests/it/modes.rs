@@ -2,16 +2,14 @@
 //! first), `follow` and `check`, which never send go-live; against the
 //! emulator of each API, through the built binary.
 
-mod support;
-
 use std::time::Duration;
 
-use marketplace_emulator::{Emulator, JobEnd, Knobs, OperationsList};
-use mockito::{Matcher, Server};
-use support::emulated::{
+use crate::support::emulated::{
     OFFER, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
 };
-use support::{Action, Run};
+use crate::support::{Action, Run};
+use marketplace_emulator::{Emulator, JobEnd, Knobs, OperationsList};
+use mockito::{Matcher, Server};
 
 /// The notice that says something, and the summary that keeps it.
 #[track_caller]

@@ -2,13 +2,11 @@
 //! emulator, for every row of the decision table, each way a go-live job
 //! ends, resuming, sign-in scopes and every contradiction of the reference.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::emulated::{OFFER, ingestion_go_live, knobs, previewed};
+use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, Fault, JobEnd, Knobs, Scope, Vocabulary};
-use support::emulated::{OFFER, ingestion_go_live, knobs, previewed};
-use support::{Action, Run};
 
 fn go_live(emulator: &Emulator) -> Action {
     ingestion_go_live(&emulator.ingestion_url())

@@ -1,15 +1,13 @@
 //! Starting go-live, through the real binary: the request sent, the outputs
 //! and summary written, the errors shown, and which answers are retried.
 
-mod support;
-
+use crate::support::{Action, Run, TOKEN};
 use mockito::{Matcher, Server, ServerGuard};
-use support::{Action, Run, TOKEN};
 
 const GO_LIVE_PATH: &str = "/api/publishers/contoso/offers/contoso-vm/golive";
 
 fn go_live_mock(server: &mut ServerGuard) -> mockito::Mock {
-    support::ready_offer(server);
+    crate::support::ready_offer(server);
     server
         .mock("POST", GO_LIVE_PATH)
         .match_query(Matcher::UrlEncoded(
@@ -446,7 +444,7 @@ fn the_runners_proxy_variables_are_honoured() {
 
 #[test]
 fn every_input_of_action_yml_is_read() {
-    let declared: Vec<String> = support::declared_inputs().into_keys().collect();
+    let declared: Vec<String> = crate::support::declared_inputs().into_keys().collect();
     let mut read: Vec<String> = go_live::config::INPUT_NAMES
         .iter()
         .map(|name| (*name).to_owned())

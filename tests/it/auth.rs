@@ -2,15 +2,13 @@
 //! endpoints: the three modes, the inputs that cannot be used, Entra's
 //! errors with their hints, renewal during a long wait, and a 401 mid-wait.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::{Action, Run};
 use base64::Engine;
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::json;
-use support::{Action, Run};
 
 const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 const CLIENT: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -130,7 +128,7 @@ fn form(pairs: &[(&str, &str)]) -> Matcher {
 fn a_token_is_used_as_it_is() {
     let mut services = Services::new();
     let entra = services.entra.mock("POST", Matcher::Any).expect(0).create();
-    let go_live = services.go_live(support::TOKEN, 1);
+    let go_live = services.go_live(crate::support::TOKEN, 1);
     let run = Action::new(&services.api.url()).run();
     entra.assert();
     go_live.assert();
@@ -235,7 +233,7 @@ fn check_unusable(action: Action, services: &mut Services, expected: &[&str]) {
 #[test]
 fn ambiguous_and_missing_credentials_are_refused() {
     let mut services = Services::new();
-    let both = services.with_secret().with("token", support::TOKEN);
+    let both = services.with_secret().with("token", crate::support::TOKEN);
     check_unusable(
         both,
         &mut services,

@@ -3,15 +3,13 @@
 //! `status`, the exit code, the log and the summary tell what became of
 //! each. Against the emulator of each API, through the built binary.
 
-mod support;
-
 use std::cell::RefCell;
 use std::time::Duration;
 
+use crate::support::emulated::{cpp_go_live, go_live_requests, ingestion_go_live, knobs};
+use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, Knobs};
 use serde_json::Value;
-use support::emulated::{cpp_go_live, go_live_requests, ingestion_go_live, knobs};
-use support::{Action, Run};
 
 /// The two APIs, and how each names, readies and lists an offer.
 #[derive(Clone, Copy, Debug)]

@@ -124,22 +124,16 @@ impl Action {
     /// The binary as PID 1 of a new PID namespace, as in a container:
     /// `unshare --pid --fork` (through `sudo -n` when not root).
     pub fn command_as_pid1(&self) -> Command {
-        let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
         let unshare = [
-            "unshare",
             "--pid",
             "--fork",
             "--kill-child",
             env!("CARGO_BIN_EXE_go-live"),
         ];
-        if root {
-            self.command_with(unshare[0], &unshare[1..])
-        } else {
-            // sudo would drop the environment; `env` puts it back.
-            let mut command = self.command_with("sudo", &["-n", "--preserve-env"]);
-            command.args(unshare);
-            command
-        }
+        let (program, first) = as_root("unshare");
+        let mut command = self.command_with(program, &first);
+        command.args(unshare);
+        command
     }
 
     fn command_with(&self, program: &str, args: &[&str]) -> Command {
@@ -265,6 +259,39 @@ impl Action {
     pub fn dir(&self) -> PathBuf {
         self.dir.path().to_owned()
     }
+}
+
+/// How to run `program` as root: itself when the tests run as root, else
+/// `sudo -n --preserve-env program`. A test that cannot have either, or
+/// finds no `program`, fails with one line saying so.
+pub fn as_root(program: &'static str) -> (&'static str, Vec<&'static str>) {
+    let installed = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()));
+    assert!(
+        installed,
+        "this test needs `{program}` on PATH (util-linux or coreutils), and it is not there"
+    );
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .unwrap_or_default();
+    if uid == "0" {
+        return (program, Vec::new());
+    }
+    let sudo = Command::new("sudo")
+        .args(["-n", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(
+        sudo,
+        "this test runs `{program}`, which needs root: run the tests as root, or where `sudo -n` works without a password"
+    );
+    // sudo would drop the environment; --preserve-env keeps it.
+    ("sudo", vec!["-n", "--preserve-env", program])
 }
 
 #[derive(Debug)]

@@ -5,15 +5,13 @@
 //! followed exactly as written (and refused when white space would change
 //! them), and an outputs file that nobody reads.
 
-mod support;
-
 use std::time::Duration;
 
-use marketplace_emulator::{Emulator, Knobs, ListShape, LocationStyle, ProductLookup};
-use support::emulated::{
+use crate::support::emulated::{
     OFFER, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
 };
-use support::{Action, Run};
+use crate::support::{Action, Run};
+use marketplace_emulator::{Emulator, Knobs, ListShape, LocationStyle, ProductLookup};
 
 /// How long a test waits for the emulator to reach a state.
 const LIMIT: Duration = Duration::from_secs(20);

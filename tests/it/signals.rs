@@ -2,10 +2,8 @@
 //! PID 1. The binary runs here as PID 1 of its own PID namespace, where the
 //! kernel drops signals that have no handler, exactly as in a container.
 
-mod support;
-
+use crate::support::Action;
 use mockito::{Matcher, Server};
-use support::Action;
 
 const OP_PATH: &str = "/api/operations/contoso$contoso-vm$2$preview";
 

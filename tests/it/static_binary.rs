@@ -3,8 +3,6 @@
 //! libc, no /etc/ssl, no /tmp, no shell. Stands in for the `FROM scratch`
 //! image. Needs root (or password-less sudo) for chroot.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -12,22 +10,44 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::support::{Run, TOKEN, declared_inputs, parse_outputs};
 use mockito::{Matcher, Server};
-use support::{Run, TOKEN, declared_inputs, parse_outputs};
 
-/// Builds the static binary once per test run, the way README says.
+/// Builds the static binary once per test run, the way README says, in the
+/// target directory cargo uses (`CARGO_TARGET_DIR` when set), so that a
+/// later `cargo static` or test run finds it built.
 fn static_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .map(|dir| {
+                if dir.is_absolute() {
+                    dir
+                } else {
+                    root.join(dir)
+                }
+            })
+            .unwrap_or_else(|| root.join("target"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let mut command = Command::new(cargo);
+        command
             .arg("static")
             .current_dir(root)
-            .status()
-            .unwrap();
+            .env("CARGO_TARGET_DIR", &target);
+        // What `cargo test` sets for this test (CARGO_PKG_NAME,
+        // CARGO_MANIFEST_DIR, ...) is not the environment of a build by
+        // hand; build scripts that watch those would build again each time.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_") && !matches!(&*name, "CARGO_HOME" | "CARGO_TARGET_DIR") {
+                command.env_remove(&*name);
+            }
+        }
+        let status = command.status().unwrap();
         assert!(status.success(), "cargo static failed");
-        root.join("target/static/x86_64-unknown-linux-gnu/release/go-live")
+        target.join("x86_64-unknown-linux-gnu/release/go-live")
     })
 }
 
@@ -62,14 +82,9 @@ impl Jail {
     /// The binary in the jail with the test's inputs and `env`, as the
     /// runner would start it.
     fn command(&self, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Command {
-        let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
-        let mut command = if root {
-            Command::new("chroot")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.args(["-n", "--preserve-env", "chroot"]);
-            sudo
-        };
+        let (program, first) = crate::support::as_root("chroot");
+        let mut command = Command::new(program);
+        command.args(first);
         command.arg(self.dir.path()).arg("/go-live").env_clear();
         command.env("PATH", std::env::var("PATH").unwrap_or_default());
         let mut all = declared_inputs();
@@ -218,7 +233,7 @@ impl TlsServer {
             "-extfile",
             "ext.cnf",
         ]);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls_server.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/support/tls_server.py");
         let log = path("requests.log");
         std::fs::write(&log, "").unwrap();
         let mut child = Command::new("python3")

@@ -1,10 +1,8 @@
 //! The outputs file as the runner reads it: values of any shape arrive
 //! intact, and earlier records are kept.
 
-mod support;
-
+use crate::support::parse_outputs;
 use go_live::github::Runner;
-use support::parse_outputs;
 
 #[track_caller]
 fn check_round_trip(values: &[(&str, &str)]) {

@@ -1,0 +1,21 @@
+//! The integration tests, in one binary: each module is one behaviour,
+//! run through the built `go-live` binary (or, for `poller`, the library)
+//! against the emulator or a mock server, asserting what a user sees.
+//! `support` runs the binary the way the GitHub runner does.
+
+mod support;
+
+mod auth;
+mod e2e;
+mod golive;
+mod hostile;
+mod ingestion;
+mod modes;
+mod offers;
+mod outputs;
+mod poller;
+mod signals;
+mod static_binary;
+mod tidy;
+mod traffic;
+mod wait;
