@@ -2,7 +2,8 @@
 //! its URLs, query parameters, scope, JSON or status words, and only
 //! `publish/mod.rs` matches on which API is in use; README's workflows are
 //! the linted files of `examples/workflows/`, and the federated subjects its
-//! Entra setup spells out are those the workflows' environments present.
+//! Entra setup spells out are those the workflows' environments present;
+//! every Rust file opens with a `//!` line saying what it owns.
 
 use std::path::{Path, PathBuf};
 
@@ -174,5 +175,25 @@ fn readmes_federated_subjects_name_the_examples_environments() {
             "`repo:O/R:environment:production`, and repo:O/R:ref:refs/heads/main"
         ),
         vec!["production"]
+    );
+}
+
+/// Every Rust file of the project opens with a `//!` line: what it owns.
+#[test]
+fn every_rust_file_opens_with_what_it_owns() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "emulator/src", "tests", "examples"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 30, "{files:?}");
+    let silent: Vec<String> = files
+        .iter()
+        .filter(|file| !std::fs::read_to_string(file).unwrap().starts_with("//! "))
+        .map(|file| file.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "files without a `//!` first line: {silent:?}"
     );
 }
