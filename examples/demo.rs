@@ -7,6 +7,11 @@
 //! exits 0 only when every go-live succeeded.
 //!
 //!     cargo run --example demo
+#![allow(
+    clippy::print_stdout,
+    clippy::disallowed_methods,
+    reason = "a development tool: it prints to the terminal and reads the environment"
+)]
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -17,9 +17,10 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 use crate::body::read_capped;
+use crate::clock;
 use crate::credentials::{Credentials, Entra, Proof};
 use crate::github::Runner;
-use crate::retry::backoff;
+use crate::retry::{backoff, jitter};
 use crate::secret::Secret;
 use crate::text::{error_chain, untrusted};
 
@@ -93,7 +94,7 @@ impl Auth {
             .lock()
             .unwrap()
             .as_ref()
-            .filter(|cached| Instant::now() < cached.renew_at)
+            .filter(|cached| clock::now() < cached.renew_at)
             .map(|cached| cached.token.clone())
     }
 
@@ -124,9 +125,9 @@ impl Auth {
             token: token.clone(),
             // A lifetime too large for the clock is renewed at the next
             // request rather than overflow.
-            renew_at: Instant::now()
+            renew_at: clock::now()
                 .checked_add(lifetime - renewal_margin(lifetime))
-                .unwrap_or_else(Instant::now),
+                .unwrap_or_else(clock::now),
         });
         Ok(token)
     }
@@ -138,7 +139,7 @@ impl Auth {
             client_id,
             proof,
         } = entra;
-        let started = Instant::now();
+        let started = clock::now();
         let mut form = vec![
             ("grant_type", "client_credentials".to_owned()),
             ("client_id", client_id.clone()),
@@ -232,7 +233,7 @@ impl Auth {
                     "cannot get a GitHub OIDC token after {GITHUB_OIDC_ATTEMPTS} tries, the last one: {failure}"
                 );
             }
-            let delay = backoff(self.first_retry, attempt, self.first_retry * 4);
+            let delay = backoff(self.first_retry, attempt, self.first_retry * 4, jitter());
             self.runner.debug(&format!(
                 "the GitHub OIDC token request failed ({failure}); trying again in {delay:?}"
             ));

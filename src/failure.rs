@@ -19,12 +19,23 @@ pub enum Failure {
     /// Go-live was accepted; what came after it failed. The message says
     /// how to follow the operation.
     AfterStart(String),
+    /// Go-live was accepted (or is seen running), but the answer named no
+    /// operation this run can follow: only Partner Center shows it. The
+    /// message says what the answer lacked; `submission` is what to follow
+    /// there, where the API names one.
+    Unfollowable {
+        message: String,
+        submission: Option<String>,
+    },
 }
 
 impl Failure {
     /// Whether go-live may be under way, so that the outcome is not known.
     pub fn may_have_started(&self) -> bool {
-        matches!(self, Failure::MayHaveStarted(_) | Failure::AfterStart(_))
+        matches!(
+            self,
+            Failure::MayHaveStarted(_) | Failure::AfterStart(_) | Failure::Unfollowable { .. }
+        )
     }
 }
 
@@ -36,6 +47,19 @@ impl fmt::Display for Failure {
                 f,
                 "{message}; go-live may have started all the same: check the offer's status in Partner Center before running this again"
             ),
+            Failure::Unfollowable {
+                message,
+                submission,
+            } => {
+                let what = match submission {
+                    Some(submission) => format!("submission {submission}"),
+                    None => "the offer's status".to_owned(),
+                };
+                write!(
+                    f,
+                    "{message}; go-live has started, and cannot be followed from here: follow {what} in Partner Center, and do not run go-live again"
+                )
+            }
             Failure::Refused(message) | Failure::AfterStart(message) => f.write_str(message),
         }
     }

@@ -8,16 +8,19 @@
 //! through `Outputs`: the step's own for a single offer, the `results`
 //! entry of the offer for several (`offers`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Config, Mode, Target};
 use crate::failure::Failure;
 use crate::github::Runner;
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, State, Verdict};
-use crate::poll::{self, End};
+use crate::model::{
+    GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, State, Status, Verdict,
+};
+use crate::poll::{self, Bound, GaveUp};
 use crate::publish::{GoLiveAnswer, Publisher};
-use crate::report::{Sending, Summary, exit};
-use crate::retry::backoff;
+use crate::report::{Ending, Sending, Summary};
+use crate::retry::{backoff, jitter};
 use crate::text::format_duration;
 
 /// The go-live request is not idempotent: it is sent at most this many
@@ -33,7 +36,7 @@ pub trait Outputs {
     /// The operation is known: a later job can follow it from here.
     fn operation(&self, operation: &OperationHandle) -> anyhow::Result<()>;
     fn outcome(&self, outcome: Outcome) -> anyhow::Result<()>;
-    fn status(&self, status: &str) -> anyhow::Result<()>;
+    fn status(&self, status: Status) -> anyhow::Result<()>;
 }
 
 /// The step's own outputs: a run of a single offer.
@@ -59,9 +62,30 @@ impl Outputs for StepOutputs<'_> {
         self.0.set_output("outcome", outcome.as_output())
     }
 
-    fn status(&self, status: &str) -> anyhow::Result<()> {
-        self.0.set_output("status", status)
+    fn status(&self, status: Status) -> anyhow::Result<()> {
+        self.0.set_output("status", status.as_output())
     }
+}
+
+/// The client of the configured API, over one transport (one sign-in, one
+/// limit on requests in flight) however many offers share it.
+pub fn connect(
+    config: &Config,
+    extra_roots: Vec<reqwest::Certificate>,
+    runner: &Runner,
+) -> Result<Box<dyn Publisher>, Failure> {
+    let api = config.endpoint.kind.api();
+    let transport = crate::http::Transport::new(
+        config.endpoint.base.clone(),
+        config.credentials.clone(),
+        api.scope(),
+        config.request_timeout,
+        extra_roots,
+        runner.clone(),
+        config.poll_interval.min(Duration::from_secs(1)),
+    )
+    .map_err(|error| Failure::NotSent(format!("cannot set up the HTTP client: {error:#}")))?;
+    Ok(api.connect(config.endpoint.clone(), Arc::new(transport)))
 }
 
 /// One offer's run (or one operation's): the API, the inputs, where to log
@@ -76,15 +100,16 @@ pub struct Flow<'a> {
 
 impl Flow<'_> {
     /// Runs `target` (never `Target::Offers`: each of those is run on its
-    /// own) to its end and returns the exit code.
-    pub async fn run(&self, target: &Target, summary: &mut Summary) -> Result<u8, Failure> {
+    /// own) to its end and says how it ended; the summary holds the
+    /// status and the outcome.
+    pub async fn run(&self, target: &Target, summary: &mut Summary) -> Result<Ending, Failure> {
         if !self.config.mode.sends() {
             summary.sending = Sending::Never;
         }
         let operation = match target {
             Target::GoLive(offer) => match self.go_live(offer, summary).await? {
                 Some(operation) => operation,
-                None => return Ok(exit::SUCCESS),
+                None => return Ok(Ending::Done),
             },
             Target::Follow(operation) => {
                 self.record_operation(summary, operation)?;
@@ -135,7 +160,7 @@ impl Flow<'_> {
                 self.record_operation(summary, &operation)?;
                 self.set_outcome(summary, Outcome::Followed)?;
                 if !self.config.wait {
-                    self.set_status(summary, State::Running.as_output())?;
+                    self.set_status(summary, Status::Running)?;
                     return Ok(None);
                 }
                 return Ok(Some(operation));
@@ -143,7 +168,7 @@ impl Flow<'_> {
             Verdict::Live(seen) => {
                 self.tell(summary, &format!("{seen}; nothing was sent"));
                 self.set_outcome(summary, Outcome::AlreadyLive)?;
-                self.set_status(summary, State::Succeeded.as_output())?;
+                self.set_status(summary, Status::Succeeded)?;
                 return Ok(None);
             }
             Verdict::NotReady(reason) => {
@@ -160,7 +185,7 @@ impl Flow<'_> {
         self.record_operation(summary, &operation)?;
         self.set_outcome(summary, Outcome::Started)?;
         if !self.config.wait {
-            self.set_status(summary, "accepted")?;
+            self.set_status(summary, Status::Accepted)?;
             return Ok(None);
         }
         Ok(Some(operation))
@@ -211,16 +236,16 @@ impl Flow<'_> {
 
     /// `mode: check`: what go-live would do now, as the `status` output; exit
     /// 0 whenever the state could be read.
-    async fn check(&self, offer: &Offer, summary: &mut Summary) -> Result<u8, Failure> {
+    async fn check(&self, offer: &Offer, summary: &mut Summary) -> Result<Ending, Failure> {
         let state = self.read_state(offer, summary).await?;
         let described = offer.describe();
         let (status, seen) = match state.verdict {
             Verdict::Ready(_) => (
-                "ready",
+                Status::Ready,
                 format!("{described} is ready: go-live would be sent now"),
             ),
             Verdict::Unrecognised(_, seen) => (
-                "ready",
+                Status::Ready,
                 format!(
                     "go-live would be sent now for {described}, and the service would decide: its state was not recognised ({seen})"
                 ),
@@ -233,20 +258,20 @@ impl Flow<'_> {
             Verdict::Running(operation) => {
                 self.record_operation(summary, &operation)?;
                 (
-                    "running",
+                    Status::Running,
                     format!(
                         "a go-live is running on {described}: operation {}",
                         operation.id
                     ),
                 )
             }
-            Verdict::Live(seen) => ("live", seen),
-            Verdict::NotReady(reason) => ("not-ready", reason),
+            Verdict::Live(seen) => (Status::Live, seen),
+            Verdict::NotReady(reason) => (Status::NotReady, reason),
         };
         self.tell(summary, &seen);
         self.set_outcome(summary, Outcome::Checked)?;
         self.set_status(summary, status)?;
-        Ok(exit::SUCCESS)
+        Ok(Ending::Done)
     }
 
     /// Reads the offer's state, saying so in the log with the mode.
@@ -280,11 +305,7 @@ impl Flow<'_> {
         &self,
         operation: &OperationHandle,
         summary: &mut Summary,
-    ) -> Result<u8, Failure> {
-        let resume = format!(
-            "it goes on in the service: {}",
-            resume_advice(self.config, &operation.location)
-        );
+    ) -> Result<Ending, Failure> {
         if operation.location.origin() != self.config.endpoint.base.origin() {
             return Err(Failure::AfterStart(format!(
                 "the operation's status monitor {} is not on the origin of api_url ({}); the token is sent only to api_url, so the operation was not followed and its outcome is unknown: check it in Partner Center",
@@ -303,35 +324,20 @@ impl Flow<'_> {
             format_duration(self.config.poll_interval),
             format_duration(self.config.wait_timeout)
         ));
-        let end = poll::follow(
+        let ended = poll::follow(
             self.publisher,
             operation,
             self.config,
             self.runner,
             &mut summary.snapshot,
         )
-        .await
-        .map_err(Failure::AfterStart)?;
-        let (state, code) = match end {
-            End::TimedOut => {
-                let message = format!(
-                    "the operation is still running after wait_timeout ({}); {resume}",
-                    format_duration(self.config.wait_timeout)
-                );
-                if self.config.fail_on_timeout {
-                    self.runner.error(&message);
-                    summary.errors.push(message);
-                    (State::Running, exit::TIMED_OUT)
-                } else {
-                    self.runner.warning(&message);
-                    (State::Running, exit::SUCCESS)
-                }
-            }
-            End::Finished(State::Succeeded) => {
+        .await;
+        let (state, ending) = match ended {
+            Ok(State::Succeeded) => {
                 self.runner.info("The operation succeeded");
-                (State::Succeeded, exit::SUCCESS)
+                (State::Succeeded, Ending::Done)
             }
-            End::Finished(state) => {
+            Ok(state) => {
                 let mut reasons = summary
                     .snapshot
                     .as_ref()
@@ -349,11 +355,44 @@ impl Flow<'_> {
                 );
                 self.runner.error(&message);
                 summary.errors.push(message);
-                (state, exit::FAILURE)
+                (state, Ending::Done)
+            }
+            Err(gave_up) => {
+                let message = self.gave_up(&gave_up, operation)?;
+                if self.config.fail_on_timeout {
+                    self.runner.error(&message);
+                    summary.errors.push(message);
+                } else {
+                    self.runner.warning(&message);
+                }
+                (State::Running, Ending::TimedOut)
             }
         };
-        self.set_status(summary, state.as_output())?;
-        Ok(code)
+        self.set_status(summary, state.into())?;
+        Ok(ending)
+    }
+
+    /// The closing sentence of a wait that ended before the operation did:
+    /// the bound that ended it, and how to follow the operation again from
+    /// the outputs written. A deadline is the message returned; any other
+    /// bound is a failure.
+    fn gave_up(&self, gave_up: &GaveUp, operation: &OperationHandle) -> Result<String, Failure> {
+        let resume = format!(
+            "it goes on in the service: {}",
+            resume_advice(self.config, &operation.location)
+        );
+        let last = gave_up.last_error.as_deref().unwrap_or("no answer");
+        match gave_up.bound {
+            Bound::Deadline => Ok(format!(
+                "the operation is still running after wait_timeout ({}); {resume}",
+                format_duration(self.config.wait_timeout)
+            )),
+            Bound::FailuresInARow => Err(Failure::AfterStart(format!(
+                "{} status requests in a row got no usable answer, the last one: {last}; {resume}",
+                poll::MAX_CONSECUTIVE_FAILURES
+            ))),
+            Bound::FinalAnswer => Err(Failure::AfterStart(last.to_owned())),
+        }
     }
 
     /// Sends go-live and returns the operation it started. The loop's bound is
@@ -383,7 +422,7 @@ impl Flow<'_> {
                 )));
             }
             let first = self.config.poll_interval.min(Duration::from_secs(1));
-            let delay = retry_after.unwrap_or_else(|| backoff(first, attempt, first * 4));
+            let delay = retry_after.unwrap_or_else(|| backoff(first, attempt, first * 4, jitter()));
             if delay > LONGEST_RETRY_AFTER {
                 return Err(Failure::Refused(format!(
                     "go-live was not accepted ({reason}) and the service asked to wait {} before trying again; nothing was started: run this again later",
@@ -435,8 +474,8 @@ impl Flow<'_> {
             .map_err(|error| Failure::AfterStart(format!("{error:#}")))
     }
 
-    fn set_status(&self, summary: &mut Summary, status: &str) -> Result<(), Failure> {
-        summary.status = status.to_owned();
+    fn set_status(&self, summary: &mut Summary, status: Status) -> Result<(), Failure> {
+        summary.status = Some(status);
         self.outputs
             .status(status)
             .map_err(|error| Failure::AfterStart(format!("{error:#}")))
@@ -445,69 +484,68 @@ impl Flow<'_> {
 
 /// Reports the failure that ended a flow: an error in the log, kept in the
 /// summary, and the `status` output where the flow had not written one.
-/// Returns the exit code.
 pub fn report_failure(
     runner: &Runner,
     outputs: &dyn Outputs,
     summary: &mut Summary,
     failure: &Failure,
     mode: Mode,
-) -> u8 {
+) -> Ending {
     let message = failure.to_string();
     runner.error(&message);
     summary.errors.push(message);
-    if summary.status.is_empty() {
+    if summary.status.is_none() {
         // `unknown` where go-live may be under way, or where a run that
         // sends none could not tell: never a word that could be read as an
         // outcome.
         let status = if failure.may_have_started() || !mode.sends() {
-            "unknown"
+            Status::Unknown
         } else {
-            "failed"
+            Status::Failed
         };
         write_status(runner, outputs, summary, status);
     }
-    exit::FAILURE
+    Ending::Failed
 }
 
 /// Reports a flow stopped by `signal` before its end (the summary has no
 /// status yet): says what became of go-live, which goes on in the service
 /// if it was started.
 pub fn report_stop(
-    signal: &str,
+    signal: &'static str,
     runner: &Runner,
     outputs: &dyn Outputs,
     summary: &mut Summary,
     config: &Config,
-) {
+) -> Ending {
     let (status, message) = match (&summary.operation, summary.sending) {
         (Some(operation), _) => (
-            "running",
+            Status::Running,
             format!(
                 "stopped by {signal} while following the operation; it goes on in the service: {}",
                 resume_advice(config, &operation.location)
             ),
         ),
         (None, Sending::Never) => (
-            "unknown",
+            Status::Unknown,
             format!(
                 "stopped by {signal} while reading the offer's state; this mode sends no go-live, and nothing was sent"
             ),
         ),
         (None, Sending::InFlight) => (
-            "unknown",
+            Status::Unknown,
             format!(
                 "stopped by {signal} before the service answered the go-live request; go-live may have started all the same: check the offer's status in Partner Center before running this again"
             ),
         ),
         (None, Sending::NotStarted) => (
-            "failed",
+            Status::Failed,
             format!(
                 "stopped by {signal} while waiting to send go-live again; the service had said it did not start it: go-live did not start"
             ),
         ),
         (None, Sending::NotYet) => (
-            "failed",
+            Status::Failed,
             format!(
                 "stopped by {signal} before the go-live request was sent; go-live did not start"
             ),
@@ -516,11 +554,12 @@ pub fn report_stop(
     write_status(runner, outputs, summary, status);
     runner.error(&message);
     summary.errors.push(message);
+    Ending::Signal(signal)
 }
 
 /// The final `status`, when the flow could not write it.
-fn write_status(runner: &Runner, outputs: &dyn Outputs, summary: &mut Summary, status: &str) {
-    summary.status = status.to_owned();
+fn write_status(runner: &Runner, outputs: &dyn Outputs, summary: &mut Summary, status: Status) {
+    summary.status = Some(status);
     if let Err(error) = outputs.status(status) {
         runner.warning(&format!("{error:#}"));
     }

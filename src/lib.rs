@@ -9,6 +9,7 @@
 mod arbitrary;
 pub mod auth;
 pub mod body;
+pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod failure;
@@ -22,22 +23,19 @@ pub mod publish;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod signals;
 pub mod text;
 pub mod tls;
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use config::{Config, RawInputs, Target};
 use credentials::OidcRequest;
-use failure::Failure;
 use flow::Flow;
 use github::Runner;
-use publish::Publisher;
-use report::{Summary, exit};
+use report::{Ended, Ending, Summary, exit_code};
 use secret::Secret;
-use tokio::signal::unix::{Signal, SignalKind, signal};
+use signals::Signals;
 
 /// Runs the action with the given environment variables and returns the
 /// exit code. `not_utf8` names the variables whose values are not UTF-8
@@ -70,7 +68,7 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
             Ok(config) => config,
             Err(error) => {
                 runner.error(&error.to_string());
-                return exit::INVALID_INPUT;
+                return exit_code(true, &INVALID);
             }
         };
     let fitted = config.fit_to_runner(var("RUNNER_ENVIRONMENT").as_deref());
@@ -81,22 +79,28 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
         Ok(roots) => roots,
         Err(message) => {
             runner.error(&message);
-            return exit::INVALID_INPUT;
+            return exit_code(config.fail_on_timeout, &INVALID);
         }
     };
 
     // Installed before any request: the runner cancels a job with SIGINT,
     // then SIGTERM, and PID 1 ignores both unless it handles them.
     let mut signals = Signals::install(&runner);
-    let code = match &config.target {
+    let ended = match &config.target {
         Target::Offers(listed) => {
             offers::run(&config, listed, extra_roots, &runner, &mut signals, fitted).await
         }
         target => single(&config, target, extra_roots, &runner, &mut signals, fitted).await,
     };
     runner.print_local_outputs();
-    code
+    exit_code(config.fail_on_timeout, &ended)
 }
+
+/// A run refused for its inputs, before any request.
+const INVALID: Ended = Ended {
+    status: None,
+    ending: Ending::Invalid,
+};
 
 /// A run of one offer, or of one operation.
 async fn single(
@@ -106,8 +110,8 @@ async fn single(
     runner: &Runner,
     signals: &mut Signals,
     fitted: Option<String>,
-) -> u8 {
-    let started = Instant::now();
+) -> Ended {
+    let started = clock::now();
     let outputs = flow::StepOutputs(runner);
     let mut summary = Summary {
         api: config.endpoint.kind.api().name(),
@@ -118,7 +122,7 @@ async fn single(
         summary.notes.push(notice);
     }
     let execute = async {
-        let publisher = connect(config, extra_roots, runner)?;
+        let publisher = flow::connect(config, extra_roots, runner)?;
         let flow = Flow {
             publisher: publisher.as_ref(),
             config,
@@ -131,77 +135,16 @@ async fn single(
         result = execute => Ok(result),
         name = signals.received() => Err(name),
     };
-    let code = match ended {
-        Ok(Ok(code)) => code,
+    let ending = match ended {
+        Ok(Ok(ending)) => ending,
         Ok(Err(failure)) => {
             flow::report_failure(runner, &outputs, &mut summary, &failure, config.mode)
         }
-        Err(signal) => {
-            flow::report_stop(signal, runner, &outputs, &mut summary, config);
-            exit::signaled(signal)
-        }
+        Err(signal) => flow::report_stop(signal, runner, &outputs, &mut summary, config),
     };
     summary.elapsed = Some(started.elapsed());
     if let Err(error) = runner.add_summary(&summary.to_markdown()) {
         runner.warning(&format!("{error:#}"));
     }
-    code
-}
-
-/// The client of the configured API, over one transport (one sign-in, one
-/// limit on requests in flight) however many offers share it.
-fn connect(
-    config: &Config,
-    extra_roots: Vec<reqwest::Certificate>,
-    runner: &Runner,
-) -> Result<Box<dyn Publisher>, Failure> {
-    let api = config.endpoint.kind.api();
-    let transport = http::Transport::new(
-        config.endpoint.base.clone(),
-        config.credentials.clone(),
-        api.scope(),
-        config.request_timeout,
-        extra_roots,
-        runner.clone(),
-        config.poll_interval.min(Duration::from_secs(1)),
-    )
-    .map_err(|error| Failure::NotSent(format!("cannot set up the HTTP client: {error:#}")))?;
-    Ok(api.connect(config.endpoint.clone(), Arc::new(transport)))
-}
-
-/// SIGINT and SIGTERM, as one stream.
-pub(crate) struct Signals {
-    interrupt: Option<Signal>,
-    terminate: Option<Signal>,
-}
-
-impl Signals {
-    fn install(runner: &Runner) -> Signals {
-        let install = |kind: SignalKind, name: &str| match signal(kind) {
-            Ok(stream) => Some(stream),
-            Err(error) => {
-                runner.warning(&format!("cannot handle {name} ({error}); a canceled run may be killed without a last word"));
-                None
-            }
-        };
-        Signals {
-            interrupt: install(SignalKind::interrupt(), "SIGINT"),
-            terminate: install(SignalKind::terminate(), "SIGTERM"),
-        }
-    }
-
-    pub(crate) async fn received(&mut self) -> &'static str {
-        async fn next(stream: &mut Option<Signal>) {
-            match stream {
-                Some(stream) => {
-                    stream.recv().await;
-                }
-                None => std::future::pending().await,
-            }
-        }
-        tokio::select! {
-            _ = next(&mut self.interrupt) => "SIGINT",
-            _ = next(&mut self.terminate) => "SIGTERM",
-        }
-    }
+    summary.ended(ending)
 }

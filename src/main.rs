@@ -9,7 +9,12 @@ fn main() -> ExitCode {
     // refused rather than taken as not given.
     let mut env = Vec::new();
     let mut not_utf8 = Vec::new();
-    for (key, value) in std::env::vars_os() {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one place that reads the environment"
+    )]
+    let vars = std::env::vars_os();
+    for (key, value) in vars {
         let Ok(key) = key.into_string() else {
             continue;
         };

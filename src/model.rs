@@ -120,11 +120,73 @@ pub enum State {
 impl State {
     /// The `status` output's word for it.
     pub fn as_output(self) -> &'static str {
+        Status::from(self).as_output()
+    }
+}
+
+/// The `status` output: the one place its words are spelt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Go-live was accepted, and the run did not wait.
+    Accepted,
+    /// The operation runs (a run that did not wait for it, or whose wait
+    /// ran out, or one stopped while following it).
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+    /// Go-live may be under way, or a run that sends none could not tell.
+    Unknown,
+    /// `mode: check`: go-live would be sent now.
+    Ready,
+    /// `mode: check`: live, with nothing newer to promote.
+    Live,
+    /// `mode: check`: the preview is not ready for go-live.
+    NotReady,
+}
+
+impl Status {
+    /// Every status, in the order the tally lists them.
+    pub const ALL: [Status; 9] = [
+        Status::Running,
+        Status::Succeeded,
+        Status::Failed,
+        Status::Canceled,
+        Status::Accepted,
+        Status::Unknown,
+        Status::Ready,
+        Status::Live,
+        Status::NotReady,
+    ];
+
+    pub fn as_output(self) -> &'static str {
         match self {
-            State::Running => "running",
-            State::Succeeded => "succeeded",
-            State::Failed => "failed",
-            State::Canceled => "canceled",
+            Status::Accepted => "accepted",
+            Status::Running => "running",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+            Status::Unknown => "unknown",
+            Status::Ready => "ready",
+            Status::Live => "live",
+            Status::NotReady => "not-ready",
+        }
+    }
+
+    /// Whether a run that ends with this status failed: the operation
+    /// failed or was canceled, or its outcome is not known.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Failed | Status::Canceled | Status::Unknown)
+    }
+}
+
+impl From<State> for Status {
+    fn from(state: State) -> Status {
+        match state {
+            State::Running => Status::Running,
+            State::Succeeded => Status::Succeeded,
+            State::Failed => Status::Failed,
+            State::Canceled => Status::Canceled,
         }
     }
 }

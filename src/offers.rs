@@ -15,13 +15,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::Signals;
+use crate::clock;
 use crate::config::{Config, Listed, Mode};
 use crate::flow::{self, Flow, Outputs};
 use crate::github::Runner;
-use crate::model::{OperationHandle, Outcome};
+use crate::model::{OperationHandle, Outcome, Status};
 use crate::publish::Publisher;
-use crate::report::{Several, Summary, exit};
+use crate::report::{Ended, Several, Summary};
+use crate::signals::Signals;
 
 /// The aggregate line (how many offers run, succeeded, failed) comes at
 /// most this often, and at most once per `poll_interval`.
@@ -32,21 +33,21 @@ struct OfferRun<'a> {
     listed: &'a Listed,
     runner: Runner,
     summary: Summary,
-    /// The offer's exit code, once its flow ended.
-    code: Option<u8>,
+    /// How the offer's flow ended, once it did.
+    ended: Option<Ended>,
 }
 
-/// Runs every offer of `listed` to its end (or to a signal) and returns the
-/// run's exit code.
-pub(crate) async fn run(
+/// Runs every offer of `listed` to its end (or to a signal) and says how
+/// the run ended.
+pub async fn run(
     config: &Config,
     listed: &[Listed],
     extra_roots: Vec<reqwest::Certificate>,
     runner: &Runner,
     signals: &mut Signals,
     fitted: Option<String>,
-) -> u8 {
-    let started = Instant::now();
+) -> Ended {
+    let started = clock::now();
     let api = config.endpoint.kind.api().name();
     let mut notes = Vec::new();
     if let Some(notice) = fitted {
@@ -70,22 +71,22 @@ pub(crate) async fn run(
                 offer: Some(listed.offer.clone()),
                 ..Summary::default()
             },
-            code: None,
+            ended: None,
         })
         .collect();
 
-    let stopped_by = match crate::connect(config, extra_roots, runner) {
+    let stopped_by = match flow::connect(config, extra_roots, runner) {
         Err(failure) => {
             for run in &mut runs {
                 let outputs = results.entry(&run.listed.key);
-                let code = flow::report_failure(
+                let ending = flow::report_failure(
                     &run.runner,
                     &outputs,
                     &mut run.summary,
                     &failure,
                     config.mode,
                 );
-                run.code = Some(code);
+                run.ended = Some(run.summary.ended(ending));
             }
             None
         }
@@ -102,7 +103,7 @@ pub(crate) async fn run(
         }
     };
     if let Some(signal) = stopped_by {
-        let unfinished = runs.iter_mut().filter(|run| run.code.is_none());
+        let unfinished = runs.iter_mut().filter(|run| run.ended.is_none());
         let mut any_started = false;
         for run in unfinished {
             let outputs = results.entry(&run.listed.key);
@@ -123,16 +124,13 @@ pub(crate) async fn run(
     if let Err(error) = results.write() {
         runner.warning(&format!("{error:#}"));
     }
-    let statuses: Vec<&str> = runs.iter().map(|run| run.summary.status.as_str()).collect();
+    let statuses: Vec<Option<Status>> = runs.iter().map(|run| run.summary.status).collect();
     let status = aggregate(&statuses, config.mode, config.wait);
-    if let Err(error) = runner.set_output("status", status) {
+    if let Err(error) = runner.set_output("status", status.as_output()) {
         runner.warning(&format!("{error:#}"));
     }
     runner.info(&tally(&statuses, true));
-    let code = match stopped_by {
-        Some(signal) => exit::signaled(signal),
-        None => run_code(runs.iter().map(|run| run.code.unwrap_or(exit::FAILURE))),
-    };
+    let ended = Ended::of_all(status, runs.iter().map(|run| run.ended), stopped_by);
     let several = Several {
         api,
         status,
@@ -146,7 +144,7 @@ pub(crate) async fn run(
     if let Err(error) = runner.add_summary(&several.to_markdown()) {
         runner.warning(&format!("{error:#}"));
     }
-    code
+    ended
 }
 
 impl OfferRun<'_> {
@@ -166,8 +164,8 @@ impl OfferRun<'_> {
             outputs: &outputs,
         };
         let target = config.mode.target(self.listed.offer.clone());
-        let code = match flow.run(&target, &mut self.summary).await {
-            Ok(code) => code,
+        let ending = match flow.run(&target, &mut self.summary).await {
+            Ok(ending) => ending,
             Err(failure) => flow::report_failure(
                 &self.runner,
                 &outputs,
@@ -177,7 +175,7 @@ impl OfferRun<'_> {
             ),
         };
         self.summary.elapsed = Some(started.elapsed());
-        self.code = Some(code);
+        self.ended = Some(self.summary.ended(ending));
     }
 }
 
@@ -191,9 +189,7 @@ async fn tally_now_and_then(
     let every = tally_period(config.poll_interval);
     loop {
         tokio::time::sleep(every).await;
-        let statuses = results.statuses();
-        let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
-        runner.info(&tally(&statuses, false));
+        runner.info(&tally(&results.statuses(), false));
     }
 }
 
@@ -204,30 +200,48 @@ fn tally_period(poll_interval: Duration) -> Duration {
 /// `10 offers: 3 running, 6 succeeded, 1 failed`, and any other status
 /// after them. An offer without a status yet is running; at the end (`last`)
 /// too, as its go-live goes on in the service.
-fn tally(statuses: &[&str], last: bool) -> String {
-    let count = |wanted: &[&str]| statuses.iter().filter(|s| wanted.contains(s)).count();
+fn tally(statuses: &[Option<Status>], last: bool) -> String {
+    let count = |wanted: &[Status]| {
+        statuses
+            .iter()
+            .filter(|s| wanted.contains(&s.unwrap_or(Status::Running)))
+            .count()
+    };
     let mut line = format!(
         "{} offers{}: {} running, {} succeeded, {} failed",
         statuses.len(),
         if last { " at the end" } else { "" },
-        count(&["", "running"]),
-        count(&["succeeded"]),
-        count(&["failed", "canceled"]),
+        count(&[Status::Running]),
+        count(&[Status::Succeeded]),
+        count(&[Status::Failed, Status::Canceled]),
     );
+    let counted = [
+        Status::Running,
+        Status::Succeeded,
+        Status::Failed,
+        Status::Canceled,
+    ];
     let mut others: Vec<&str> = statuses
         .iter()
-        .copied()
-        .filter(|s| !["", "running", "succeeded", "failed", "canceled"].contains(s))
+        .flatten()
+        .filter(|s| !counted.contains(s))
+        .map(|s| s.as_output())
         .collect();
     others.sort_unstable();
     others.dedup();
     for other in others {
-        line.push_str(&format!(", {} {other}", count(&[other])));
+        let n = statuses
+            .iter()
+            .flatten()
+            .filter(|s| s.as_output() == other)
+            .count();
+        line.push_str(&format!(", {n} {other}"));
     }
     line
 }
 
-/// The aggregate `status` of the offers' statuses.
+/// The aggregate `status` of the offers' statuses (`None`: an offer that
+/// wrote none).
 ///
 /// Going live or following: `failed` when any failed or was canceled;
 /// `succeeded` when every offer succeeded (or was already live); `running`
@@ -238,46 +252,37 @@ fn tally(statuses: &[&str], last: bool) -> String {
 /// Checking: `unknown` when any state could not be read; else what a
 /// go-live run would meet first: `not-ready`, `running`, `ready`, and
 /// `live` only when every offer is live.
-fn aggregate(statuses: &[&str], mode: Mode, wait: bool) -> &'static str {
-    let any = |wanted: &[&str]| statuses.iter().any(|s| wanted.contains(s));
-    let all = |wanted: &[&str]| statuses.iter().all(|s| wanted.contains(s));
+fn aggregate(statuses: &[Option<Status>], mode: Mode, wait: bool) -> Status {
+    use Status::*;
+    let any = |wanted: &[Status]| statuses.iter().flatten().any(|s| wanted.contains(s));
+    let all = |wanted: &[Status]| {
+        statuses
+            .iter()
+            .all(|s| s.is_some_and(|s| wanted.contains(&s)))
+    };
     if mode == Mode::Check {
-        return if !all(&["ready", "running", "live", "not-ready"]) {
-            "unknown"
-        } else if any(&["not-ready"]) {
-            "not-ready"
-        } else if any(&["running"]) {
-            "running"
-        } else if any(&["ready"]) {
-            "ready"
+        return if !all(&[Ready, Running, Live, NotReady]) {
+            Unknown
+        } else if any(&[NotReady]) {
+            NotReady
+        } else if any(&[Running]) {
+            Running
+        } else if any(&[Ready]) {
+            Ready
         } else {
-            "live"
+            Live
         };
     }
-    if any(&["failed", "canceled"]) {
-        "failed"
-    } else if all(&["succeeded"]) {
-        "succeeded"
-    } else if wait && all(&["succeeded", "running"]) {
-        "running"
-    } else if !wait && all(&["accepted", "running", "succeeded"]) {
-        "accepted"
+    if any(&[Failed, Canceled]) {
+        Failed
+    } else if all(&[Succeeded]) {
+        Succeeded
+    } else if wait && all(&[Succeeded, Running]) {
+        Running
+    } else if !wait && all(&[Accepted, Running, Succeeded]) {
+        Accepted
     } else {
-        "unknown"
-    }
-}
-
-/// 1 when any offer failed or its outcome is unknown, else 3 when any timed
-/// out (with `fail_on_timeout`), else 0.
-fn run_code(codes: impl Iterator<Item = u8> + Clone) -> u8 {
-    if codes.clone().any(|code| code == exit::FAILURE) {
-        exit::FAILURE
-    } else if codes.clone().any(|code| code == exit::TIMED_OUT) {
-        exit::TIMED_OUT
-    } else if codes.clone().all(|code| code == exit::SUCCESS) {
-        exit::SUCCESS
-    } else {
-        exit::FAILURE
+        Unknown
     }
 }
 
@@ -295,7 +300,8 @@ struct Entry {
     operation_id: String,
     /// Until the offer's flow ends: `running` once its operation is known,
     /// else `unknown`.
-    status: String,
+    #[serde(serialize_with = "status_word")]
+    status: Option<Status>,
     outcome: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     product_id: Option<String>,
@@ -328,12 +334,12 @@ impl Results {
         }
     }
 
-    /// Each offer's status so far: empty while its flow runs.
-    fn statuses(&self) -> Vec<String> {
+    /// Each offer's status so far: none while its flow runs.
+    fn statuses(&self) -> Vec<Option<Status>> {
         self.entries
             .borrow()
             .iter()
-            .map(|(_, entry)| entry.status.clone())
+            .map(|(_, entry)| entry.status)
             .collect()
     }
 
@@ -346,13 +352,12 @@ impl Results {
             let mut map = serializer.serialize_map(Some(entries.len()))?;
             for (key, entry) in entries.iter() {
                 let mut shown = entry.clone();
-                if shown.status.is_empty() {
-                    shown.status = if shown.operation_location.is_empty() {
-                        "unknown"
+                if shown.status.is_none() {
+                    shown.status = Some(if shown.operation_location.is_empty() {
+                        Status::Unknown
                     } else {
-                        "running"
-                    }
-                    .to_owned();
+                        Status::Running
+                    });
                 }
                 map.serialize_entry(key, &shown)?;
             }
@@ -361,6 +366,10 @@ impl Results {
         };
         self.runner.set_output("results", &json)
     }
+}
+
+fn status_word<S: Serializer>(status: &Option<Status>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(status.map(Status::as_output).unwrap_or_default())
 }
 
 /// One offer's `Outputs`: its entry in `results`.
@@ -387,9 +396,9 @@ impl Outputs for OfferOutputs<'_> {
         Ok(())
     }
 
-    fn status(&self, status: &str) -> anyhow::Result<()> {
+    fn status(&self, status: Status) -> anyhow::Result<()> {
         self.results.update(self.key, |entry| {
-            entry.status = status.to_owned();
+            entry.status = Some(status);
         });
         Ok(())
     }
@@ -410,9 +419,17 @@ mod tests {
 
     #[test]
     fn the_tally_counts_each_status() {
+        use Status::*;
         assert_eq!(
             tally(
-                &["", "succeeded", "failed", "canceled", "accepted", "running"],
+                &[
+                    None,
+                    Some(Succeeded),
+                    Some(Failed),
+                    Some(Canceled),
+                    Some(Accepted),
+                    Some(Running)
+                ],
                 false
             ),
             "6 offers: 2 running, 1 succeeded, 2 failed, 1 accepted"
@@ -421,35 +438,39 @@ mod tests {
 
     #[test]
     fn the_aggregate_status_follows_the_rules_of_each_mode() {
-        let cases: &[(&[&str], Mode, bool, &str)] = &[
-            (&["succeeded", "succeeded"], Mode::GoLive, true, "succeeded"),
-            (&["succeeded", "canceled"], Mode::GoLive, true, "failed"),
-            (&["running", "failed"], Mode::GoLive, true, "failed"),
-            (&["running", "succeeded"], Mode::GoLive, true, "running"),
-            (&["running", "unknown"], Mode::GoLive, true, "unknown"),
+        use Status::*;
+        let cases: &[(&[Status], Mode, bool, Status)] = &[
+            (&[Succeeded, Succeeded], Mode::GoLive, true, Succeeded),
+            (&[Succeeded, Canceled], Mode::GoLive, true, Failed),
+            (&[Running, Failed], Mode::GoLive, true, Failed),
+            (&[Running, Succeeded], Mode::GoLive, true, Running),
+            (&[Running, Unknown], Mode::GoLive, true, Unknown),
             (
-                &["accepted", "running", "succeeded"],
+                &[Accepted, Running, Succeeded],
                 Mode::GoLive,
                 false,
-                "accepted",
+                Accepted,
             ),
-            (&["accepted", "unknown"], Mode::GoLive, false, "unknown"),
-            (&["succeeded", "succeeded"], Mode::Follow, true, "succeeded"),
-            (&["live", "ready"], Mode::Check, false, "ready"),
-            (&["live", "running", "ready"], Mode::Check, false, "running"),
-            (&["not-ready", "running"], Mode::Check, false, "not-ready"),
-            (&["live", "live"], Mode::Check, false, "live"),
-            (&["live", "unknown"], Mode::Check, false, "unknown"),
+            (&[Accepted, Unknown], Mode::GoLive, false, Unknown),
+            (&[Succeeded, Succeeded], Mode::Follow, true, Succeeded),
+            (&[Live, Ready], Mode::Check, false, Ready),
+            (&[Live, Running, Ready], Mode::Check, false, Running),
+            (&[NotReady, Running], Mode::Check, false, NotReady),
+            (&[Live, Live], Mode::Check, false, Live),
+            (&[Live, Unknown], Mode::Check, false, Unknown),
         ];
         for (statuses, mode, wait, expected) in cases {
-            assert_eq!(aggregate(statuses, *mode, *wait), *expected, "{statuses:?}");
+            let statuses: Vec<Option<Status>> = statuses.iter().copied().map(Some).collect();
+            assert_eq!(
+                aggregate(&statuses, *mode, *wait),
+                *expected,
+                "{statuses:?}"
+            );
         }
-    }
-
-    #[test]
-    fn the_exit_code_puts_failures_before_timeouts() {
-        assert_eq!(run_code([0, 3, 1].into_iter()), exit::FAILURE);
-        assert_eq!(run_code([0, 3, 0].into_iter()), exit::TIMED_OUT);
-        assert_eq!(run_code([0, 0].into_iter()), exit::SUCCESS);
+        // An offer that wrote no status is never counted a success.
+        assert_eq!(
+            aggregate(&[Some(Succeeded), None], Mode::GoLive, true),
+            Unknown
+        );
     }
 }

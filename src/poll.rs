@@ -4,16 +4,19 @@
 //!
 //! The loop is bounded twice over: by the deadline, and by
 //! `MAX_CONSECUTIVE_FAILURES` status requests in a row that got no usable
-//! answer. It logs a line only when something changes. Signals are handled
-//! by the caller, which drops this future.
+//! answer; when either ends it, it says which (`GaveUp`). The delay before
+//! each request is a pure decision (`next_poll`). It logs a line only when
+//! something changes. Signals are handled by the caller, which drops this
+//! future.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::clock;
 use crate::config::Config;
 use crate::github::Runner;
 use crate::model::{OperationHandle, Snapshot, State};
 use crate::publish::{PollAnswer, Publisher};
-use crate::retry::backoff;
+use crate::retry::{backoff, jitter};
 use crate::text::format_duration;
 
 /// Status requests in a row that may fail for a passing reason (connection,
@@ -21,60 +24,137 @@ use crate::text::format_duration;
 /// and reports the last of them.
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 10;
 
-/// How a wait ended, when the service did not end it with an error.
+/// Which bound ended a wait before the operation reached a final state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    /// The operation reached a final state: succeeded, failed or canceled.
-    Finished(State),
+pub enum Bound {
     /// `wait_timeout` ran out while the operation was still running.
-    TimedOut,
+    Deadline,
+    /// `MAX_CONSECUTIVE_FAILURES` status requests in a row got no usable
+    /// answer.
+    FailuresInARow,
+    /// The service gave an answer that ends the wait (a refusal, a status
+    /// monitor the token may not be sent to).
+    FinalAnswer,
 }
 
-/// Polls the operation until it ends. `latest` holds the last description
-/// the service gave, for the summary, however the wait ends. An error is
-/// the reason the wait gave up, worded for the user.
+/// A wait that ended without a final state, and what it had seen. The
+/// caller words the closing sentence and the resume advice from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaveUp {
+    pub bound: Bound,
+    pub elapsed: Duration,
+    /// Status requests sent, the last one included.
+    pub attempts: u64,
+    /// The last answer that was not usable, worded for the user; `None`
+    /// when the last answer was a status.
+    pub last_error: Option<String>,
+}
+
+/// What the last status request got, as far as the next delay depends on
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// A status that is not final.
+    Status { retry_after: Option<Duration> },
+    /// No usable answer, the `failures`-th in a row.
+    Transient {
+        failures: u32,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// When the next status request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextPoll {
+    /// The delay the answer calls for.
+    pub delay: Duration,
+    /// How long to sleep: `delay`, or what is left of the wait when that
+    /// is shorter.
+    pub sleep: Duration,
+    /// The deadline comes first: the wait ends after this sleep.
+    pub last: bool,
+}
+
+/// The next delay, from `poll_interval`, the answer (its `Retry-After`,
+/// the failures in a row) and the time `remaining` before the deadline.
+/// Never sooner than the service asked; after a status, never more often
+/// than `poll_interval`; after a failure, backoff from at most a second up
+/// to `poll_interval`, scaled by `jitter` (in [0, 1)). The last sleep ends
+/// at the deadline, not a poll interval later.
+pub fn next_poll(
+    poll_interval: Duration,
+    answered: Answered,
+    remaining: Duration,
+    jitter: f64,
+) -> NextPoll {
+    let delay = match answered {
+        Answered::Status { retry_after } => poll_interval.max(retry_after.unwrap_or_default()),
+        Answered::Transient {
+            failures,
+            retry_after,
+        } => {
+            let first = poll_interval.min(Duration::from_secs(1));
+            backoff(first, failures, poll_interval, jitter).max(retry_after.unwrap_or_default())
+        }
+    };
+    let last = delay >= remaining;
+    NextPoll {
+        delay,
+        sleep: if last { remaining } else { delay },
+        last,
+    }
+}
+
+/// Polls the operation until it reaches a final state, and returns it.
+/// `latest` holds the last description the service gave, for the summary,
+/// however the wait ends. Only this loop reads the clock and sleeps.
 pub async fn follow(
     publisher: &dyn Publisher,
     operation: &OperationHandle,
     config: &Config,
     runner: &Runner,
     latest: &mut Option<Snapshot>,
-) -> Result<End, String> {
+) -> Result<State, GaveUp> {
     let url = &publisher.status_url(operation);
-    let started = Instant::now();
+    let started = clock::now();
     // `wait_timeout` is at most 35 days (`config`), far from overflowing.
     let deadline = started + config.wait_timeout;
     let mut progress = Progress::default();
     let mut failures = 0;
-    let mut requests = 0u64;
+    let mut attempts = 0u64;
+    let mut last_error = None;
+    let gave_up = |bound, attempts, last_error| GaveUp {
+        bound,
+        elapsed: started.elapsed(),
+        attempts,
+        last_error,
+    };
     loop {
-        requests += 1;
+        attempts += 1;
         // A request still in flight at the deadline is abandoned with it.
         let answer =
             tokio::time::timeout_at(deadline.into(), publisher.status(operation, url)).await;
         let Ok(answer) = answer else {
-            return Ok(End::TimedOut);
+            return Err(gave_up(Bound::Deadline, attempts, last_error));
         };
-        let (delay, reason) = match answer {
+        let (answered, reason) = match answer {
             PollAnswer::Status {
                 snapshot,
                 retry_after,
             } => {
                 failures = 0;
-                progress.report(&snapshot, started.elapsed(), requests, runner);
+                last_error = None;
+                progress.report(&snapshot, started.elapsed(), attempts, runner);
                 let state = snapshot.state;
                 *latest = Some(snapshot);
                 if state != State::Running {
-                    return Ok(End::Finished(state));
+                    return Ok(state);
                 }
-                // Never sooner than the service asked, never more often
-                // than poll_interval.
-                let delay = config.poll_interval.max(retry_after.unwrap_or_default());
                 let reason = match retry_after {
                     Some(asked) => format!("the service asked for {}", format_duration(asked)),
                     None => "poll_interval".to_owned(),
                 };
-                (delay, reason)
+                (Answered::Status { retry_after }, reason)
             }
             PollAnswer::Transient {
                 reason,
@@ -82,33 +162,38 @@ pub async fn follow(
             } => {
                 failures += 1;
                 if failures >= MAX_CONSECUTIVE_FAILURES {
-                    return Err(format!(
-                        "{failures} status requests in a row got no usable answer, the last one: {reason}; the operation goes on in the service: follow it again later with operation_location {url}"
-                    ));
+                    return Err(gave_up(Bound::FailuresInARow, attempts, Some(reason)));
                 }
-                let first = config.poll_interval.min(Duration::from_secs(1));
-                let delay = backoff(first, failures, config.poll_interval)
-                    .max(retry_after.unwrap_or_default());
-                runner.info(&format!(
-                    "{reason}; trying again in {} ({failures} of at most {MAX_CONSECUTIVE_FAILURES} failures in a row)",
-                    format_duration(delay)
-                ));
-                (delay, "a failed request".to_owned())
+                last_error = Some(reason);
+                (
+                    Answered::Transient {
+                        failures,
+                        retry_after,
+                    },
+                    "a failed request".to_owned(),
+                )
             }
-            PollAnswer::Failed(message) => return Err(message),
+            PollAnswer::Failed(message) => {
+                return Err(gave_up(Bound::FinalAnswer, attempts, Some(message)));
+            }
         };
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = deadline.saturating_duration_since(clock::now());
+        let next = next_poll(config.poll_interval, answered, remaining, jitter());
+        if let (Answered::Transient { .. }, Some(error)) = (answered, &last_error) {
+            runner.info(&format!(
+                "{error}; trying again in {} ({failures} of at most {MAX_CONSECUTIVE_FAILURES} failures in a row)",
+                format_duration(next.delay)
+            ));
+        }
         runner.debug(&format!(
             "next status request in {} ({reason}); {} left of wait_timeout",
-            format_duration(delay),
+            format_duration(next.delay),
             format_duration(remaining)
         ));
-        if delay >= remaining {
-            // The last sleep ends at the deadline, not a poll interval later.
-            tokio::time::sleep(remaining).await;
-            return Ok(End::TimedOut);
+        tokio::time::sleep(next.sleep).await;
+        if next.last {
+            return Err(gave_up(Bound::Deadline, attempts, last_error));
         }
-        tokio::time::sleep(delay).await;
     }
 }
 
@@ -181,5 +266,108 @@ fn display_status(status: &str) -> &str {
         "(no status)"
     } else {
         status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    #[test]
+    fn the_next_poll_follows_interval_retry_after_backoff_and_deadline() {
+        let status = |retry_after: Option<u64>| Answered::Status {
+            retry_after: retry_after.map(MS),
+        };
+        let failed = |failures, retry_after: Option<u64>| Answered::Transient {
+            failures,
+            retry_after: retry_after.map(MS),
+        };
+        // (interval, answer, remaining, jitter) -> (delay, sleep, last)
+        let cases = [
+            // A status: poll_interval, or longer when the service asks.
+            (
+                60_000,
+                status(None),
+                600_000,
+                0.0,
+                (60_000u128, 60_000u128, false),
+            ),
+            (
+                60_000,
+                status(Some(5_000)),
+                600_000,
+                0.0,
+                (60_000, 60_000, false),
+            ),
+            (
+                60_000,
+                status(Some(90_000)),
+                600_000,
+                0.0,
+                (90_000, 90_000, false),
+            ),
+            // The deadline comes first: sleep to it, then stop.
+            (60_000, status(None), 20_000, 0.0, (60_000, 20_000, true)),
+            (60_000, status(None), 60_000, 0.0, (60_000, 60_000, true)),
+            (60_000, status(None), 0, 0.0, (60_000, 0, true)),
+            // A failure: backoff from a second, doubling, halved at most
+            // by the jitter, capped at poll_interval.
+            (60_000, failed(1, None), 600_000, 0.0, (500, 500, false)),
+            (
+                60_000,
+                failed(1, None),
+                600_000,
+                0.999_999,
+                (999, 999, false),
+            ),
+            (60_000, failed(3, None), 600_000, 0.0, (2_000, 2_000, false)),
+            (
+                60_000,
+                failed(9, None),
+                600_000,
+                0.0,
+                (30_000, 30_000, false),
+            ),
+            (10_000, failed(9, None), 600_000, 0.5, (7_500, 7_500, false)),
+            // ...never sooner than the service asked.
+            (
+                60_000,
+                failed(1, Some(45_000)),
+                600_000,
+                0.0,
+                (45_000, 45_000, false),
+            ),
+            (
+                60_000,
+                failed(2, Some(45_000)),
+                10_000,
+                0.0,
+                (45_000, 10_000, true),
+            ),
+            // A sub-second interval backs off from the interval itself.
+            (10, failed(1, None), 1_000, 0.0, (5, 5, false)),
+        ];
+        for (interval, answered, remaining, jitter, (delay, sleep, last)) in cases {
+            let next = next_poll(MS(interval), answered, MS(remaining), jitter);
+            let got = (next.delay.as_millis(), next.sleep.as_millis(), next.last);
+            assert_eq!(
+                got,
+                (delay, sleep, last),
+                "{interval} ms, {answered:?}, {remaining} ms left, jitter {jitter}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_next_poll_never_overflows() {
+        let answered = Answered::Transient {
+            failures: u32::MAX,
+            retry_after: Some(Duration::MAX),
+        };
+        let next = next_poll(Duration::MAX, answered, Duration::MAX, 1.0);
+        assert_eq!(next.delay, Duration::MAX);
+        assert!(next.last);
     }
 }

@@ -6,11 +6,12 @@
 use std::time::Duration;
 
 use crate::github::markdown_cell;
-use crate::model::{Offer, OperationHandle, Outcome, Snapshot};
+use crate::model::{Offer, OperationHandle, Outcome, Snapshot, Status};
 use crate::text::{format_duration, untrusted};
 
 /// Exit codes. The runner only tells zero from non-zero; the distinct
 /// non-zero values help people who run the binary by hand or in scripts.
+/// `exit_code` is the one place that picks one.
 pub mod exit {
     /// Go-live was accepted (or, when waiting, the operation succeeded).
     pub const SUCCESS: u8 = 0;
@@ -26,10 +27,78 @@ pub mod exit {
     pub const SIGINT: u8 = 130;
     /// Stopped by SIGTERM (128 + 15).
     pub const SIGTERM: u8 = 143;
+}
 
-    /// The code of a run stopped by the signal of this name.
-    pub fn signaled(signal: &str) -> u8 {
-        if signal == "SIGINT" { SIGINT } else { SIGTERM }
+/// How a flow ended, besides its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// It ran to its end: the status says how that went.
+    Done,
+    /// `wait_timeout` ran out while the operation was still running.
+    TimedOut,
+    /// A failure ended it (already reported).
+    Failed,
+    /// An input is invalid: nothing was sent.
+    Invalid,
+    /// Stopped by the signal of this name.
+    Signal(&'static str),
+}
+
+/// What a run (of one offer, or of several) ended with: what the exit code
+/// is chosen from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub status: Option<Status>,
+    pub ending: Ending,
+}
+
+impl Ended {
+    /// The end of several offers: stopped by the signal that stopped the
+    /// run; else failed when any offer failed (or never ended); else timed
+    /// out when any did; else done, with the aggregate `status`.
+    pub fn of_all(
+        status: Status,
+        offers: impl IntoIterator<Item = Option<Ended>>,
+        signal: Option<&'static str>,
+    ) -> Ended {
+        let mut ending = Ending::Done;
+        for offer in offers {
+            let failed = match offer {
+                None => true,
+                Some(ended) => match ended.ending {
+                    Ending::Done => ended.status.is_some_and(Status::is_failure),
+                    Ending::TimedOut => {
+                        ending = Ending::TimedOut;
+                        false
+                    }
+                    Ending::Failed | Ending::Invalid | Ending::Signal(_) => true,
+                },
+            };
+            if failed {
+                ending = Ending::Failed;
+                break;
+            }
+        }
+        Ended {
+            status: Some(status),
+            ending: signal.map_or(ending, Ending::Signal),
+        }
+    }
+}
+
+/// The exit code of a run that ended so. A signal gives 128 + its number;
+/// an invalid input, 2; a failure or a status that is one (failed,
+/// canceled, unknown), 1; a wait that ran out, 3 with `fail_on_timeout`
+/// and 0 without; else 0.
+pub fn exit_code(fail_on_timeout: bool, ended: &Ended) -> u8 {
+    match ended.ending {
+        Ending::Signal("SIGINT") => exit::SIGINT,
+        Ending::Signal(_) => exit::SIGTERM,
+        Ending::Invalid => exit::INVALID_INPUT,
+        Ending::Failed => exit::FAILURE,
+        _ if ended.status.is_some_and(Status::is_failure) => exit::FAILURE,
+        Ending::TimedOut if fail_on_timeout => exit::TIMED_OUT,
+        Ending::TimedOut | Ending::Done => exit::SUCCESS,
     }
 }
 
@@ -54,7 +123,8 @@ pub enum Sending {
 pub struct Summary {
     /// The API's name.
     pub api: &'static str,
-    pub status: String,
+    /// The `status` output, once written.
+    pub status: Option<Status>,
     /// What the run did about go-live, once known.
     pub outcome: Option<Outcome>,
     pub offer: Option<Offer>,
@@ -78,14 +148,20 @@ pub const SUMMARY_CAP: usize = 128 * 1024;
 const LONGEST_ENTRY: usize = 2000;
 
 impl Summary {
+    /// How the run this summary tells of ended.
+    pub fn ended(&self, ending: Ending) -> Ended {
+        Ended {
+            status: self.status,
+            ending,
+        }
+    }
+
     /// The summary as Markdown, at most `SUMMARY_CAP` bytes: the status,
     /// the offer and the operation link first, then the steps, notes and
     /// errors while they fit, each cut to `LONGEST_ENTRY` characters.
     pub fn to_markdown(&self) -> String {
-        let mut md = format!(
-            "### Azure Marketplace go-live: {}\n\n",
-            markdown_cell(&self.status)
-        );
+        let status = self.status.map(Status::as_output).unwrap_or_default();
+        let mut md = format!("### Azure Marketplace go-live: {status}\n\n");
         md.push_str("| | |\n| --- | --- |\n");
         let mut row = |name: &str, value: &str| md.push_str(&format!("| {name} | {value} |\n"));
         let code = |text: &str| format!("`{}`", markdown_cell(text));
@@ -110,7 +186,7 @@ impl Summary {
         if let Some(outcome) = self.outcome {
             row("outcome", outcome.as_output());
         }
-        row("status", &format!("**{}**", markdown_cell(&self.status)));
+        row("status", &format!("**{status}**"));
         if let Some(elapsed) = self.elapsed {
             row("elapsed", &format_duration(elapsed));
         }
@@ -155,7 +231,7 @@ impl Summary {
 pub struct Several<'a> {
     pub api: &'static str,
     /// The aggregate status.
-    pub status: &'a str,
+    pub status: Status,
     /// Each offer's line and its summary, in the order of the lines.
     pub offers: Vec<(&'a str, &'a Summary)>,
     pub elapsed: Duration,
@@ -169,7 +245,7 @@ impl Several<'_> {
         let cell = |text: &str| markdown_cell(&untrusted(text, LONGEST_ENTRY));
         let mut md = format!(
             "### Azure Marketplace go-live: {} ({} offers, {}, {})\n\n",
-            markdown_cell(self.status),
+            self.status.as_output(),
             self.offers.len(),
             markdown_cell(self.api),
             format_duration(self.elapsed)
@@ -183,7 +259,7 @@ impl Several<'_> {
                 "| `{}` | {} | **{}** | {} | {} |\n",
                 cell(key),
                 summary.outcome.map(Outcome::as_output).unwrap_or(""),
-                cell(&summary.status),
+                summary.status.map(Status::as_output).unwrap_or_default(),
                 summary
                     .operation
                     .as_ref()
@@ -239,7 +315,7 @@ mod tests {
         let long = "x".repeat(50_000);
         let summary = Summary {
             api: "API",
-            status: "failed".to_owned(),
+            status: Some(Status::Failed),
             snapshot: Some(Snapshot {
                 state: State::Failed,
                 status: long.clone(),
@@ -269,7 +345,7 @@ mod tests {
     fn the_summary_of_256_offers_keeps_its_table_within_the_cap() {
         let long = "y".repeat(5_000);
         let summary = Summary {
-            status: "failed".to_owned(),
+            status: Some(Status::Failed),
             errors: vec![long.clone(); 4],
             notes: vec![long.clone()],
             elapsed: Some(Duration::from_secs(61)),
@@ -278,7 +354,7 @@ mod tests {
         let keys: Vec<String> = (0..256).map(|n| format!("contoso/offer-{n}")).collect();
         let several = Several {
             api: "API",
-            status: "failed",
+            status: Status::Failed,
             offers: keys.iter().map(|key| (key.as_str(), &summary)).collect(),
             elapsed: Duration::from_secs(62),
             notes: vec![long.clone()],
@@ -293,6 +369,66 @@ mod tests {
         );
         assert!(md.find("> `contoso/offer-0`:").unwrap() > md.find("offer-255").unwrap());
         assert!(md.trim_end().ends_with("has all of it._"));
+    }
+
+    #[test]
+    fn one_function_picks_every_exit_code() {
+        use Ending::*;
+        let ended = |status: Option<Status>, ending| Ended { status, ending };
+        let cases = [
+            (ended(Some(Status::Succeeded), Done), true, exit::SUCCESS),
+            (ended(Some(Status::Accepted), Done), true, exit::SUCCESS),
+            (ended(Some(Status::NotReady), Done), true, exit::SUCCESS),
+            (ended(Some(Status::Failed), Done), true, exit::FAILURE),
+            (ended(Some(Status::Canceled), Done), true, exit::FAILURE),
+            (ended(Some(Status::Unknown), Done), true, exit::FAILURE),
+            (
+                ended(Some(Status::Running), TimedOut),
+                true,
+                exit::TIMED_OUT,
+            ),
+            (ended(Some(Status::Running), TimedOut), false, exit::SUCCESS),
+            (ended(Some(Status::Unknown), Failed), false, exit::FAILURE),
+            (ended(None, Invalid), true, exit::INVALID_INPUT),
+            (
+                ended(Some(Status::Running), Signal("SIGINT")),
+                true,
+                exit::SIGINT,
+            ),
+            (
+                ended(Some(Status::Failed), Signal("SIGTERM")),
+                true,
+                exit::SIGTERM,
+            ),
+        ];
+        for (ended, fail_on_timeout, code) in cases {
+            assert_eq!(exit_code(fail_on_timeout, &ended), code, "{ended:?}");
+        }
+    }
+
+    #[test]
+    fn several_offers_end_with_the_worst_of_their_ends() {
+        use Ending::*;
+        let ok = Some(Ended {
+            status: Some(Status::Succeeded),
+            ending: Done,
+        });
+        let timed_out = Some(Ended {
+            status: Some(Status::Running),
+            ending: TimedOut,
+        });
+        let failed = Some(Ended {
+            status: Some(Status::Failed),
+            ending: Done,
+        });
+        let all = |offers: Vec<Option<Ended>>, signal| {
+            Ended::of_all(Status::Running, offers, signal).ending
+        };
+        assert_eq!(all(vec![ok, timed_out, failed], None), Failed);
+        assert_eq!(all(vec![ok, timed_out, ok], None), TimedOut);
+        assert_eq!(all(vec![ok, ok], None), Done);
+        assert_eq!(all(vec![ok, None], None), Failed);
+        assert_eq!(all(vec![ok, failed], Some("SIGTERM")), Signal("SIGTERM"));
     }
 
     fn texts() -> impl Strategy<Value = Vec<String>> {
@@ -314,7 +450,7 @@ mod tests {
         fn any_summary_stays_within_its_cap(status in arbitrary::text(WORDS), notes in texts(), errors in texts(), reasons in texts()) {
             let summary = Summary {
                 api: "API",
-                status: status.clone(),
+                status: Some(Status::Failed),
                 snapshot: Some(Snapshot {
                     state: State::Failed,
                     status: status.clone(),

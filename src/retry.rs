@@ -12,16 +12,23 @@ use reqwest::header::HeaderMap;
 pub const LONGEST_ASKED_DELAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Exponential backoff with jitter: the `failures`-th delay (from 1) is
-/// `first * 2^(failures-1)`, capped at `cap`, then scaled by a random factor
-/// between 0.5 and 1 so that many runners do not retry in step.
-pub fn backoff(first: Duration, failures: u32, cap: Duration) -> Duration {
+/// `first * 2^(failures-1)`, capped at `cap`, then scaled by a factor
+/// between 0.5 and 1 (`jitter`, in [0, 1), picks where; `jitter()` draws
+/// one) so that many runners do not retry in step.
+pub fn backoff(first: Duration, failures: u32, cap: Duration, jitter: f64) -> Duration {
     let exponent = failures.saturating_sub(1).min(20);
     let full = first.saturating_mul(1 << exponent).min(cap);
-    full.mul_f64(0.5 + random_fraction() / 2.0)
+    let jitter = if jitter.is_nan() {
+        0.0
+    } else {
+        jitter.clamp(0.0, 1.0)
+    };
+    // Through f64 a long delay may round up: never past `full`.
+    full.mul_f64(0.5 + jitter / 2.0).min(full)
 }
 
-/// A number in [0, 1).
-fn random_fraction() -> f64 {
+/// A random number in [0, 1): the jitter of one delay.
+pub fn jitter() -> f64 {
     let mut bytes = [0u8; 8];
     getrandom::getrandom(&mut bytes).expect("the operating system provides random bytes");
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
@@ -75,7 +82,7 @@ mod tests {
             (40, 1000),
         ] {
             for _ in 0..50 {
-                let delay = backoff(first, failures, cap);
+                let delay = backoff(first, failures, cap, jitter());
                 let full = Duration::from_millis(full);
                 assert!(delay >= full / 2 && delay <= full, "{failures}: {delay:?}");
             }
@@ -163,9 +170,9 @@ mod tests {
         }
 
         #[test]
-        fn any_backoff_is_bounded(first in any::<u64>(), failures in any::<u32>(), cap in any::<u64>()) {
+        fn any_backoff_is_bounded(first in any::<u64>(), failures in any::<u32>(), cap in any::<u64>(), jitter in any::<f64>()) {
             let (first, cap) = (Duration::from_millis(first), Duration::from_millis(cap));
-            prop_assert!(backoff(first, failures, cap) <= cap);
+            prop_assert!(backoff(first, failures, cap, jitter) <= cap);
         }
     }
 }

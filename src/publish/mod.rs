@@ -6,33 +6,20 @@
 //! names them.
 //!
 //! Adding an API is a new folder implementing `Api` and `Publisher`, one
-//! variant of `Kind`, an emulator module and tests.
+//! variant of `Kind` (in `api.rs`, with the traits every API implements),
+//! an emulator module and tests.
 
+pub mod api;
 pub mod cpp;
 pub mod ingestion;
 pub mod lenient;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
-
-use reqwest::Url;
-
-use crate::failure::Failure;
-use crate::http::{SendError, Transport};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot};
-
-/// Which API a run speaks: the `api` input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    CloudPartnerPortal,
-    ProductIngestion,
-}
+pub use api::{
+    Api, BoxFuture, Endpoint, GoLiveAnswer, Kind, PollAnswer, Publisher, resolve,
+    with_query_default,
+};
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::CloudPartnerPortal, Kind::ProductIngestion];
-
     /// What an API knows before any request. The only match on the API.
     pub fn api(self) -> &'static dyn Api {
         match self {
@@ -46,184 +33,5 @@ impl Kind {
         Kind::ALL
             .into_iter()
             .find(|kind| kind.api().input_value() == value)
-    }
-}
-
-/// Where the chosen API lives, validated by `config`.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
-    pub kind: Kind,
-    /// `api_url` (or the API's own), always with a trailing slash so that
-    /// joining keeps its path.
-    pub base: Url,
-    /// `api_version` (or the API's own).
-    pub version: String,
-}
-
-/// An API's constants and input rules: what `config` checks before any
-/// request, and how to connect.
-pub trait Api: Sync {
-    /// The `api` input's value for it.
-    fn input_value(&self) -> &'static str;
-    /// Its name in messages and the summary.
-    fn name(&self) -> &'static str;
-    fn default_url(&self) -> &'static str;
-    fn default_version(&self) -> &'static str;
-    /// The Entra scope of its access tokens.
-    fn scope(&self) -> &'static str;
-    /// Whether offers are addressed under a publisher ID.
-    fn publisher_required(&self) -> bool;
-    /// Checks an offer ID; the error says what is expected.
-    fn check_offer_id(&self, offer_id: &str) -> Result<(), String>;
-    /// The operation ID an `operation_location` URL names, if it names one.
-    fn operation_id(&self, location: &Url) -> Option<String>;
-    /// A client of the API at `endpoint`.
-    fn connect(&self, endpoint: Endpoint, transport: Arc<Transport>) -> Box<dyn Publisher>;
-}
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
-
-/// One API's requests, each sent once, each answer sorted into what the
-/// flow must decide on. Nothing here sleeps, loops or logs.
-pub trait Publisher {
-    /// Signs in and reads the offer's state: whether go-live would be sent,
-    /// and its last go-live. An error says why the offer itself could not
-    /// be read (sign-in, role, not found); nothing was sent.
-    fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>>;
-    /// Sends go-live, once.
-    fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer>;
-    /// The URL to ask for the operation's status: its location with the
-    /// API's version added when it has none. Built once per wait.
-    fn status_url(&self, operation: &OperationHandle) -> Url;
-    /// Asks the operation's status monitor at `url` (from `status_url`),
-    /// once.
-    fn status<'a>(
-        &'a self,
-        operation: &'a OperationHandle,
-        url: &'a Url,
-    ) -> BoxFuture<'a, PollAnswer>;
-    /// A warning when `poll_interval` is shorter than the API allows.
-    fn poll_interval_warning(&self, poll_interval: Duration) -> Option<String>;
-}
-
-/// How one go-live request ended.
-#[derive(Debug)]
-pub enum GoLiveAnswer {
-    Accepted(OperationHandle),
-    /// The service cannot have started the operation (no connection was
-    /// made, or it answered 429 or 503), so the request may be sent again.
-    NotStarted {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    /// Final: report it.
-    Failed(Failure),
-}
-
-impl GoLiveAnswer {
-    /// A go-live request that got no answer: sent again when nothing can
-    /// have reached the service, reported otherwise.
-    pub fn unanswered(error: SendError) -> GoLiveAnswer {
-        match error {
-            SendError::Connect(reason) => GoLiveAnswer::NotStarted {
-                reason,
-                retry_after: None,
-            },
-            error if error.nothing_sent() => {
-                GoLiveAnswer::Failed(Failure::NotSent(error.to_string()))
-            }
-            SendError::Timeout(reason) => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
-                "the go-live request got {reason}"
-            ))),
-            error => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
-                "the go-live request got no usable answer: {error}"
-            ))),
-        }
-    }
-}
-
-/// How one status request ended.
-#[derive(Debug)]
-pub enum PollAnswer {
-    Status {
-        snapshot: Snapshot,
-        retry_after: Option<Duration>,
-    },
-    /// No usable answer this time (connection, timeout, 408, 429, 5xx, a body
-    /// that is not an operation); asking again may work.
-    Transient {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    /// Final: report it.
-    Failed(String),
-}
-
-impl PollAnswer {
-    /// A status request that got no answer: worth another try, unless the
-    /// URL may not get the token.
-    pub fn unanswered(error: SendError) -> PollAnswer {
-        match error {
-            SendError::ForeignOrigin(_) => PollAnswer::Failed(error.to_string()),
-            SendError::Body(status, _, body) => PollAnswer::Transient {
-                reason: format!(
-                    "the status monitor answered HTTP {} but {body}",
-                    crate::text::status_text(status)
-                ),
-                retry_after: None,
-            },
-            error => PollAnswer::Transient {
-                reason: format!("status request failed: {error}"),
-                retry_after: None,
-            },
-        }
-    }
-}
-
-/// Resolves a URL, or a path, that an API named against `base`
-/// (`api_url`). A path is a path of the API: it goes under `base`'s path,
-/// so that a proxy's prefix (and an API's own, such as Product Ingestion's)
-/// is kept, unless it starts with that path already.
-pub fn resolve(base: &Url, value: &str) -> Result<Url, url::ParseError> {
-    match value.strip_prefix('/') {
-        Some(path) if !path.starts_with('/') && !value.starts_with(base.path()) => {
-            // `./` keeps a first segment such as `a:b` from reading as a
-            // scheme.
-            base.join(&format!("./{path}"))
-        }
-        _ => base.join(value),
-    }
-}
-
-/// Adds `name=value` to `url`'s query unless it already has `name`.
-pub fn with_query_default(url: &Url, name: &str, value: &str) -> Url {
-    let mut url = url.clone();
-    if !url.query_pairs().any(|(key, _)| key == name) {
-        url.query_pairs_mut().append_pair(name, value);
-    }
-    url
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_resolve_under_the_base_path() {
-        let check = |base: &str, value: &str, expected: &str| {
-            let base = Url::parse(base).unwrap();
-            assert_eq!(resolve(&base, value).unwrap().as_str(), expected, "{value}");
-        };
-        check("http://h/", "/api/x?v=1", "http://h/api/x?v=1");
-        check(
-            "http://h/prefix/",
-            "/api/x$y?v=1",
-            "http://h/prefix/api/x$y?v=1",
-        );
-        check("http://h/prefix/", "/prefix/api/x", "http://h/prefix/api/x");
-        check("http://h/prefix/", "/a:b/c", "http://h/prefix/a:b/c");
-        check("http://h/prefix/", "https://o/api/x", "https://o/api/x");
-        check("http://h/prefix/", "//o/api/x", "http://o/api/x");
-        check("http://h/prefix/", "api/x", "http://h/prefix/api/x");
     }
 }

@@ -2,6 +2,10 @@
 //! run through the built `go-live` binary (or, for `poller`, the library)
 //! against the emulator or a mock server, asserting what a user sees.
 //! `support` runs the binary the way the GitHub runner does.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests drive the product from outside: they read the clock and the environment"
+)]
 
 mod support;
 

@@ -557,3 +557,28 @@ fn at_most_8_requests_are_in_flight_however_many_offers() {
     assert_eq!(go_live_requests(&emulator), 20);
     assert_eq!(emulator.most_in_flight(), 8);
 }
+
+#[test]
+fn a_wait_that_gives_up_points_at_the_operation_in_results() {
+    for api in BOTH {
+        let knobs = Knobs {
+            faults: vec![marketplace_emulator::Fault::Status(503, None); 10],
+            ..knobs()
+        };
+        let emulator = emulator_with(api, knobs, &["alpha-vm"]);
+        let line = api.line("contoso", "alpha-vm");
+        let run = api.action(&emulator, &line).run();
+        check_ended(&run, 1, "unknown");
+        let (status, outcome, location) = entry(&results(&run), &line);
+        assert_eq!((status.as_str(), outcome.as_str()), ("unknown", "started"));
+        let error = error_containing(&run, "10 status requests in a row got no usable answer");
+        // The advice names what a later run can be given: the same offers,
+        // or the operation_location this offer's entry of results holds.
+        assert!(
+            error.contains(&format!(
+                "it goes on in the service: to follow it again, run this action with mode: follow and the same offers (or, for this offer alone, with operation_location: {location})"
+            )),
+            "{api:?}: {error}"
+        );
+    }
+}

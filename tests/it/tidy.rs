@@ -3,7 +3,10 @@
 //! `publish/mod.rs` matches on which API is in use; README's workflows are
 //! the linted files of `examples/workflows/`, and the federated subjects its
 //! Entra setup spells out are those the workflows' environments present;
-//! every Rust file opens with a `//!` line saying what it owns.
+//! every Rust file opens with a `//!` line saying what it owns; the code
+//! map of ARCHITECTURE.md lists every file in import order; status words
+//! and exit codes each have one place, and so do the clock, the
+//! environment and stdout; config's defaults are action.yml's.
 
 use std::path::{Path, PathBuf};
 
@@ -196,4 +199,321 @@ fn every_rust_file_opens_with_what_it_owns() {
         silent.is_empty(),
         "files without a `//!` first line: {silent:?}"
     );
+}
+
+/// The module path of a file under `src/`: `publish/cpp/mod.rs` is
+/// `publish::cpp`, `lib.rs` the root.
+fn module_of(file: &str) -> Vec<String> {
+    let mut segments: Vec<String> = file
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    if segments
+        .last()
+        .is_some_and(|last| last == "mod" || last == "lib")
+    {
+        segments.pop();
+    }
+    segments
+}
+
+/// The code of a file before its unit tests, comment lines left out.
+fn code_before_tests(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = match text.find("#[cfg(test)]\nmod tests") {
+        Some(at) => &text[..at],
+        None => &text[..],
+    };
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every module path a file names: `crate::a::b`, `super::c`, a child
+/// declared with `mod`, and each item of a `{...}` group after them.
+fn named_paths(module: &[String], code: &str) -> Vec<Vec<String>> {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let children: Vec<String> = code
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim().trim_start_matches("pub ");
+            let name = line.strip_prefix("mod ")?.strip_suffix(';')?;
+            Some(name.to_owned())
+        })
+        .collect();
+    let mut found = Vec::new();
+    let bytes: Vec<char> = code.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == ':');
+        if !starts_word || !ident(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        // A path: words joined by `::`.
+        let mut words = Vec::new();
+        let mut j = i;
+        loop {
+            let start = j;
+            while j < bytes.len() && ident(bytes[j]) {
+                j += 1;
+            }
+            words.push(bytes[start..j].iter().collect::<String>());
+            if bytes[j..].starts_with(&[':', ':']) && j + 2 < bytes.len() && ident(bytes[j + 2]) {
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        let base: Option<Vec<String>> = match words[0].as_str() {
+            "crate" => Some(Vec::new()),
+            "super" => Some(module[..module.len().saturating_sub(1)].to_vec()),
+            "self" => Some(module.to_vec()),
+            word if children.iter().any(|child| child == word) => Some(module.to_vec()),
+            _ => None,
+        };
+        if let Some(mut base) = base {
+            let skip = usize::from(matches!(words[0].as_str(), "crate" | "super" | "self"));
+            base.extend(words[skip..].iter().cloned());
+            // `path::{a, b::c}`: each item of the group.
+            if bytes[j..].starts_with(&[':', ':', '{']) {
+                let end = bytes[j..].iter().position(|&c| c == '}').unwrap() + j;
+                let group: String = bytes[j + 3..end].iter().collect();
+                for item in group.split(',') {
+                    let mut path = base.clone();
+                    path.extend(
+                        item.trim()
+                            .split("::")
+                            .map(|word| word.chars().take_while(|&c| ident(c)).collect::<String>())
+                            .filter(|word| !word.is_empty()),
+                    );
+                    found.push(path);
+                }
+            }
+            found.push(base);
+        }
+        i = j.max(i + 1);
+    }
+    found
+}
+
+#[test]
+fn the_code_map_lists_every_file_in_import_order() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let map = architecture
+        .split("## Code map")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("ARCHITECTURE.md has a code map");
+    // Each entry: the path its bullet starts with, and the bullet's text.
+    let entries: Vec<(String, String)> = map
+        .split("\n- ")
+        .skip(1)
+        .filter_map(|bullet| {
+            let path = bullet.strip_prefix('`')?.split('`').next()?;
+            let path = path.strip_prefix("src/")?;
+            Some((path.to_owned(), bullet.to_owned()))
+        })
+        .collect();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let files: Vec<String> = files
+        .iter()
+        .map(|file| {
+            file.strip_prefix(root.join("src"))
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    // A file's entry: its own, or its folder's (which names it).
+    let entry_of = |file: &str| -> Option<usize> {
+        entries.iter().position(|(path, bullet)| {
+            path == file
+                || (path.ends_with('/')
+                    && file.strip_prefix(path.as_str()).is_some_and(|name| {
+                        !name.contains('/') && bullet.contains(&format!("`{name}`"))
+                    }))
+        })
+    };
+    let unlisted: Vec<&String> = files
+        .iter()
+        .filter(|file| entry_of(file).is_none())
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "files the code map does not list (a folder's bullet names each of its files): {unlisted:?}"
+    );
+    let file_of = |path: &[String]| -> Option<&String> {
+        (0..=path.len()).rev().find_map(|n| {
+            files
+                .iter()
+                .filter(|file| file.as_str() != "main.rs")
+                .find(|file| module_of(file) == path[..n])
+        })
+    };
+    let mut upward = Vec::new();
+    for file in &files {
+        if matches!(file.as_str(), "lib.rs" | "main.rs") {
+            continue;
+        }
+        let module = module_of(file);
+        let own = entry_of(file).unwrap();
+        for path in named_paths(&module, &code_before_tests(&root.join("src").join(file))) {
+            let Some(target) = file_of(&path) else {
+                continue;
+            };
+            if entry_of(target).unwrap() > own {
+                upward.push(format!("{file} uses {} ({target})", path.join("::")));
+            }
+        }
+    }
+    upward.sort();
+    upward.dedup();
+    assert!(
+        upward.is_empty(),
+        "each module may import only modules above it in ARCHITECTURE.md's code map: {upward:#?}"
+    );
+}
+
+/// Code lines of every file under `src/` but those `allowed`, with the
+/// file's path.
+fn src_lines_outside(allowed: &[&str]) -> Vec<(String, usize, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut lines = Vec::new();
+    for file in files {
+        let name = file.strip_prefix(&src).unwrap().display().to_string();
+        if allowed.iter().any(|allowed| name.starts_with(allowed)) {
+            continue;
+        }
+        for (n, line) in code(&file) {
+            lines.push((name.clone(), n, line));
+        }
+    }
+    lines
+}
+
+#[test]
+fn status_words_are_spelt_only_in_model_and_the_apis() {
+    let words = [
+        "accepted",
+        "running",
+        "succeeded",
+        "failed",
+        "canceled",
+        "unknown",
+        "ready",
+        "live",
+        "not-ready",
+    ];
+    let found: Vec<String> = src_lines_outside(&["model.rs", "publish/"])
+        .into_iter()
+        .filter(|(_, _, line)| {
+            words
+                .iter()
+                .any(|word| line.contains(&format!("\"{word}\"")))
+        })
+        .map(|(file, n, line)| format!("{file}:{n}: {}", line.trim()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "a status word outside model::Status: {found:#?}"
+    );
+}
+
+#[test]
+fn exit_codes_are_picked_in_one_place() {
+    let found: Vec<String> = src_lines_outside(&["report.rs", "main.rs"])
+        .into_iter()
+        .filter(|(_, _, line)| line.contains("exit::") || line.contains("ExitCode"))
+        .map(|(file, n, line)| format!("{file}:{n}: {}", line.trim()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "only report::exit_code picks an exit code: {found:#?}"
+    );
+}
+
+#[test]
+fn the_clock_the_environment_and_stdout_are_each_touched_in_one_place() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clippy = std::fs::read_to_string(root.join("clippy.toml")).unwrap();
+    for method in [
+        "std::time::Instant::now",
+        "std::time::SystemTime::now",
+        "std::env::var",
+        "std::env::vars_os",
+        "std::io::stdout",
+    ] {
+        assert!(
+            clippy.contains(&format!("path = \"{method}\", reason = ")),
+            "clippy.toml disallows {method}, with a reason"
+        );
+    }
+    let mut allowed: Vec<String> = src_lines_outside(&[])
+        .into_iter()
+        .filter(|(_, _, line)| line.contains("clippy::disallowed_methods"))
+        .map(|(file, _, _)| file)
+        .collect();
+    allowed.sort();
+    assert_eq!(allowed, ["clock.rs", "github.rs", "main.rs"]);
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("print_stdout = \"warn\""),
+        "println! is linted"
+    );
+}
+
+#[test]
+fn the_defaults_in_config_are_action_ymls() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let declared = marketplace_emulator::runner::declared_inputs(&action);
+    let with_defaults = |given: &[(&str, &str)]| {
+        let mut env: Vec<(String, String)> = given
+            .iter()
+            .map(|(name, value)| (format!("INPUT_{}", name.to_uppercase()), value.to_string()))
+            .collect();
+        let config = go_live::config::Config::from_inputs(
+            &go_live::config::RawInputs::from_env(&env),
+            Default::default(),
+        )
+        .unwrap();
+        for (name, default) in &declared {
+            if !given.iter().any(|(given, _)| given == name) {
+                env.push((format!("INPUT_{}", name.to_uppercase()), default.clone()));
+            }
+        }
+        let spelt_out = go_live::config::Config::from_inputs(
+            &go_live::config::RawInputs::from_env(&env),
+            Default::default(),
+        )
+        .unwrap();
+        (format!("{config:?}"), format!("{spelt_out:?}"))
+    };
+    for given in [
+        &[
+            ("publisher_id", "contoso"),
+            ("offer_id", "contoso-vm"),
+            ("token", "t"),
+        ][..],
+        &[
+            ("api", "product-ingestion"),
+            ("offer_id", "contoso-vm"),
+            ("tenant_id", "00000000-0000-0000-0000-000000000001"),
+            ("client_id", "00000000-0000-0000-0000-000000000002"),
+            ("client_secret", "s"),
+        ][..],
+    ] {
+        let (unset, defaults) = with_defaults(given);
+        assert_eq!(
+            unset, defaults,
+            "an input left unset must mean what action.yml's default says"
+        );
+    }
 }

@@ -11,16 +11,17 @@
 mod wire;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
-use super::lenient::error_detail;
-use super::{
+use super::api::{
     Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, resolve, with_query_default,
 };
+use super::lenient::error_detail;
+use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
 use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, State, Verdict};
@@ -351,12 +352,18 @@ impl Client {
             return match operation_header(&reply.headers) {
                 Some(value) => match operation_at(&self.endpoint.base, &value) {
                     Ok(accepted) => GoLiveAnswer::Accepted(accepted),
-                    Err(message) => GoLiveAnswer::Failed(Failure::AfterStart(message)),
+                    Err(message) => GoLiveAnswer::Failed(Failure::Unfollowable {
+                        message,
+                        submission: None,
+                    }),
                 },
-                None => GoLiveAnswer::Failed(Failure::AfterStart(format!(
-                    "the service answered HTTP {} but named no operation (neither an Operation-Location nor a Location header): go-live may have started; check the offer's status in Partner Center",
-                    status_text(status)
-                ))),
+                None => GoLiveAnswer::Failed(Failure::Unfollowable {
+                    message: format!(
+                        "the service answered HTTP {} but named no operation (neither an Operation-Location nor a Location header)",
+                        status_text(status)
+                    ),
+                    submission: None,
+                }),
             };
         }
 
@@ -364,7 +371,7 @@ impl Client {
         if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
             return GoLiveAnswer::NotStarted {
                 reason: format!("HTTP {}{detail}", status_text(status)),
-                retry_after: retry_after(&reply.headers, SystemTime::now()),
+                retry_after: retry_after(&reply.headers, clock::wall()),
             };
         }
         let described = offer.describe();
@@ -422,7 +429,7 @@ impl Client {
             Err(error) => return PollAnswer::unanswered(error),
         };
         let status = reply.status;
-        let retry_after = retry_after(&reply.headers, SystemTime::now());
+        let retry_after = retry_after(&reply.headers, clock::wall());
         if status.is_success() {
             // The ID in the URL may be percent-encoded; the body's is not.
             let id = percent_decode_str(id).decode_utf8_lossy();
@@ -486,15 +493,15 @@ fn operation_at(base: &Url, value: &str) -> Result<OperationHandle, String> {
     // An absolute URL is kept as it is and a path goes under api_url's
     // path; neither re-encodes `$`.
     let url = resolve(base, value).map_err(|error| {
-        format!("the service accepted go-live but named an operation URL that cannot be read ('{shown}': {error}); the operation has started: check it in Partner Center")
+        format!("the service accepted go-live but named an operation URL that cannot be read ('{shown}': {error})")
     })?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(format!(
-            "the service accepted go-live but named an operation URL that is not http(s) ('{shown}'); the operation has started: check it in Partner Center"
+            "the service accepted go-live but named an operation URL that is not http(s) ('{shown}')"
         ));
     }
     let id = CloudPartnerPortal.operation_id(&url).ok_or_else(|| {
-        format!("the service accepted go-live but its operation URL '{shown}' names no operation; the operation has started: check it in Partner Center")
+        format!("the service accepted go-live but its operation URL '{shown}' names no operation")
     })?;
     Ok(OperationHandle {
         location: url,

@@ -9,20 +9,28 @@
 //! timeout on that POST is never sent again blindly: the submissions are
 //! read again to learn whether the job exists.
 
+mod decide;
 mod wire;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode, Url};
 
-use super::{Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default};
+use super::api::{
+    Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default,
+};
+use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, State, Verdict};
+use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, State};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
-use wire::{Collection, ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
+use decide::{
+    choose_product, decide, error_detail, is_job_id, job_snapshot, known_message_hint, next_page,
+    product_guid, submission_snapshot, versioned,
+};
+use wire::{Collection, JobStatus, Product, Submission};
 
 /// The schemas of the configure request, pinned: an answer's `$schema` is
 /// never echoed back.
@@ -112,11 +120,6 @@ fn watched_product(location: &Url) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// A job ID goes into a URL path: letters, digits and `-` only.
-fn is_job_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 struct Client {
@@ -325,25 +328,29 @@ impl Client {
             return match serde_json::from_str::<JobStatus>(&reply.body) {
                 Ok(job) => match job.job_id.filter(|id| is_job_id(id)) {
                     Some(job_id) => GoLiveAnswer::Accepted(self.handle(&job_id, request)),
-                    None => GoLiveAnswer::Failed(Failure::AfterStart(format!(
-                        "the service accepted go-live (HTTP {}) but named no usable job ID; go-live has started: follow submission {} in Partner Center",
-                        status_text(status),
-                        request.submission_id.as_deref().unwrap_or_default()
-                    ))),
+                    None => GoLiveAnswer::Failed(Failure::Unfollowable {
+                        message: format!(
+                            "the service accepted go-live (HTTP {}) but named no usable job ID",
+                            status_text(status)
+                        ),
+                        submission: request.submission_id.clone(),
+                    }),
                 },
-                Err(_) => GoLiveAnswer::Failed(Failure::AfterStart(format!(
-                    "the service accepted go-live (HTTP {}) with an answer that is not a job ({}); go-live has started: follow submission {} in Partner Center",
-                    status_text(status),
-                    untrusted(reply.body.trim(), 200),
-                    request.submission_id.as_deref().unwrap_or_default()
-                ))),
+                Err(_) => GoLiveAnswer::Failed(Failure::Unfollowable {
+                    message: format!(
+                        "the service accepted go-live (HTTP {}) with an answer that is not a job ({})",
+                        status_text(status),
+                        untrusted(reply.body.trim(), 200)
+                    ),
+                    submission: request.submission_id.clone(),
+                }),
             };
         }
         let detail = error_detail(&reply.body);
         if matches!(status.as_u16(), 408 | 429) {
             return GoLiveAnswer::NotStarted {
                 reason: format!("HTTP {}{detail}", status_text(status)),
-                retry_after: retry_after(&reply.headers, SystemTime::now()),
+                retry_after: retry_after(&reply.headers, clock::wall()),
             };
         }
         if status.is_server_error() {
@@ -374,9 +381,12 @@ impl Client {
             }
         };
         if going_live {
-            GoLiveAnswer::Failed(Failure::AfterStart(format!(
-                "the go-live request got {what}, but submission {submission} is now going live: go-live WAS accepted; its job ID was lost with the answer, so it cannot be followed from here: follow it in Partner Center, and do not run go-live again"
-            )))
+            GoLiveAnswer::Failed(Failure::Unfollowable {
+                message: format!(
+                    "the go-live request got {what}, but submission {submission} is now going live: go-live WAS accepted; its job ID was lost with the answer"
+                ),
+                submission: request.submission_id.clone(),
+            })
         } else {
             GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
                 "the go-live request got {what}; the submissions show no go-live of submission {submission} yet"
@@ -422,7 +432,7 @@ impl Client {
             Err(error) => return PollAnswer::unanswered(error),
         };
         let status = reply.status;
-        let retry_after = retry_after(&reply.headers, SystemTime::now());
+        let retry_after = retry_after(&reply.headers, clock::wall());
         let code = status.as_u16();
         if !status.is_success() {
             let detail = error_detail(&reply.body);
@@ -525,350 +535,6 @@ impl Client {
     }
 }
 
-/// The decision table of the reference, in order.
-/// The neutral view of a job status body about the job `job_id`: its
-/// state, its words, and for a failed or canceled job the reasons. `Err`
-/// says why the body is not an answer about that job.
-fn job_snapshot(body: &str, job_id: &str) -> Result<Snapshot, String> {
-    let Ok(mut job) = serde_json::from_str::<JobStatus>(body) else {
-        return Err(format!(
-            "a body that is not a job ({})",
-            untrusted(body.trim(), 200)
-        ));
-    };
-    if let Some(other) = job
-        .job_id
-        .as_deref()
-        .filter(|id| !id.trim().eq_ignore_ascii_case(job_id))
-    {
-        return Err(format!(
-            "a body about another job ({}), not {job_id}",
-            untrusted(other, 100)
-        ));
-    }
-    let state = job.state();
-    let errors = error_lines(job.take_errors());
-    let reasons = match state {
-        State::Failed | State::Canceled => failure_reasons(&errors, state),
-        State::Succeeded | State::Running => Vec::new(),
-    };
-    Ok(Snapshot {
-        state,
-        status: job.describe(),
-        steps: Vec::new(),
-        reasons,
-        notes: Vec::new(),
-    })
-}
-
-/// How a go-live stands by the product's submissions: the live entry of
-/// `submission`, or without one the newest live entry. The service lists
-/// no live entry for a go-live that failed or was canceled.
-fn submission_snapshot(submissions: &[Submission], submission: Option<&str>) -> Snapshot {
-    let live = submissions
-        .iter()
-        .filter(|s| s.target() == "live" && submission.is_none_or(|id| s.id == id))
-        .max_by_key(|s| s.number());
-    let Some(live) = live else {
-        let what = submission.map_or_else(
-            || "the product".to_owned(),
-            |id| format!("submission {}", untrusted(id, 100)),
-        );
-        return Snapshot {
-            state: State::Failed,
-            status: format!("{what} is not listed as live"),
-            reasons: vec![format!(
-                "{what} is not listed as live: its go-live failed or was canceled (the service lists only live submissions that run or succeeded); see why in Partner Center"
-            )],
-            ..Snapshot::default()
-        };
-    };
-    let id = untrusted(&live.id, 100);
-    let status = format!("live submission {id}: {}", live.describe_state());
-    let state = if live.in_progress() {
-        State::Running
-    } else if live.succeeded() {
-        State::Succeeded
-    } else if live.failed() {
-        State::Failed
-    } else if matches!(
-        folded(live.result.as_deref()).as_str(),
-        "canceled" | "cancelled"
-    ) {
-        State::Canceled
-    } else {
-        // Completed with no result yet: not known to have ended.
-        State::Running
-    };
-    let reasons = match state {
-        State::Failed | State::Canceled => vec![format!(
-            "live submission {id} {}; the submissions list gives no reason: see Partner Center",
-            state.as_output()
-        )],
-        _ => Vec::new(),
-    };
-    let notes = match state {
-        State::Succeeded => vec![format!("live submission: {id} ({})", live.describe_state())],
-        _ => Vec::new(),
-    };
-    Snapshot {
-        state,
-        status,
-        steps: Vec::new(),
-        reasons,
-        notes,
-    }
-}
-
-/// The decision table of the reference, in order, with a go-live running
-/// on the offer followed rather than refused. `watch` gives the status
-/// monitor of a submission going live.
-fn decide(
-    offer: &Offer,
-    product_id: &str,
-    submissions: &[Submission],
-    watch: impl Fn(&str) -> OperationHandle,
-) -> OfferState {
-    let name = &offer.offer_id;
-    let newest = |target: &str| {
-        submissions
-            .iter()
-            .filter(|s| s.target() == target)
-            .max_by_key(|s| s.number())
-    };
-    let preview = newest("preview");
-    // The go-live of the newest version: the live entry of the newest
-    // preview, or without a preview the newest live entry. A go-live that
-    // failed may not be listed at all.
-    let last_go_live = match preview {
-        Some(preview) => submissions
-            .iter()
-            .find(|s| s.target() == "live" && s.id == preview.id),
-        None => newest("live"),
-    }
-    .map(|live| watch(&live.id));
-    let state = |verdict| OfferState {
-        verdict,
-        last_go_live: last_go_live.clone(),
-        notes: Vec::new(),
-    };
-    if let Some(going_live) = submissions
-        .iter()
-        .filter(|s| s.target() == "live" && s.in_progress())
-        .max_by_key(|s| s.number())
-    {
-        let operation = watch(&going_live.id);
-        return OfferState {
-            last_go_live: Some(operation.clone()),
-            verdict: Verdict::Running(operation),
-            notes: Vec::new(),
-        };
-    }
-    if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
-        return state(Verdict::NotReady(format!(
-            "a publish is in progress on offer '{name}': submission {} to {} has {}; wait for it to end, then run this again",
-            untrusted(&busy.id, 100),
-            untrusted(
-                busy.target
-                    .target_type
-                    .as_deref()
-                    .unwrap_or("an unknown target"),
-                40
-            ),
-            busy.describe_state()
-        )));
-    }
-    let live = newest("live");
-    let Some(preview) = preview else {
-        return state(match live {
-            Some(live) => Verdict::Live(format!(
-                "offer '{name}' has nothing in preview to promote; submission {} is live",
-                untrusted(&live.id, 100)
-            )),
-            None => Verdict::NotReady(format!(
-                "offer '{name}' was never published to preview, so there is nothing to take live: publish it to preview first"
-            )),
-        });
-    };
-    let preview_id = untrusted(&preview.id, 100);
-    if submissions
-        .iter()
-        .any(|s| s.target() == "live" && s.id == preview.id)
-    {
-        return state(Verdict::Live(format!(
-            "offer '{name}' is already live with its preview submission {preview_id}"
-        )));
-    }
-    if preview.failed() {
-        return state(Verdict::NotReady(format!(
-            "the preview of offer '{name}' (submission {preview_id}) failed: fix the offer and publish it to preview again"
-        )));
-    }
-    if !preview.succeeded() {
-        return state(Verdict::NotReady(format!(
-            "the preview of offer '{name}' (submission {preview_id}) is not ready ({}): wait for it, or publish to preview again",
-            preview.describe_state()
-        )));
-    }
-    state(Verdict::Ready(GoLiveRequest {
-        offer: offer.clone(),
-        product_id: Some(product_id.to_owned()),
-        submission_id: Some(preview.id.clone()),
-    }))
-}
-
-/// The URL of the page an `@nextLink` names, read against the page that
-/// named it: on api_url's origin and under its path, with `$version` added
-/// when the link carries only its continuation token.
-fn next_page(endpoint: &Endpoint, page: &Url, link: &str) -> Result<Url, &'static str> {
-    let url = page.join(link).map_err(|_| "cannot be read")?;
-    let base = &endpoint.base;
-    if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
-        return Err("is not under api_url");
-    }
-    Ok(versioned(url, &endpoint.version))
-}
-
-/// `url` with `$version` (written with its `$`, as the documentation
-/// writes it) unless its query names a version already.
-fn versioned(mut url: Url, version: &str) -> Url {
-    if url.query_pairs().any(|(name, _)| name == "$version") {
-        return url;
-    }
-    let query = match url.query() {
-        Some(query) if !query.is_empty() => format!("{query}&$version={version}"),
-        _ => format!("$version={version}"),
-    };
-    url.set_query(Some(&query));
-    url
-}
-
-/// The product of `offer_id` out of what the lookup listed: only one whose
-/// external ID is `offer_id`. A lone product that says nothing of its
-/// identity is taken, with a note saying so. `Err` says why none is
-/// taken, and what was listed instead.
-fn choose_product(
-    products: Vec<Product>,
-    offer_id: &str,
-) -> Result<(Product, Option<String>), String> {
-    let is_ours = |product: &Product| product.identity == Identity::ExternalId(offer_id.to_owned());
-    let mut ours: Vec<Product> = Vec::new();
-    for product in products.iter().filter(|product| is_ours(product)) {
-        if !ours.iter().any(|known| known.id == product.id) {
-            ours.push(product.clone());
-        }
-    }
-    let shown = |product: &Product| untrusted(&product.id, 100);
-    let not_found = format!(
-        "no product with external ID '{offer_id}' in the account this application belongs to: check offer_id, and that the application was added to that Partner Center account"
-    );
-    match (ours.as_slice(), products.as_slice()) {
-        ([one], _) => Ok((one.clone(), None)),
-        ([], [lone]) if lone.identity == Identity::Absent => Ok((
-            lone.clone(),
-            Some(format!(
-                "the service answered one product, {}, for external ID '{offer_id}' without saying which external ID it has: it is taken as the offer's",
-                shown(lone)
-            )),
-        )),
-        ([], []) => Err(not_found),
-        ([], listed) => {
-            let names: Vec<String> = listed
-                .iter()
-                .take(5)
-                .map(|product| match &product.identity {
-                    Identity::ExternalId(id) => format!("'{}'", untrusted(id, 60)),
-                    Identity::Absent | Identity::Unclear => {
-                        format!("{} (no readable external ID)", shown(product))
-                    }
-                })
-                .collect();
-            Err(format!(
-                "{not_found}; the service listed {} other product(s) ({}{}), and none is taken in its place",
-                listed.len(),
-                names.join(", "),
-                if listed.len() > names.len() {
-                    ", ..."
-                } else {
-                    ""
-                }
-            ))
-        }
-        (several, _) => Err(format!(
-            "the service listed {} products with external ID '{offer_id}' ({}): which one is the offer cannot be told, so none is taken",
-            several.len(),
-            several
-                .iter()
-                .take(5)
-                .map(shown)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-/// `product/<guid>` less `product/`, when it is safe in a path segment.
-fn product_guid(product_id: &str) -> Option<&str> {
-    let guid = product_id.strip_prefix("product/").unwrap_or(product_id);
-    is_job_id(guid).then_some(guid)
-}
-
-/// Hints for the service messages the reference lists.
-fn known_message_hint(lowercase: &str) -> Option<&'static str> {
-    if lowercase.contains("in progress submission") && lowercase.contains("already exists") {
-        Some("another publish is running on the offer: wait for it to end, then run this again")
-    } else if lowercase.contains("not the latest submission") {
-        Some(
-            "the preview is stale, a newer submission exists: publish to preview again, then go live",
-        )
-    } else if lowercase.contains("issues found during certification")
-        || (lowercase.contains("invalidstate") && lowercase.contains("certification"))
-    {
-        Some("certification failed: fix the image or offer; retrying will not help")
-    } else if lowercase.contains("schema")
-        && (lowercase.contains("could not be accessed") || lowercase.contains("validation failed"))
-    {
-        Some(
-            "the service refused the request's schema: this version of go-live sends the 2022-03-01-preview2 schemas; report this",
-        )
-    } else {
-        None
-    }
-}
-
-/// The reasons of a failed or canceled job: a hint for a known message
-/// first, then every error line.
-fn failure_reasons(errors: &[String], state: State) -> Vec<String> {
-    let all = errors.join("\n").to_ascii_lowercase();
-    let mut reasons: Vec<String> = known_message_hint(&all)
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
-    reasons.extend(errors.iter().cloned());
-    if reasons.is_empty() && state == State::Canceled {
-        reasons.push("the job was canceled".to_owned());
-    }
-    reasons
-}
-
-/// ` (code: message)` of a refusal, with its details.
-fn error_detail(body: &str) -> String {
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(ErrorBody { error: Some(error) }) => {
-            let lines = error_lines(vec![error]);
-            format!(
-                " ({})",
-                lines
-                    .iter()
-                    .map(|l| l.trim())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        }
-        _ => super::lenient::error_detail(body),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -876,273 +542,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// The words of the answers this module reads.
-    const WORDS: &[&str] = &[
-        "jobId",
-        "jobID",
-        "jobStatus",
-        "jobResult",
-        "errors",
-        "code",
-        "details",
-        "resourceId",
-        "message",
-        "value",
-        "@nextLink",
-        "id",
-        "externalId",
-        "externalID",
-        "target",
-        "targetType",
-        "status",
-        "result",
-        "lifecycleState",
-        "preview",
-        "live",
-        "draft",
-        "running",
-        "completed",
-        "succeeded",
-        "failed",
-        "cancelled",
-        "notStarted",
-        "pending",
-        "inProgress",
-        "submission/1/2",
-        "product/1",
-        "configure",
-        "status",
-        "",
-    ];
-
-    fn submission(id: &str, target: &str, status: &str, result: &str) -> Submission {
-        serde_json::from_value(serde_json::json!({
-            "id": id, "target": {"targetType": target}, "status": status, "result": result,
-        }))
-        .unwrap()
-    }
-
-    #[track_caller]
-    fn check_decision(submissions: &[Submission], expected: &str) {
-        let offer = Offer {
-            publisher_id: None,
-            offer_id: "contoso-vm".into(),
-        };
-        let watch = |id: &str| OperationHandle {
-            location: "https://h/submission/g".parse().unwrap(),
-            id: id.to_owned(),
-            product_id: None,
-            submission_id: Some(id.to_owned()),
-        };
-        let state = decide(&offer, "product/g", submissions, watch);
-        let last = state
-            .last_go_live
-            .map(|handle| handle.id)
-            .unwrap_or_default();
-        let shown = match state.verdict {
-            Verdict::Ready(request) => format!("send {}", request.submission_id.unwrap()),
-            Verdict::Live(text) => format!("live: {text}"),
-            Verdict::NotReady(text) => format!("fail: {text}"),
-            Verdict::Running(handle) => format!("follow {}", handle.id),
-            other => format!("{other:?}"),
-        };
-        let shown = format!("{shown} (last go-live: {last})");
-        assert!(shown.contains(expected), "{shown:?} lacks {expected:?}");
-    }
-
-    #[test]
-    fn the_decision_table() {
-        let draft = submission("submission/g/0", "draft", "completed", "succeeded");
-        let preview = submission("submission/g/2", "preview", "completed", "succeeded");
-        let old_live = submission("submission/g/1", "live", "completed", "succeeded");
-        check_decision(
-            &[draft.clone(), old_live.clone(), preview.clone()],
-            "send submission/g/2",
-        );
-        check_decision(
-            &[
-                preview.clone(),
-                submission("submission/g/3", "preview", "running", "pending"),
-            ],
-            "fail: a publish is in progress on offer 'contoso-vm': submission submission/g/3 to preview has status running, result pending",
-        );
-        check_decision(
-            &[
-                old_live.clone(),
-                preview.clone(),
-                submission("submission/g/2", "live", "notStarted", "pending"),
-            ],
-            "follow submission/g/2 (last go-live: submission/g/2)",
-        );
-        check_decision(&[old_live.clone(), preview.clone()], "(last go-live: )");
-        check_decision(
-            &[draft.clone(), old_live.clone()],
-            "(last go-live: submission/g/1)",
-        );
-        check_decision(
-            std::slice::from_ref(&draft),
-            "fail: offer 'contoso-vm' was never published to preview",
-        );
-        check_decision(
-            &[draft.clone(), old_live.clone()],
-            "live: offer 'contoso-vm' has nothing in preview to promote; submission submission/g/1 is live",
-        );
-        check_decision(
-            &[
-                preview.clone(),
-                submission("submission/g/2", "live", "completed", "succeeded"),
-            ],
-            "live: offer 'contoso-vm' is already live with its preview submission submission/g/2",
-        );
-        check_decision(
-            &[submission(
-                "submission/g/2",
-                "Preview",
-                "Completed",
-                "Failed",
-            )],
-            "fail: the preview of offer 'contoso-vm' (submission submission/g/2) failed",
-        );
-        check_decision(
-            &[submission(
-                "submission/g/2",
-                "preview",
-                "completed",
-                "pending",
-            )],
-            "is not ready (status completed, result pending)",
-        );
-        check_decision(
-            &[
-                submission("submission/g/2", "preview", "completed", "failed"),
-                submission("submission/g/4", "preview", "completed", "succeeded"),
-            ],
-            "send submission/g/4",
-        );
-    }
-
-    #[track_caller]
-    fn check_choice(listed: &[(&str, &str)], expected: &str) {
-        let products: Vec<Product> = listed
-            .iter()
-            .map(|(id, identity)| {
-                serde_json::from_str(&format!(r#"{{"id":"{id}"{identity}}}"#)).unwrap()
-            })
-            .collect();
-        let shown = match choose_product(products, "contoso-vm") {
-            Ok((product, None)) => format!("take {}", product.id),
-            Ok((product, Some(note))) => format!("take {} ({note})", product.id),
-            Err(why) => format!("refuse: {why}"),
-        };
-        assert!(
-            shown.starts_with(expected),
-            "{shown:?} does not start with {expected:?}"
-        );
-    }
-
-    #[test]
-    fn a_product_is_taken_only_by_its_external_id() {
-        let ours = r#","identity":{"externalId":"contoso-vm"}"#;
-        let other = |n: usize| format!(r#","identity":{{"externalId":"other-{n}"}}"#);
-        let (o1, o2, o3, o4) = (other(1), other(2), other(3), other(4));
-        check_choice(
-            &[
-                ("product/1", &o1),
-                ("product/2", &o2),
-                ("product/3", ours),
-                ("product/4", &o3),
-                ("product/5", &o4),
-            ],
-            "take product/3",
-        );
-        check_choice(
-            &[("product/1", &o1), ("product/2", &o2), ("product/4", &o3)],
-            "refuse: no product with external ID 'contoso-vm' in the account this application belongs to: check offer_id, and that the application was added to that Partner Center account; the service listed 3 other product(s) ('other-1', 'other-2', 'other-3'), and none is taken in its place",
-        );
-        check_choice(
-            &[],
-            "refuse: no product with external ID 'contoso-vm' in the account",
-        );
-        check_choice(
-            &[("product/1", r#","identity":{"ExternalID":"contoso-vm"}"#)],
-            "take product/1",
-        );
-        check_choice(&[("product/1", ""), ("product/1", ours)], "take product/1");
-        // A lone product without identity is taken, and said to be.
-        check_choice(
-            &[("product/9", "")],
-            "take product/9 (the service answered one product, product/9, for external ID 'contoso-vm' without saying which external ID it has",
-        );
-        check_choice(&[("product/9", r#","identity":null"#)], "take product/9 (");
-        // Never when it says another ID, or says it unclearly, or has
-        // company.
-        check_choice(&[("product/9", &o1)], "refuse: no product");
-        check_choice(
-            &[("product/9", r#","identity":{"externalId":5}"#)],
-            "refuse: no product",
-        );
-        check_choice(
-            &[("product/8", ""), ("product/9", "")],
-            "refuse: no product",
-        );
-        check_choice(
-            &[("product/1", ours), ("product/2", ours)],
-            "refuse: the service listed 2 products with external ID 'contoso-vm' (product/1, product/2)",
-        );
-    }
-
-    #[test]
-    fn next_links_stay_under_api_url_and_keep_the_version() {
-        let endpoint = Endpoint {
-            kind: crate::publish::Kind::ProductIngestion,
-            base: "https://h/rp/product-ingestion/".parse().unwrap(),
-            version: "2022-03-01-preview2".into(),
-        };
-        let page: Url = "https://h/rp/product-ingestion/submission/g?$version=2022-03-01-preview2"
-            .parse()
-            .unwrap();
-        let check = |link: &str, expected: Result<&str, &str>| {
-            let next = next_page(&endpoint, &page, link);
-            assert_eq!(
-                next.as_ref().map(Url::as_str).map_err(|e| *e),
-                expected,
-                "{link}"
-            );
-        };
-        check(
-            "https://h/rp/product-ingestion/submission/g?continuationToken=a%2Bb",
-            Ok(
-                "https://h/rp/product-ingestion/submission/g?continuationToken=a%2Bb&$version=2022-03-01-preview2",
-            ),
-        );
-        check(
-            "/rp/product-ingestion/submission/g?continuationToken=2",
-            Ok(
-                "https://h/rp/product-ingestion/submission/g?continuationToken=2&$version=2022-03-01-preview2",
-            ),
-        );
-        check(
-            "/rp/product-ingestion/submission/g",
-            Ok("https://h/rp/product-ingestion/submission/g?$version=2022-03-01-preview2"),
-        );
-        for kept in [
-            "https://h/rp/product-ingestion/submission/g?continuationToken=2&$version=2022-03-01-preview2",
-            "https://h/rp/product-ingestion/submission/g?%24version=2022-03-01-preview2&continuationToken=2",
-        ] {
-            check(kept, Ok(kept));
-        }
-        check(
-            "https://other/rp/product-ingestion/submission/g",
-            Err("is not under api_url"),
-        );
-        check(
-            "/elsewhere/submission/g?continuationToken=2",
-            Err("is not under api_url"),
-        );
-        check(
-            "http://h/rp/product-ingestion/submission/g",
-            Err("is not under api_url"),
-        );
-    }
+    const WORDS: &[&str] = &["configure", "status", "rp", "jobs", "%2F", ""];
 
     #[test]
     fn offer_ids_and_job_urls() {
@@ -1161,78 +561,8 @@ mod tests {
         assert_eq!(id("https://h/configure/abc"), None);
     }
 
-    #[test]
-    fn known_messages_get_hints() {
-        for (errors, expected) in [
-            (
-                vec![
-                    "[internalServerError] An In Progress submission 1152921504606871000 already exists.",
-                ],
-                "another publish is running",
-            ),
-            (
-                vec![
-                    "[conflict] The submission cannot be pushed to live as its not the latest submission.",
-                ],
-                "the preview is stale",
-            ),
-            (
-                vec![
-                    "[internalServerError] Operation failed",
-                    "  [invalidState] Issues found during Certification.",
-                ],
-                "certification failed: fix the image or offer; retrying will not help",
-            ),
-        ] {
-            let errors: Vec<String> = errors.into_iter().map(str::to_owned).collect();
-            let reasons = failure_reasons(&errors, State::Failed);
-            assert!(reasons[0].contains(expected), "{reasons:?}");
-            assert_eq!(reasons.len(), errors.len() + 1);
-        }
-        assert_eq!(
-            failure_reasons(&[], State::Canceled),
-            vec!["the job was canceled"]
-        );
-        assert_eq!(
-            error_detail(
-                r#"{"error":{"code":"badRequest","message":"Cannot cancel","details":[{"code":"x","message":"y"}]}}"#
-            ),
-            " ([badRequest] Cannot cancel; [x] y)"
-        );
-    }
-
     proptest! {
         #![proptest_config(arbitrary::config())]
-
-        /// Any job status body gives a status of our job or no answer.
-        #[test]
-        fn any_job_status_body_is_ours_or_no_answer(body in arbitrary::body(WORDS), ours in arbitrary::text(WORDS)) {
-            if let Ok(snapshot) = job_snapshot(&body, &ours) {
-                let failed = matches!(snapshot.state, State::Failed | State::Canceled);
-                prop_assert_eq!(failed, !snapshot.reasons.is_empty());
-            }
-        }
-
-        /// Any page of products or submissions is read or refused.
-        #[test]
-        fn any_collection_body_is_read_or_refused(body in arbitrary::body(WORDS)) {
-            if let Ok(page) = serde_json::from_str::<wire::Collection<Submission>>(&body) {
-                let (submissions, _) = page.into_parts();
-                for submission in &submissions {
-                    let _ = (submission.target(), submission.number(), submission.describe_state());
-                }
-                let offer = Offer { publisher_id: None, offer_id: "contoso-vm".into() };
-                let watch = |id: &str| OperationHandle { location: "https://h/".parse().unwrap(), id: id.to_owned(), product_id: None, submission_id: None };
-                let state = decide(&offer, "product/1", &submissions, watch);
-                if let Verdict::Running(handle) = &state.verdict {
-                    prop_assert_eq!(Some(handle), state.last_go_live.as_ref());
-                }
-            }
-            if let Ok(page) = serde_json::from_str::<wire::Collection<wire::Product>>(&body) {
-                let _ = page.into_parts();
-            }
-            let _ = error_detail(&body);
-        }
 
         /// Any URL names a job or does not; the job ID is always one.
         #[test]
