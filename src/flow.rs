@@ -391,7 +391,10 @@ impl Flow<'_> {
                 "{} status requests in a row got no usable answer, the last one: {last}; {resume}",
                 poll::MAX_CONSECUTIVE_FAILURES
             ))),
-            Bound::FinalAnswer => Err(Failure::AfterStart(last.to_owned())),
+            Bound::FinalAnswer => Err(Failure::AfterStart(format!(
+                "{last}; the operation was not followed to its end: {}",
+                resume_advice(self.config, &operation.location)
+            ))),
         }
     }
 

@@ -10,6 +10,7 @@
 mod support;
 
 mod auth;
+mod decisions;
 mod e2e;
 mod golive;
 mod hostile;

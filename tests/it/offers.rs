@@ -6,74 +6,10 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use crate::support::emulated::{cpp_go_live, go_live_requests, ingestion_go_live, knobs};
-use crate::support::{Action, Run};
+use crate::support::Run;
+use crate::support::emulated::{Api, BOTH, emulator_with, go_live_requests, knobs};
 use marketplace_emulator::{Emulator, Knobs};
 use serde_json::Value;
-
-/// The two APIs, and how each names, readies and lists an offer.
-#[derive(Clone, Copy, Debug)]
-enum Api {
-    CloudPartnerPortal,
-    ProductIngestion,
-}
-
-const BOTH: [Api; 2] = [Api::CloudPartnerPortal, Api::ProductIngestion];
-
-/// How long a test waits for the emulator to reach a state.
-const LIMIT: Duration = Duration::from_secs(20);
-
-impl Api {
-    /// A waiting run of this API with these `offers` and no `offer_id`.
-    fn action(self, emulator: &Emulator, offers: &str) -> Action {
-        let action = match self {
-            Api::CloudPartnerPortal => cpp_go_live(emulator.url()),
-            Api::ProductIngestion => ingestion_go_live(&emulator.ingestion_url()),
-        };
-        action.with("offer_id", "").with("offers", offers)
-    }
-
-    /// A single-offer run of this API on `offer` (of contoso).
-    fn single(self, emulator: &Emulator, offer: &str) -> Action {
-        match self {
-            Api::CloudPartnerPortal => cpp_go_live(emulator.url()),
-            Api::ProductIngestion => ingestion_go_live(&emulator.ingestion_url()),
-        }
-        .with("offer_id", offer)
-    }
-
-    /// Publishes the offer to preview, as a release workflow would, and
-    /// waits for the preview to end (ready, or failed for a failing offer).
-    fn publish(self, emulator: &Emulator, publisher: &str, offer: &str) {
-        match self {
-            Api::CloudPartnerPortal => {
-                emulator.publish(publisher, offer).unwrap();
-                assert!(emulator.wait_for_end(publisher, offer, LIMIT));
-            }
-            Api::ProductIngestion => {
-                emulator.publish_preview(offer);
-                assert!(emulator.wait_for_preview(offer, LIMIT));
-            }
-        }
-    }
-
-    /// The line that names `offer` of `publisher` in `offers`.
-    fn line(self, publisher: &str, offer: &str) -> String {
-        match self {
-            Api::CloudPartnerPortal => format!("{publisher}/{offer}"),
-            Api::ProductIngestion => offer.to_owned(),
-        }
-    }
-}
-
-/// An emulator with these offers of contoso published to preview.
-fn emulator_with(api: Api, knobs: Knobs, offers: &[&str]) -> Emulator {
-    let emulator = Emulator::start(knobs);
-    for offer in offers {
-        api.publish(&emulator, "contoso", offer);
-    }
-    emulator
-}
 
 /// The `results` output, parsed as `fromJSON` would.
 #[track_caller]

@@ -460,6 +460,12 @@ fn final_answers_of_the_status_monitor_end_the_wait() {
         assert_eq!(run.code, Some(1));
         let error = run.error();
         assert!(error.contains(expected), "{error}");
+        // The way back, once, from the input the run was given.
+        assert!(
+            error.contains("; the operation was not followed to its end: to follow it again, run this action with operation_location: http://"),
+            "{error}"
+        );
+        assert_eq!(error.matches("follow it again").count(), 1, "{error}");
         assert_eq!(run.outputs["status"], "unknown", "{status}");
     }
 }

@@ -417,7 +417,7 @@ impl Client {
         if self.transport.can_renew() {
             "the API refused a freshly issued access token: check that the application is a user of the publisher account in Partner Center"
         } else {
-            "the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token (or let the action sign in with tenant_id and client_id), and follow the operation again with operation_location"
+            "the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token (or let the action sign in with tenant_id and client_id)"
         }
     }
 

@@ -65,3 +65,67 @@ pub fn go_live_requests(emulator: &Emulator) -> usize {
         })
         .count()
 }
+
+/// The two APIs, and how each names, readies and lists an offer.
+#[derive(Clone, Copy, Debug)]
+pub enum Api {
+    CloudPartnerPortal,
+    ProductIngestion,
+}
+
+pub const BOTH: [Api; 2] = [Api::CloudPartnerPortal, Api::ProductIngestion];
+
+/// How long a test waits for the emulator to reach a state.
+pub const LIMIT: Duration = Duration::from_secs(20);
+
+impl Api {
+    /// A waiting run of this API with these `offers` and no `offer_id`.
+    pub fn action(self, emulator: &Emulator, offers: &str) -> Action {
+        let action = match self {
+            Api::CloudPartnerPortal => cpp_go_live(emulator.url()),
+            Api::ProductIngestion => ingestion_go_live(&emulator.ingestion_url()),
+        };
+        action.with("offer_id", "").with("offers", offers)
+    }
+
+    /// A single-offer run of this API on `offer` (of contoso).
+    pub fn single(self, emulator: &Emulator, offer: &str) -> Action {
+        match self {
+            Api::CloudPartnerPortal => cpp_go_live(emulator.url()),
+            Api::ProductIngestion => ingestion_go_live(&emulator.ingestion_url()),
+        }
+        .with("offer_id", offer)
+    }
+
+    /// Publishes the offer to preview, as a release workflow would, and
+    /// waits for the preview to end (ready, or failed for a failing offer).
+    pub fn publish(self, emulator: &Emulator, publisher: &str, offer: &str) {
+        match self {
+            Api::CloudPartnerPortal => {
+                emulator.publish(publisher, offer).unwrap();
+                assert!(emulator.wait_for_end(publisher, offer, LIMIT));
+            }
+            Api::ProductIngestion => {
+                emulator.publish_preview(offer);
+                assert!(emulator.wait_for_preview(offer, LIMIT));
+            }
+        }
+    }
+
+    /// The line that names `offer` of `publisher` in `offers`.
+    pub fn line(self, publisher: &str, offer: &str) -> String {
+        match self {
+            Api::CloudPartnerPortal => format!("{publisher}/{offer}"),
+            Api::ProductIngestion => offer.to_owned(),
+        }
+    }
+}
+
+/// An emulator with these offers of contoso published to preview.
+pub fn emulator_with(api: Api, knobs: Knobs, offers: &[&str]) -> Emulator {
+    let emulator = Emulator::start(knobs);
+    for offer in offers {
+        api.publish(&emulator, "contoso", offer);
+    }
+    emulator
+}

@@ -370,6 +370,27 @@ impl Run {
         errors.into_iter().next().unwrap()
     }
 
+    /// The whole of what a user sees, for comparing with an expectation
+    /// kept next to the test: the exit code, every log line, and the
+    /// outputs as the runner parses them (the earlier step's record left
+    /// out). Ports, durations, IDs the server makes up, and masked values
+    /// are replaced, so that the same run always gives the same text.
+    pub fn transcript(&self) -> String {
+        let mut text = format!(
+            "exit {}\n",
+            self.code.map_or("signal".to_owned(), |c| c.to_string())
+        );
+        for line in self.stdout.lines() {
+            text.push_str(&normalized(line));
+            text.push('\n');
+        }
+        text.push_str("-- outputs\n");
+        for (name, value) in self.outputs.iter().filter(|(name, _)| *name != "earlier") {
+            text.push_str(&format!("{name} = {}\n", normalized(value)));
+        }
+        text
+    }
+
     /// Log lines that are not commands, as a person reads the log.
     pub fn log(&self) -> String {
         self.stdout
@@ -481,4 +502,89 @@ impl ScriptedServer {
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
+}
+
+/// A line with what changes from run to run replaced: `127.0.0.1:<port>`,
+/// `<time>` for a duration (`12ms`, `1.5s`, `1m 02s`), `<id>` for a GUID,
+/// `<secret>` after `::add-mask::`.
+pub fn normalized(line: &str) -> String {
+    if let Some(_masked) = line.strip_prefix("::add-mask::") {
+        return "::add-mask::<secret>".to_owned();
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    while i < chars.len() {
+        let rest: String = chars[i..].iter().collect();
+        if rest.starts_with("127.0.0.1:") {
+            out.push_str("127.0.0.1:");
+            i += "127.0.0.1:".len();
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i > start {
+                out.push_str("<port>");
+            }
+            continue;
+        }
+        let at_word_start = i == 0 || !word(chars[i - 1]);
+        if at_word_start && is_guid(&rest) {
+            out.push_str("<id>");
+            i += 36;
+            continue;
+        }
+        if at_word_start && chars[i].is_ascii_digit() {
+            // A duration: digits (a fraction, a minute part) then a unit.
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                j += 1;
+            }
+            let unit: String = chars[j..].iter().take(2).collect();
+            let unit_len = if unit == "ms" {
+                2
+            } else if unit.starts_with('s') || unit.starts_with('m') || unit.starts_with('h') {
+                1
+            } else {
+                0
+            };
+            let ends = chars.get(j + unit_len).is_none_or(|&c| !word(c));
+            if unit_len > 0 && ends {
+                out.push_str("<time>");
+                i = j + unit_len;
+                // `1m 02s`: one duration.
+                let more: String = chars[i..].iter().take(4).collect();
+                if more.len() >= 2
+                    && more.starts_with(' ')
+                    && more[1..].starts_with(|c: char| c.is_ascii_digit())
+                {
+                    let mut k = i + 1;
+                    while k < chars.len() && chars[k].is_ascii_digit() {
+                        k += 1;
+                    }
+                    if chars.get(k) == Some(&'s') && chars.get(k + 1).is_none_or(|&c| !word(c)) {
+                        i = k + 1;
+                    }
+                }
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+fn is_guid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 36
+        && bytes[..36].iter().enumerate().all(|(n, b)| {
+            if [8, 13, 18, 23].contains(&n) {
+                *b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+        && bytes.get(36).is_none_or(|b| !b.is_ascii_alphanumeric())
 }
