@@ -3,17 +3,22 @@
 //! once more for two offers in one step, with `offers`) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
 //! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits
-//! for the go-live, and shows the log, the outputs and the summary. It
-//! exits 0 only when every go-live succeeded.
+//! for the go-live, and shows the log as GitHub's log view shows it (masks
+//! applied, groups folded to their titles), the outputs and the summary.
+//! It exits 0 only when every go-live succeeded.
 //!
-//!     cargo run --example demo
+//!     cargo run --example demo            # the log as the log view shows it
+//!     cargo run --example demo -- --raw   # the workflow commands as written
+//!
+//! Each go-live step runs in a child process (this program again, with the
+//! step's environment), so that its stdout can be read back and shown.
 #![allow(
     clippy::print_stdout,
     clippy::disallowed_methods,
     reason = "a development tool: it prints to the terminal and reads the environment"
 )]
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use marketplace_emulator::{Emulator, Knobs, runner};
@@ -22,7 +27,14 @@ const PUBLISHER: &str = "contoso";
 const CPP_OFFER: &str = "contoso-vm";
 const PRODUCT: &str = "contoso-app";
 
+/// Set in the environment of a go-live step's child process.
+const CHILD: &str = "GO_LIVE_DEMO_STEP";
+
 fn main() -> ExitCode {
+    if std::env::var_os(CHILD).is_some() {
+        return step();
+    }
+    let raw = std::env::args().any(|arg| arg == "--raw");
     let knobs = Knobs::new(Duration::from_millis(400));
     let emulator = Emulator::start(knobs.clone());
     println!(
@@ -46,6 +58,7 @@ fn main() -> ExitCode {
     let cpp = go_live(
         &emulator,
         &knobs,
+        raw,
         &[
             ("api", "cloud-partner-portal"),
             ("publisher_id", PUBLISHER),
@@ -65,6 +78,7 @@ fn main() -> ExitCode {
     let ingestion = go_live(
         &emulator,
         &knobs,
+        raw,
         &[
             ("api", "product-ingestion"),
             ("offer_id", PRODUCT),
@@ -88,6 +102,7 @@ fn main() -> ExitCode {
     let several = go_live(
         &emulator,
         &knobs,
+        raw,
         &[
             ("api", "product-ingestion"),
             ("offers", &products.join("\n")),
@@ -99,17 +114,40 @@ fn main() -> ExitCode {
         "==== exit codes: Cloud Partner Portal {cpp}, Product Ingestion {ingestion}, several offers {several}"
     );
     if cpp == 0 && ingestion == 0 && several == 0 {
+        println!(
+            "\nNext: take your own offer live. README.md's setup checklist says what to create (an Entra app, its role, a federated credential, an environment with reviewers); then copy examples/workflows/release.yml."
+        );
         ExitCode::SUCCESS
     } else {
+        println!("\nA go-live step did not succeed: its log above says why.");
         ExitCode::FAILURE
     }
+}
+
+/// A go-live step: the action's own code, with this process's
+/// environment, as the container's entry point would run it.
+fn step() -> ExitCode {
+    let env: Vec<(String, String)> = std::env::vars().filter(|(name, _)| name != CHILD).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let code = runtime.block_on(go_live::run(&env, &[]));
+    runtime.shutdown_background();
+    ExitCode::from(code)
 }
 
 /// Runs the action's real code path as the runner would, with OIDC
 /// sign-in and `wait: true`, prints the log, outputs and summary, and
 /// returns the exit code.
-fn go_live(emulator: &Emulator, knobs: &Knobs, inputs: &[(&str, &str)]) -> u8 {
-    println!("== go-live step: the log as the workflow run shows it\n");
+fn go_live(emulator: &Emulator, knobs: &Knobs, raw: bool, inputs: &[(&str, &str)]) -> u8 {
+    if raw {
+        println!("== go-live step: what it writes (workflow commands and all)\n");
+    } else {
+        println!(
+            "== go-live step: the log as the workflow run shows it (masks applied, groups folded)\n"
+        );
+    }
     let dir = std::env::temp_dir().join(format!(
         "go-live-demo-{}-{}",
         std::process::id(),
@@ -157,11 +195,19 @@ fn go_live(emulator: &Emulator, knobs: &Knobs, inputs: &[(&str, &str)]) -> u8 {
         ),
     ]);
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let code = runtime.block_on(go_live::run(&env, &[]));
+    let run = Command::new(std::env::current_exe().expect("the demo's own path"))
+        .env_clear()
+        .envs(env)
+        .env(CHILD, "1")
+        .output()
+        .expect("the go-live step runs");
+    let log = String::from_utf8_lossy(&run.stdout);
+    if raw {
+        print!("{log}");
+    } else {
+        println!("{}", runner::log_view(&log));
+    }
+    let code = run.status.code().map_or(1, |code| code as u8);
 
     println!("\n== exit code: {code}\n\n== outputs, as later steps see them");
     let outputs = std::fs::read_to_string(&output_file).unwrap_or_default();
@@ -173,7 +219,7 @@ fn go_live(emulator: &Emulator, knobs: &Knobs, inputs: &[(&str, &str)]) -> u8 {
         }
         Err(error) => println!("   the runner could not read the outputs file: {error}"),
     }
-    println!("\n== step summary (Markdown)\n");
+    println!("\n== step summary (Markdown; the step lists are here once)\n");
     println!(
         "{}",
         std::fs::read_to_string(&summary_file).unwrap_or_default()

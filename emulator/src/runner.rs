@@ -1,6 +1,7 @@
 //! What the GitHub runner does around a container action, for the demo and
 //! the tests: the inputs it sets (from `action.yml`, read with a YAML
-//! parser) and the outputs file it reads back.
+//! parser), the outputs file it reads back, and the log as its log view
+//! shows it (`log_view`).
 
 use std::collections::BTreeMap;
 
@@ -60,4 +61,81 @@ pub fn parse_outputs(text: &str) -> Result<BTreeMap<String, String>, String> {
         }
     }
     Ok(outputs)
+}
+
+/// The log as GitHub's log view shows it: masked values as `***`, a group
+/// as its title (its body folded away), annotations as `Error:`,
+/// `Warning:` and `Notice:` lines, command data decoded (`%25` is `%`),
+/// debug lines hidden, and the lines between `::stop-commands::` and its
+/// token shown as they are.
+pub fn log_view(raw: &str) -> String {
+    let mut masks: Vec<String> = Vec::new();
+    let mut shown = Vec::new();
+    let mut stopped: Option<String> = None;
+    let mut in_group = false;
+    for line in raw.lines() {
+        if let Some(token) = &stopped {
+            if line == format!("::{token}::") {
+                stopped = None;
+            } else if !in_group {
+                shown.push(line.to_owned());
+            }
+            continue;
+        }
+        let Some(command) = line.strip_prefix("::") else {
+            if !in_group {
+                shown.push(line.to_owned());
+            }
+            continue;
+        };
+        let (name, data) = match command.split_once("::") {
+            Some((head, data)) => (head.split(' ').next().unwrap_or(head), data),
+            None => (command, ""),
+        };
+        match name {
+            "add-mask" => masks.push(decode(data)),
+            "stop-commands" => stopped = Some(data.to_owned()),
+            "group" => {
+                shown.push(format!("> {}", decode(data)));
+                in_group = true;
+            }
+            "endgroup" => in_group = false,
+            "error" => shown.push(format!("Error: {}", decode(data))),
+            "warning" => shown.push(format!("Warning: {}", decode(data))),
+            "notice" => shown.push(format!("Notice: {}", decode(data))),
+            "debug" => {}
+            _ => shown.push(line.to_owned()),
+        }
+    }
+    // Longest first, so that a mask inside another leaves no piece.
+    masks.retain(|mask| !mask.is_empty());
+    masks.sort_by_key(|mask| std::cmp::Reverse(mask.len()));
+    let mut text = shown.join("\n");
+    for mask in &masks {
+        text = text.replace(mask.as_str(), "***");
+    }
+    text
+}
+
+/// Command data as the runner reads it: `%25`, `%0D` and `%0A` decoded.
+fn decode(data: &str) -> String {
+    data.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_view_masks_folds_groups_and_decodes() {
+        let raw = "::add-mask::s3cr3t\n::add-mask::eyJhbGciOi.eyJzdWIiOi.sig\nSigned in with eyJhbGciOi.eyJzdWIiOi.sig and s3cr3t\n::group::[1.2s] Live: inProgress 100%25\nLive: inProgress, 100%\n::endgroup::\n::debug::next request in 1s\n::notice::already live; nothing was sent\n::stop-commands::stop-1\n::error::from the server\n::stop-1::\n::error::the operation failed: a%0Ab";
+        assert_eq!(
+            log_view(raw),
+            "Signed in with *** and ***\n> [1.2s] Live: inProgress 100%\nNotice: already live; nothing was sent\n::error::from the server\nError: the operation failed: a\nb"
+        );
+    }
 }

@@ -358,3 +358,50 @@ fn the_emulator_on_https_with_the_ci_scripts_ca() {
     );
     assert_eq!(go_live_requests(&emulator), 1);
 }
+
+/// The demo a newcomer runs first (`cargo run --example demo`, built by
+/// `cargo test` too): every go-live succeeds, and its log reads as GitHub's
+/// log view shows it: no mask commands, no token, no escaped `%`, each
+/// group one title line, and a last line saying what to do next.
+#[test]
+fn the_demo_shows_the_log_as_the_log_view_does() {
+    let deps = std::env::current_exe().unwrap();
+    let demo = deps
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("demo");
+    assert!(
+        demo.exists(),
+        "cargo test builds the demo example: {}",
+        demo.display()
+    );
+    let run = std::process::Command::new(&demo).output().unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{log}");
+    for hidden in ["::add-mask::", "::group::", "::error::", "eyJ", "%25"] {
+        assert!(!log.contains(hidden), "{hidden} in the demo's log:\n{log}");
+    }
+    assert!(log.contains("\n> ["), "a group title: {log}");
+    assert!(log.contains("Live: inProgress"), "{log}");
+    assert!(
+        log.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("Next: take your own offer live."),
+        "{log}"
+    );
+
+    let raw = std::process::Command::new(&demo)
+        .arg("--raw")
+        .output()
+        .unwrap();
+    let raw = String::from_utf8_lossy(&raw.stdout);
+    assert!(
+        raw.contains("::add-mask::") && raw.contains("::group::"),
+        "{raw}"
+    );
+}
