@@ -79,12 +79,15 @@ fn only_an_apis_folder_names_what_belongs_to_it() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-/// Every whole workflow README shows is a file of `examples/workflows/`,
-/// word for word, and every such file is shown: `.ci/run` lints the files.
+/// Every whole workflow README (or CONTRIBUTING) shows is a file of
+/// `examples/workflows/`, word for word, and every such file is shown:
+/// `.ci/run` lints the files.
 #[test]
 fn readmes_workflows_are_the_linted_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let contributing = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
+    let readme = format!("{readme}\n{contributing}");
     let shown: Vec<&str> = readme
         .split("```yaml\n")
         .skip(1)
@@ -516,4 +519,47 @@ fn the_defaults_in_config_are_action_ymls() {
             "an input left unset must mean what action.yml's default says"
         );
     }
+}
+
+/// GitHub's anchor of a Markdown heading.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// Every `#anchor` link in README and CONTRIBUTING (to either) names a
+/// heading that exists, so that the table of contents and the
+/// troubleshooting table lead somewhere.
+#[test]
+fn the_docs_links_lead_to_their_headings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let anchors = |file: &str| -> Vec<String> {
+        std::fs::read_to_string(root.join(file))
+            .unwrap()
+            .lines()
+            .filter_map(|line| line.strip_prefix('#'))
+            .map(|heading| anchor(heading.trim_start_matches('#')))
+            .collect()
+    };
+    let mut broken = Vec::new();
+    for file in ["README.md", "CONTRIBUTING.md"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for link in text.split("](").skip(1) {
+            let target = link.split(')').next().unwrap();
+            let (doc, fragment) = match target.split_once('#') {
+                Some(("", fragment)) => (file, fragment),
+                Some((doc @ ("README.md" | "CONTRIBUTING.md"), fragment)) => (doc, fragment),
+                _ => continue,
+            };
+            if !anchors(doc).iter().any(|known| known == fragment) {
+                broken.push(format!("{file}: {target}"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "links to no heading: {broken:?}");
 }
