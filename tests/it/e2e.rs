@@ -405,3 +405,12 @@ fn the_demo_shows_the_log_as_the_log_view_does() {
         "{raw}"
     );
 }
+
+#[test]
+fn the_log_view_masks_folds_groups_and_decodes() {
+    let raw = "::add-mask::s3cr3t\n::add-mask::eyJhbGciOi.eyJzdWIiOi.sig\nSigned in with eyJhbGciOi.eyJzdWIiOi.sig and s3cr3t\n::group::[1.2s] Live: inProgress 100%25\nLive: inProgress, 100%\n::endgroup::\n::debug::next request in 1s\n::notice::already live; nothing was sent\n::stop-commands::stop-1\n::error::from the server\n::stop-1::\n::error::the operation failed: a%0Ab";
+    assert_eq!(
+        marketplace_emulator::runner::log_view(raw),
+        "Signed in with *** and ***\n> [1.2s] Live: inProgress 100%\nNotice: already live; nothing was sent\n::error::from the server\nError: the operation failed: a\nb"
+    );
+}

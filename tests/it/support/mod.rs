@@ -426,14 +426,7 @@ impl Run {
     }
 }
 
-fn unescape(data: &str) -> String {
-    data.replace("%0D", "\r")
-        .replace("%0A", "\n")
-        .replace("%3A", ":")
-        .replace("%2C", ",")
-        .replace("%25", "%")
-}
-
+use marketplace_emulator::runner::decode as unescape;
 pub use marketplace_emulator::runner::parse_outputs;
 
 /// One answer of a `ScriptedServer`.
