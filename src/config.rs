@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
-use crate::model::{Offer, OperationHandle};
+use crate::model::{Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
 use crate::text::format_duration;
@@ -35,7 +35,7 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 19] = [
+pub const INPUT_NAMES: [&str; 20] = [
     "api",
     "mode",
     "publisher_id",
@@ -55,6 +55,7 @@ pub const INPUT_NAMES: [&str; 19] = [
     "operation_location",
     "api_url",
     "api_version",
+    "notification_emails",
 ];
 
 /// The variable the runner passes an input in: `INPUT_` and the upper-case
@@ -130,6 +131,9 @@ pub struct Config {
     pub fail_on_timeout: bool,
     /// How long one HTTP request may take, from connect to the end of the body.
     pub request_timeout: Duration,
+    /// Where the service mails about a publish to preview
+    /// (`notification_emails`), for the APIs that take them.
+    pub notification_emails: Vec<String>,
 }
 
 /// The `mode` input: what a run may do.
@@ -141,10 +145,13 @@ pub enum Mode {
     Follow,
     /// Read the offer's state and report it; never send go-live.
     Check,
+    /// Publish the draft to preview, unless a publish runs already (then
+    /// follow it) or a go-live runs (then refuse); never sends go-live.
+    Publish,
 }
 
 impl Mode {
-    const ALL: [Mode; 3] = [Mode::GoLive, Mode::Follow, Mode::Check];
+    const ALL: [Mode; 4] = [Mode::GoLive, Mode::Follow, Mode::Check, Mode::Publish];
 
     /// The `mode` input's value for it.
     pub fn as_input(self) -> &'static str {
@@ -152,12 +159,22 @@ impl Mode {
             Mode::GoLive => "go-live",
             Mode::Follow => "follow",
             Mode::Check => "check",
+            Mode::Publish => "publish",
         }
     }
 
-    /// Whether this mode may send go-live.
+    /// Whether this mode may send a request that starts an operation
+    /// (go-live, or a publish to preview).
     pub fn sends(self) -> bool {
-        self == Mode::GoLive
+        matches!(self, Mode::GoLive | Mode::Publish)
+    }
+
+    /// The operations this mode starts or follows.
+    pub fn stage(self) -> Stage {
+        match self {
+            Mode::Publish => Stage::Preview,
+            Mode::GoLive | Mode::Follow | Mode::Check => Stage::Live,
+        }
     }
 }
 
@@ -172,6 +189,9 @@ pub enum Target {
     FollowOffer(Offer),
     /// Read the offer's state and report it.
     Check(Offer),
+    /// Read the offer's state, then publish its draft to preview, or follow
+    /// the publish already running.
+    Publish(Offer),
     /// Each offer of the `offers` input, concurrently, in the mode given.
     Offers(Vec<Listed>),
 }
@@ -195,6 +215,7 @@ impl Mode {
             Mode::GoLive => Target::GoLive(offer),
             Mode::Follow => Target::FollowOffer(offer),
             Mode::Check => Target::Check(offer),
+            Mode::Publish => Target::Publish(offer),
         }
     }
 }
@@ -254,7 +275,11 @@ impl Config {
                     "operation_location cannot be given with mode: check, which reads the offer's state: leave operation_location empty, or use mode: follow to follow that operation".to_owned(),
                 ));
             }
-            (Some(location), _) => Target::Follow(parse_operation_location(location, &base, api)?),
+            (Some(location), mode) => {
+                let mut operation = parse_operation_location(location, &base, api)?;
+                operation.stage = mode.stage();
+                Target::Follow(operation)
+            }
             (None, mode) => mode.target(parse_offer(raw, api)?),
         };
 
@@ -266,6 +291,7 @@ impl Config {
         let request_timeout =
             parse_duration("request_timeout", raw.given("request_timeout"), "60s")?;
         let fail_on_timeout = parse_bool("fail_on_timeout", raw.given("fail_on_timeout"), true)?;
+        let notification_emails = parse_emails(raw.given("notification_emails"), mode, api)?;
 
         Ok(Config {
             wait: wait || mode == Mode::Follow || matches!(target, Target::Follow(_)),
@@ -281,8 +307,50 @@ impl Config {
             poll_interval,
             fail_on_timeout,
             request_timeout,
+            notification_emails,
         })
     }
+}
+
+/// `notification_emails`: addresses separated by commas or line breaks,
+/// for a publish to preview through an API that takes them.
+fn parse_emails(value: Option<&str>, mode: Mode, api: &dyn Api) -> Result<Vec<String>, InputError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    if mode != Mode::Publish {
+        return Err(invalid(format!(
+            "notification_emails applies only to mode: {}: leave it empty for mode: {}",
+            Mode::Publish.as_input(),
+            mode.as_input()
+        )));
+    }
+    if !api.takes_notification_emails() {
+        return Err(invalid(format!(
+            "notification_emails is not taken by the {} API, which mails the offer's contacts: leave it empty",
+            api.name()
+        )));
+    }
+    let addresses: Vec<String> = value
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|address| !address.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for address in &addresses {
+        let valid = address.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.contains('@')
+        }) && !address
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"');
+        if !valid {
+            return Err(invalid(format!(
+                "notification_emails holds '{}', which is not an e-mail address: separate addresses with commas",
+                address.escape_default()
+            )));
+        }
+    }
+    Ok(addresses)
 }
 
 fn parse_api(value: Option<&str>) -> Result<Kind, InputError> {
@@ -311,7 +379,7 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
         .find(|mode| mode.as_input() == value)
         .ok_or_else(|| {
             invalid(format!(
-                "mode '{}' is not known: expected go-live (the default), follow or check",
+                "mode '{}' is not known: expected go-live (the default), publish, follow or check",
                 value.escape_default()
             ))
         })
@@ -753,6 +821,8 @@ fn parse_operation_location(
         id,
         product_id: None,
         submission_id: None,
+        stage: Stage::Live,
+        replaces: None,
     })
 }
 

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::model::Stage;
+
 /// A failure of one offer's go-live, worded for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -39,13 +41,15 @@ impl Failure {
     }
 }
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Failure {
+    /// The message with its closing sentence, for the request that may or
+    /// may not have been sent: go-live, or a publish to preview.
+    pub fn sentence(&self, stage: Stage) -> String {
+        let request = stage.request();
         match self {
-            Failure::NotSent(message) => write!(f, "{message}; no go-live request was sent"),
-            Failure::MayHaveStarted(message) => write!(
-                f,
-                "{message}; go-live may have started all the same: check the offer's status in Partner Center before running this again"
+            Failure::NotSent(message) => format!("{message}; no {request} request was sent"),
+            Failure::MayHaveStarted(message) => format!(
+                "{message}; {request} may have started all the same: check the offer's status in Partner Center before running this again"
             ),
             Failure::Unfollowable {
                 message,
@@ -55,12 +59,22 @@ impl fmt::Display for Failure {
                     Some(submission) => format!("submission {submission}"),
                     None => "the offer's status".to_owned(),
                 };
-                write!(
-                    f,
-                    "{message}; go-live has started, and cannot be followed from here: follow {what} in Partner Center, and do not run go-live again"
+                let again = match stage {
+                    Stage::Live => "do not run go-live again",
+                    Stage::Preview => "do not publish it again",
+                };
+                format!(
+                    "{message}; {request} has started, and cannot be followed from here: follow {what} in Partner Center, and {again}"
                 )
             }
-            Failure::Refused(message) | Failure::AfterStart(message) => f.write_str(message),
+            Failure::Refused(message) | Failure::AfterStart(message) => message.clone(),
         }
+    }
+}
+
+/// The sentence of a go-live.
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sentence(Stage::Live))
     }
 }

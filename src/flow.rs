@@ -15,7 +15,8 @@ use crate::config::{Config, Mode, Target};
 use crate::failure::Failure;
 use crate::github::Runner;
 use crate::model::{
-    GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, State, Status, Verdict,
+    GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, PublishVerdict, Stage, State,
+    Status, Verdict,
 };
 use crate::poll::{self, Bound, GaveUp};
 use crate::publish::{GoLiveAnswer, Publisher};
@@ -49,6 +50,7 @@ impl Outputs for StepOutputs<'_> {
             ("operation_id", Some(operation.id.as_str())),
             ("product_id", operation.product_id.as_deref()),
             ("submission_id", operation.submission_id.as_deref()),
+            ("target", Some(operation.stage.as_output())),
         ];
         for (name, value) in outputs {
             if let Some(value) = value {
@@ -106,7 +108,15 @@ impl Flow<'_> {
         if !self.config.mode.sends() {
             summary.sending = Sending::Never;
         }
+        summary.stage = match target {
+            Target::Follow(operation) => operation.stage,
+            _ => self.config.mode.stage(),
+        };
         let operation = match target {
+            Target::Publish(offer) => match self.publish(offer, summary).await? {
+                Some(operation) => operation,
+                None => return Ok(Ending::Done),
+            },
             Target::GoLive(offer) => match self.go_live(offer, summary).await? {
                 Some(operation) => operation,
                 None => return Ok(Ending::Done),
@@ -177,10 +187,24 @@ impl Flow<'_> {
         };
         self.runner
             .info(&format!("Requesting go-live of {}", offer.describe()));
-        let operation = self.start(&request, summary).await?;
+        self.started(&request, summary, Stage::Live).await
+    }
+
+    /// Sends the request that starts an operation of `stage`, reports it
+    /// accepted and writes its outputs. The operation to follow, if the run
+    /// goes on to wait.
+    async fn started(
+        &self,
+        request: &GoLiveRequest,
+        summary: &mut Summary,
+        stage: Stage,
+    ) -> Result<Option<OperationHandle>, Failure> {
+        let operation = self.start(request, summary, stage).await?;
         self.runner.info(&format!(
-            "go-live accepted: operation {}\n  {}",
-            operation.id, operation.location
+            "{} accepted: operation {}\n  {}",
+            stage.request(),
+            operation.id,
+            operation.location
         ));
         self.record_operation(summary, &operation)?;
         self.set_outcome(summary, Outcome::Started)?;
@@ -189,6 +213,52 @@ impl Flow<'_> {
             return Ok(None);
         }
         Ok(Some(operation))
+    }
+
+    /// `mode: publish`: reads the offer's state, then publishes the draft
+    /// to preview, or picks up the publish already running; refuses under a
+    /// running go-live. The operation to follow, if the run goes on to wait.
+    async fn publish(
+        &self,
+        offer: &Offer,
+        summary: &mut Summary,
+    ) -> Result<Option<OperationHandle>, Failure> {
+        let state = self.read_state(offer, summary).await?;
+        let request = match state.publish {
+            PublishVerdict::Ready(request) => request,
+            PublishVerdict::Blocked(reason) => {
+                return Err(Failure::NotSent(format!(
+                    "the draft was not published: {reason}"
+                )));
+            }
+            PublishVerdict::Running(operation) => {
+                self.tell(
+                    summary,
+                    &format!(
+                        "a publish to preview is already running on {}: operation {}; nothing was sent, {}",
+                        offer.describe(),
+                        operation.id,
+                        if self.config.wait {
+                            "following it"
+                        } else {
+                            "and wait is false: follow it with mode: follow"
+                        }
+                    ),
+                );
+                self.record_operation(summary, &operation)?;
+                self.set_outcome(summary, Outcome::Followed)?;
+                if !self.config.wait {
+                    self.set_status(summary, Status::Running)?;
+                    return Ok(None);
+                }
+                return Ok(Some(operation));
+            }
+        };
+        self.runner.info(&format!(
+            "Publishing the draft of {} to preview",
+            offer.describe()
+        ));
+        self.started(&request, summary, Stage::Preview).await
     }
 
     /// `mode: follow` without `operation_location`: the offer's running
@@ -200,12 +270,25 @@ impl Flow<'_> {
     ) -> Result<OperationHandle, Failure> {
         let state = self.read_state(offer, summary).await?;
         let described = offer.describe();
+        let publishing = match state.publish {
+            PublishVerdict::Running(operation) => Some(operation),
+            _ => None,
+        };
         let operation = match (state.verdict, state.last_go_live) {
             (Verdict::Running(operation), _) => {
                 self.runner.info(&format!(
                     "a go-live is running on {described}: following operation {}",
                     operation.id
                 ));
+                operation
+            }
+            (_, _) if publishing.is_some() => {
+                let operation = publishing.expect("matched");
+                self.runner.info(&format!(
+                    "a publish to preview is running on {described}: following operation {}",
+                    operation.id
+                ));
+                summary.stage = Stage::Preview;
                 operation
             }
             (_, Some(last)) => {
@@ -335,6 +418,16 @@ impl Flow<'_> {
         let (state, ending) = match ended {
             Ok(State::Succeeded) => {
                 self.runner.info("The operation succeeded");
+                let made = summary
+                    .snapshot
+                    .as_ref()
+                    .and_then(|snapshot| snapshot.submission.clone());
+                if let Some(submission) = made {
+                    // The new preview: what a later go-live promotes.
+                    let mut operation = operation.clone();
+                    operation.submission_id = Some(submission);
+                    self.record_operation(summary, &operation)?;
+                }
                 (State::Succeeded, Ending::Done)
             }
             Ok(state) => {
@@ -404,11 +497,21 @@ impl Flow<'_> {
         &self,
         request: &GoLiveRequest,
         summary: &mut Summary,
+        stage: Stage,
     ) -> Result<OperationHandle, Failure> {
+        let what = stage.request();
         let mut attempt = 1;
         loop {
             summary.sending = Sending::InFlight;
-            let (reason, retry_after) = match self.publisher.go_live(request).await {
+            let answer = match stage {
+                Stage::Live => self.publisher.go_live(request).await,
+                Stage::Preview => {
+                    self.publisher
+                        .publish(request, &self.config.notification_emails)
+                        .await
+                }
+            };
+            let (reason, retry_after) = match answer {
                 GoLiveAnswer::Accepted(operation) => return Ok(operation),
                 GoLiveAnswer::Failed(failure) => return Err(failure),
                 GoLiveAnswer::NotStarted {
@@ -421,19 +524,19 @@ impl Flow<'_> {
             };
             if attempt >= GO_LIVE_ATTEMPTS {
                 return Err(Failure::Refused(format!(
-                    "go-live was not accepted after {GO_LIVE_ATTEMPTS} attempts, the last one: {reason}; nothing was started: run this again later"
+                    "{what} was not accepted after {GO_LIVE_ATTEMPTS} attempts, the last one: {reason}; nothing was started: run this again later"
                 )));
             }
             let first = self.config.poll_interval.min(Duration::from_secs(1));
             let delay = retry_after.unwrap_or_else(|| backoff(first, attempt, first * 4, jitter()));
             if delay > LONGEST_RETRY_AFTER {
                 return Err(Failure::Refused(format!(
-                    "go-live was not accepted ({reason}) and the service asked to wait {} before trying again; nothing was started: run this again later",
+                    "{what} was not accepted ({reason}) and the service asked to wait {} before trying again; nothing was started: run this again later",
                     format_duration(delay)
                 )));
             }
             self.runner.info(&format!(
-                "go-live was not accepted ({reason}); trying again in {} (attempt {} of {GO_LIVE_ATTEMPTS})",
+                "{what} was not accepted ({reason}); trying again in {} (attempt {} of {GO_LIVE_ATTEMPTS})",
                 format_duration(delay),
                 attempt + 1
             ));
@@ -450,14 +553,21 @@ impl Flow<'_> {
         operation: &OperationHandle,
     ) -> Result<(), Failure> {
         summary.operation = Some(operation.clone());
-        let what = if summary.sending == Sending::InFlight {
-            "go-live WAS accepted: its operation"
-        } else {
-            "the go-live operation"
+        let what = match (summary.sending, summary.stage) {
+            (Sending::InFlight, Stage::Live) => "go-live WAS accepted: its operation",
+            (Sending::InFlight, Stage::Preview) => {
+                "the publish to preview WAS accepted: its operation"
+            }
+            (_, Stage::Live) => "the go-live operation",
+            (_, Stage::Preview) => "the publish operation",
+        };
+        let again = match summary.stage {
+            Stage::Live => "do not run go-live again",
+            Stage::Preview => "do not publish again",
         };
         self.outputs.operation(operation).map_err(|error| {
             Failure::AfterStart(format!(
-                "{what} {} runs in the service, but its outputs could not be written ({error:#}); do not run go-live again: {}",
+                "{what} {} runs in the service, but its outputs could not be written ({error:#}); {again}: {}",
                 operation.id,
                 resume_advice(self.config, &operation.location)
             ))
@@ -494,7 +604,7 @@ pub fn report_failure(
     failure: &Failure,
     mode: Mode,
 ) -> Ending {
-    let message = failure.to_string();
+    let message = failure.sentence(summary.stage);
     runner.error(&message);
     summary.errors.push(message);
     if summary.status.is_none() {
@@ -521,6 +631,7 @@ pub fn report_stop(
     summary: &mut Summary,
     config: &Config,
 ) -> Ending {
+    let what = summary.stage.request();
     let (status, message) = match (&summary.operation, summary.sending) {
         (Some(operation), _) => (
             Status::Running,
@@ -538,20 +649,18 @@ pub fn report_stop(
         (None, Sending::InFlight) => (
             Status::Unknown,
             format!(
-                "stopped by {signal} before the service answered the go-live request; go-live may have started all the same: check the offer's status in Partner Center before running this again"
+                "stopped by {signal} before the service answered the {what} request; {what} may have started all the same: check the offer's status in Partner Center before running this again"
             ),
         ),
         (None, Sending::NotStarted) => (
             Status::Failed,
             format!(
-                "stopped by {signal} while waiting to send go-live again; the service had said it did not start it: go-live did not start"
+                "stopped by {signal} while waiting to send {what} again; the service had said it did not start it: {what} did not start"
             ),
         ),
         (None, Sending::NotYet) => (
             Status::Failed,
-            format!(
-                "stopped by {signal} before the go-live request was sent; go-live did not start"
-            ),
+            format!("stopped by {signal} before the {what} request was sent; {what} did not start"),
         ),
     };
     write_status(runner, outputs, summary, status);

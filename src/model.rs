@@ -57,10 +57,54 @@ pub enum Verdict {
     Unreadable(GoLiveRequest, String),
 }
 
+/// Which submission an operation takes the offer to: the `target` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// A publish to preview: it ends when the preview is ready to be
+    /// checked (publisher signoff).
+    Preview,
+    /// A go-live.
+    #[default]
+    Live,
+}
+
+impl Stage {
+    pub fn as_output(self) -> &'static str {
+        match self {
+            Stage::Preview => "preview",
+            Stage::Live => "live",
+        }
+    }
+
+    /// What the request that starts it is called in the log.
+    pub fn request(self) -> &'static str {
+        match self {
+            Stage::Preview => "publish to preview",
+            Stage::Live => "go-live",
+        }
+    }
+}
+
+/// What reading an offer's state found for a publish to preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishVerdict {
+    /// Nothing stands in the way: the publish would be sent with this
+    /// request (the offer, and the product where the API names one).
+    Ready(GoLiveRequest),
+    /// A publish to preview runs (or waits at publisher signoff): follow
+    /// it rather than send another.
+    Running(OperationHandle),
+    /// Something runs that a publish must not cross (a go-live): the text
+    /// names it.
+    Blocked(String),
+}
+
 /// An offer's state, as far as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferState {
     pub verdict: Verdict,
+    /// What a publish to preview would do now.
+    pub publish: PublishVerdict,
     /// The go-live of the offer's newest version, running or ended, when
     /// the API shows one: what `follow` reports.
     pub last_go_live: Option<OperationHandle>,
@@ -105,6 +149,12 @@ pub struct OperationHandle {
     pub product_id: Option<String>,
     /// The `submission_id` output, where the API has one.
     pub submission_id: Option<String>,
+    /// A publish to preview or a go-live: what its status means, and the
+    /// `target` output.
+    pub stage: Stage,
+    /// For a publish to preview, the newest preview before it, so that the
+    /// new one can be told apart.
+    pub replaces: Option<String>,
 }
 
 /// Where an operation stands.
@@ -205,6 +255,9 @@ pub struct Snapshot {
     /// What else the service said that a person wants to see (for example
     /// the submission that went live).
     pub notes: Vec<String>,
+    /// The submission the operation made, once the service lists it (the
+    /// new preview of a publish): the `submission_id` output.
+    pub submission: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -307,6 +307,8 @@ struct Entry {
     product_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     submission_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'static str>,
 }
 
 impl Results {
@@ -385,6 +387,7 @@ impl Outputs for OfferOutputs<'_> {
             entry.operation_id = operation.id.clone();
             entry.product_id = operation.product_id.clone();
             entry.submission_id = operation.submission_id.clone();
+            entry.target = Some(operation.stage.as_output());
         });
         self.results.write()
     }

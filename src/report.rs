@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::github::markdown_cell;
-use crate::model::{Offer, OperationHandle, Outcome, Snapshot, Status};
+use crate::model::{Offer, OperationHandle, Outcome, Snapshot, Stage, Status};
 use crate::text::{format_duration, untrusted};
 
 /// Exit codes. The runner only tells zero from non-zero; the distinct
@@ -138,6 +138,8 @@ pub struct Summary {
     pub errors: Vec<String>,
     /// How far the go-live request got.
     pub sending: Sending,
+    /// What the run starts or follows: a go-live, or a publish to preview.
+    pub stage: Stage,
 }
 
 /// The most the step summary may hold. GitHub drops a summary over 1 MiB
@@ -182,6 +184,7 @@ impl Summary {
             if let Some(submission) = &operation.submission_id {
                 row("submission", &code(submission));
             }
+            row("target", operation.stage.as_output());
         }
         if let Some(outcome) = self.outcome {
             row("outcome", outcome.as_output());
@@ -330,6 +333,7 @@ mod tests {
                 ],
                 reasons: vec![long.clone(); 60],
                 notes: vec![long.clone(); 60],
+                submission: None,
             }),
             errors: vec![long.clone(); 60],
             ..Summary::default()
@@ -457,6 +461,7 @@ mod tests {
                     steps: reasons.iter().map(|name| Step { name: name.clone(), status: name.clone(), progress: Some(5), estimated_time_frame: Some(name.clone()) }).collect(),
                     reasons,
                     notes: notes.clone(),
+                    submission: None,
                 }),
                 notes,
                 errors,

@@ -555,10 +555,15 @@ async fn configure(
     let Some(product) = ingestion.by_guid(&guid) else {
         return error(404, "notFound", "The product was not found.");
     };
+    // A publish to preview names no submission (no `id` key at all, as
+    // the reference says): it publishes the draft.
     let Some(submission) = product
         .submissions
         .iter()
-        .find(|s| submission_id(&guid, s.number) == id)
+        .find(|s| {
+            submission_id(&guid, s.number) == id
+                || (resource.get("id").is_none() && target == "preview" && s.target == "draft")
+        })
         .cloned()
     else {
         return error(

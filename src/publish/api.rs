@@ -49,6 +49,8 @@ pub trait Api: Sync {
     fn scope(&self) -> &'static str;
     /// Whether offers are addressed under a publisher ID.
     fn publisher_required(&self) -> bool;
+    /// Whether a publish to preview takes `notification_emails`.
+    fn takes_notification_emails(&self) -> bool;
     /// Checks an offer ID; the error says what is expected.
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String>;
     /// The operation ID an `operation_location` URL names, if it names one.
@@ -68,6 +70,14 @@ pub trait Publisher {
     fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>>;
     /// Sends go-live, once.
     fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer>;
+    /// Publishes the draft to preview, once (`notification_emails` where
+    /// the API takes them). An accepted publish is an operation of stage
+    /// `Preview`.
+    fn publish<'a>(
+        &'a self,
+        request: &'a GoLiveRequest,
+        notification_emails: &'a [String],
+    ) -> BoxFuture<'a, GoLiveAnswer>;
     /// The URL to ask for the operation's status: its location with the
     /// API's version added when it has none. Built once per wait.
     fn status_url(&self, operation: &OperationHandle) -> Url;

@@ -61,86 +61,89 @@ fn each_state_decides_what_check_and_go_live_do_in_the_cloud_partner_portal() {
     check(
         BOTH[0],
         expect![[r#"
-        ==== ready, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'ready-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
-        ::notice::offer 'ready-vm' of publisher 'contoso' is ready: go-live would be sent now
-        -- outputs
-        outcome = checked
-        status = ready
+            ==== ready, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'ready-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
+            ::notice::offer 'ready-vm' of publisher 'contoso' is ready: go-live would be sent now
+            -- outputs
+            outcome = checked
+            status = ready
 
-        ==== ready, mode go-live: 1 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'ready-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
-        Requesting go-live of offer 'ready-vm' of publisher 'contoso'
-        go-live accepted: operation <id>
-          http://127.0.0.1:<port>/api/publishers/contoso/offers/ready-vm/operations/<id>?api-version=2017-10-31
-        -- outputs
-        operation_id = <id>
-        operation_location = http://127.0.0.1:<port>/api/publishers/contoso/offers/ready-vm/operations/<id>?api-version=2017-10-31
-        outcome = started
-        status = accepted
+            ==== ready, mode go-live: 1 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'ready-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
+            Requesting go-live of offer 'ready-vm' of publisher 'contoso'
+            go-live accepted: operation <id>
+              http://127.0.0.1:<port>/api/publishers/contoso/offers/ready-vm/operations/<id>?api-version=2017-10-31
+            -- outputs
+            operation_id = <id>
+            operation_location = http://127.0.0.1:<port>/api/publishers/contoso/offers/ready-vm/operations/<id>?api-version=2017-10-31
+            outcome = started
+            status = accepted
+            target = live
 
-        ==== running, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'running-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
-        ::notice::a go-live is running on offer 'running-vm' of publisher 'contoso': operation <id>
-        -- outputs
-        operation_id = <id>
-        operation_location = http://127.0.0.1:<port>/api/publishers/contoso/offers/running-vm/operations/<id>?api-version=2017-10-31
-        outcome = checked
-        status = running
+            ==== running, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'running-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
+            ::notice::a go-live is running on offer 'running-vm' of publisher 'contoso': operation <id>
+            -- outputs
+            operation_id = <id>
+            operation_location = http://127.0.0.1:<port>/api/publishers/contoso/offers/running-vm/operations/<id>?api-version=2017-10-31
+            outcome = checked
+            status = running
+            target = live
 
-        ==== running, mode go-live: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'running-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
-        ::notice::a go-live is already running on offer 'running-vm' of publisher 'contoso': operation <id>; nothing was sent, and wait is false: follow it with mode: follow
-        -- outputs
-        operation_id = <id>
-        operation_location = http://127.0.0.1:<port>/api/publishers/contoso/offers/running-vm/operations/<id>?api-version=2017-10-31
-        outcome = followed
-        status = running
+            ==== running, mode go-live: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'running-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
+            ::notice::a go-live is already running on offer 'running-vm' of publisher 'contoso': operation <id>; nothing was sent, and wait is false: follow it with mode: follow
+            -- outputs
+            operation_id = <id>
+            operation_location = http://127.0.0.1:<port>/api/publishers/contoso/offers/running-vm/operations/<id>?api-version=2017-10-31
+            outcome = followed
+            status = running
+            target = live
 
-        ==== live, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'live-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
-        ::notice::offer 'live-vm' of publisher 'contoso' is already live: its last go-live completed and nothing was published since
-        -- outputs
-        outcome = checked
-        status = live
+            ==== live, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'live-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
+            ::notice::offer 'live-vm' of publisher 'contoso' is already live: its last go-live completed and nothing was published since
+            -- outputs
+            outcome = checked
+            status = live
 
-        ==== live, mode go-live: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'live-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
-        ::notice::offer 'live-vm' of publisher 'contoso' is already live: its last go-live completed and nothing was published since; nothing was sent
-        -- outputs
-        outcome = already-live
-        status = succeeded
+            ==== live, mode go-live: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'live-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
+            ::notice::offer 'live-vm' of publisher 'contoso' is already live: its last go-live completed and nothing was published since; nothing was sent
+            -- outputs
+            outcome = already-live
+            status = succeeded
 
-        ==== preview failed, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'failed-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
-        ::notice::the last publish to preview of offer 'failed-vm' of publisher 'contoso' is 'failed' (The operation failed: see the messages of its failed step; step 'Certification': The Certification step failed for offer failed-vm): fix the offer and publish it to preview again
-        -- outputs
-        outcome = checked
-        status = not-ready
+            ==== preview failed, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'failed-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
+            ::notice::the last publish to preview of offer 'failed-vm' of publisher 'contoso' is 'failed' (The operation failed: see the messages of its failed step; step 'Certification': The Certification step failed for offer failed-vm): fix the offer and publish it to preview again
+            -- outputs
+            outcome = checked
+            status = not-ready
 
-        ==== preview failed, mode go-live: 0 go-live request(s)
-        exit 1
-        ::add-mask::<secret>
-        Reading the state of offer 'failed-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
-        ::error::go-live was not sent: the last publish to preview of offer 'failed-vm' of publisher 'contoso' is 'failed' (The operation failed: see the messages of its failed step; step 'Certification': The Certification step failed for offer failed-vm): fix the offer and publish it to preview again; no go-live request was sent
-        -- outputs
-        status = failed
+            ==== preview failed, mode go-live: 0 go-live request(s)
+            exit 1
+            ::add-mask::<secret>
+            Reading the state of offer 'failed-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
+            ::error::go-live was not sent: the last publish to preview of offer 'failed-vm' of publisher 'contoso' is 'failed' (The operation failed: see the messages of its failed step; step 'Certification': The Certification step failed for offer failed-vm): fix the offer and publish it to preview again; no go-live request was sent
+            -- outputs
+            status = failed
 
-    "#]],
+        "#]],
     );
 }
 
@@ -149,91 +152,94 @@ fn each_state_decides_what_check_and_go_live_do_in_product_ingestion() {
     check(
         BOTH[1],
         expect![[r#"
-        ==== ready, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'ready-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
-        ::notice::offer 'ready-vm' is ready: go-live would be sent now
-        -- outputs
-        outcome = checked
-        status = ready
+            ==== ready, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'ready-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
+            ::notice::offer 'ready-vm' is ready: go-live would be sent now
+            -- outputs
+            outcome = checked
+            status = ready
 
-        ==== ready, mode go-live: 1 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'ready-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
-        Requesting go-live of offer 'ready-vm'
-        go-live accepted: operation <id>
-          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
-        -- outputs
-        operation_id = <id>
-        operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
-        outcome = started
-        product_id = product/<id>
-        status = accepted
-        submission_id = submission/<id>/1152921504606846977
+            ==== ready, mode go-live: 1 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'ready-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+            Requesting go-live of offer 'ready-vm'
+            go-live accepted: operation <id>
+              http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+            -- outputs
+            operation_id = <id>
+            operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+            outcome = started
+            product_id = product/<id>
+            status = accepted
+            submission_id = submission/<id>/1152921504606846977
+            target = live
 
-        ==== running, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'running-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
-        ::notice::a go-live is running on offer 'running-vm': operation submission/<id>/1152921504606846977
-        -- outputs
-        operation_id = submission/<id>/1152921504606846977
-        operation_location = http://127.0.0.1:<port>/rp/product-ingestion/submission/<id>?$version=2022-03-01-preview2
-        outcome = checked
-        product_id = product/<id>
-        status = running
-        submission_id = submission/<id>/1152921504606846977
+            ==== running, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'running-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
+            ::notice::a go-live is running on offer 'running-vm': operation submission/<id>/1152921504606846977
+            -- outputs
+            operation_id = submission/<id>/1152921504606846977
+            operation_location = http://127.0.0.1:<port>/rp/product-ingestion/submission/<id>?$version=2022-03-01-preview2
+            outcome = checked
+            product_id = product/<id>
+            status = running
+            submission_id = submission/<id>/1152921504606846977
+            target = live
 
-        ==== running, mode go-live: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'running-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
-        ::notice::a go-live is already running on offer 'running-vm': operation submission/<id>/1152921504606846977; nothing was sent, and wait is false: follow it with mode: follow
-        -- outputs
-        operation_id = submission/<id>/1152921504606846977
-        operation_location = http://127.0.0.1:<port>/rp/product-ingestion/submission/<id>?$version=2022-03-01-preview2
-        outcome = followed
-        product_id = product/<id>
-        status = running
-        submission_id = submission/<id>/1152921504606846977
+            ==== running, mode go-live: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'running-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+            ::notice::a go-live is already running on offer 'running-vm': operation submission/<id>/1152921504606846977; nothing was sent, and wait is false: follow it with mode: follow
+            -- outputs
+            operation_id = submission/<id>/1152921504606846977
+            operation_location = http://127.0.0.1:<port>/rp/product-ingestion/submission/<id>?$version=2022-03-01-preview2
+            outcome = followed
+            product_id = product/<id>
+            status = running
+            submission_id = submission/<id>/1152921504606846977
+            target = live
 
-        ==== live, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'live-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
-        ::notice::offer 'live-vm' is already live with its preview submission submission/<id>/1152921504606846978
-        -- outputs
-        outcome = checked
-        status = live
+            ==== live, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'live-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
+            ::notice::offer 'live-vm' is already live with its preview submission submission/<id>/1152921504606846978
+            -- outputs
+            outcome = checked
+            status = live
 
-        ==== live, mode go-live: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'live-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
-        ::notice::offer 'live-vm' is already live with its preview submission submission/<id>/1152921504606846978; nothing was sent
-        -- outputs
-        outcome = already-live
-        status = succeeded
+            ==== live, mode go-live: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'live-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+            ::notice::offer 'live-vm' is already live with its preview submission submission/<id>/1152921504606846978; nothing was sent
+            -- outputs
+            outcome = already-live
+            status = succeeded
 
-        ==== preview failed, mode check: 0 go-live request(s)
-        exit 0
-        ::add-mask::<secret>
-        Reading the state of offer 'failed-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
-        ::notice::the preview of offer 'failed-vm' (submission submission/<id>/1152921504606846980) failed: fix the offer and publish it to preview again
-        -- outputs
-        outcome = checked
-        status = not-ready
+            ==== preview failed, mode check: 0 go-live request(s)
+            exit 0
+            ::add-mask::<secret>
+            Reading the state of offer 'failed-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
+            ::notice::the preview of offer 'failed-vm' (submission submission/<id>/1152921504606846980) failed: fix the offer and publish it to preview again
+            -- outputs
+            outcome = checked
+            status = not-ready
 
-        ==== preview failed, mode go-live: 0 go-live request(s)
-        exit 1
-        ::add-mask::<secret>
-        Reading the state of offer 'failed-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
-        ::error::go-live was not sent: the preview of offer 'failed-vm' (submission submission/<id>/1152921504606846980) failed: fix the offer and publish it to preview again; no go-live request was sent
-        -- outputs
-        status = failed
+            ==== preview failed, mode go-live: 0 go-live request(s)
+            exit 1
+            ::add-mask::<secret>
+            Reading the state of offer 'failed-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+            ::error::go-live was not sent: the preview of offer 'failed-vm' (submission submission/<id>/1152921504606846980) failed: fix the offer and publish it to preview again; no go-live request was sent
+            -- outputs
+            status = failed
 
-    "#]],
+        "#]],
     );
 }

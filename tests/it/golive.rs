@@ -510,12 +510,13 @@ fn a_local_run_prints_its_outputs_at_the_end() {
     mock.assert();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(run.outputs.get("operation_id"), None, "nothing in a file");
-    let tail: Vec<&str> = run.stdout.lines().rev().take(5).collect();
+    let tail: Vec<&str> = run.stdout.lines().rev().take(6).collect();
     assert_eq!(
         tail,
         [
             "status=accepted",
             "outcome=started",
+            "target=live",
             "operation_id=op-9",
             &format!(
                 "operation_location={}/api/operations/op-9?api-version=2017-10-31",

@@ -19,6 +19,7 @@ mod modes;
 mod offers;
 mod outputs;
 mod poller;
+mod publish;
 mod signals;
 mod static_binary;
 mod tidy;

@@ -8,7 +8,7 @@ use go_live::config::{Config, Mode, Target};
 use go_live::credentials::Credentials;
 use go_live::github::Runner;
 use go_live::http::Transport;
-use go_live::model::{OperationHandle, State};
+use go_live::model::{OperationHandle, Stage, State};
 use go_live::poll::follow;
 use go_live::publish::{Endpoint, Kind};
 use go_live::secret::Secret;
@@ -20,6 +20,8 @@ fn operation(location: &str) -> OperationHandle {
         id: "1".into(),
         product_id: None,
         submission_id: None,
+        stage: Stage::Live,
+        replaces: None,
     }
 }
 
@@ -33,6 +35,7 @@ fn config(api_url: &str, location: &str) -> Config {
         poll_interval: Duration::from_millis(5),
         fail_on_timeout: true,
         request_timeout: Duration::from_secs(5),
+        notification_emails: Vec::new(),
         endpoint: Endpoint {
             kind: Kind::CloudPartnerPortal,
             base: format!("{api_url}/").parse().unwrap(),

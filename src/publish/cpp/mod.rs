@@ -24,7 +24,10 @@ use super::lenient::error_detail;
 use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, State, Verdict};
+use crate::model::{
+    GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, State,
+    Verdict,
+};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
 use wire::{Listing, Unread};
@@ -53,6 +56,10 @@ impl Api for CloudPartnerPortal {
     }
 
     fn publisher_required(&self) -> bool {
+        true
+    }
+
+    fn takes_notification_emails(&self) -> bool {
         true
     }
 
@@ -102,6 +109,14 @@ impl Publisher for Client {
         Box::pin(self.go_live(&request.offer))
     }
 
+    fn publish<'a>(
+        &'a self,
+        request: &'a GoLiveRequest,
+        notification_emails: &'a [String],
+    ) -> BoxFuture<'a, GoLiveAnswer> {
+        Box::pin(self.publish(&request.offer, notification_emails))
+    }
+
     fn status_url(&self, operation: &OperationHandle) -> Url {
         // The 2018 documentation's Operation-Location has no api-version,
         // which every request to the API needs; a URL that has one is kept
@@ -114,7 +129,7 @@ impl Publisher for Client {
         operation: &'a OperationHandle,
         url: &'a Url,
     ) -> BoxFuture<'a, PollAnswer> {
-        Box::pin(self.status(&operation.id, url))
+        Box::pin(self.status(&operation.id, operation.stage, url))
     }
 
     fn poll_interval_warning(&self, _: Duration) -> Option<String> {
@@ -159,6 +174,11 @@ impl Client {
     /// letters, digits, `-`, `_`, `.` and `$`): a non-migrated offer's IDs
     /// hold `$` and live under `/api/operations/`.
     fn listed_operation(&self, offer: &Offer, id: &str) -> OperationHandle {
+        self.listed_at(offer, id, Stage::Live)
+    }
+
+    /// `listed_operation`, of a publish to preview or of a go-live.
+    fn listed_at(&self, offer: &Offer, id: &str, stage: Stage) -> OperationHandle {
         let location = if id.contains('$') {
             let mut url = self
                 .endpoint
@@ -176,6 +196,8 @@ impl Client {
             id: id.to_owned(),
             product_id: None,
             submission_id: None,
+            stage,
+            replaces: None,
         }
     }
 
@@ -201,9 +223,11 @@ impl Client {
                 Ok(body) => match wire::listing(&body) {
                     Ok((listing, last)) => {
                         let last_go_live = last.map(|id| self.listed_operation(offer, &id));
-                        let verdict = self.judge(offer, listing, request).await;
+                        let verdict = self.judge(offer, listing.clone(), request.clone()).await;
+                        let publish = self.publish_verdict(offer, &listing, &verdict, request);
                         return Ok(OfferState {
                             verdict,
+                            publish,
                             last_go_live,
                             notes: Vec::new(),
                         });
@@ -218,6 +242,7 @@ impl Client {
             }
         }
         let lists = answers.join("; ");
+        let publish = PublishVerdict::Ready(request.clone());
         let verdict = match self.read(&self.offer_url(offer, "status"), offer).await {
             Ok(body) => {
                 let status = serde_json::from_str::<wire::Operation>(&body)
@@ -239,10 +264,38 @@ impl Client {
             ),
         };
         Ok(OfferState {
+            publish,
             verdict,
             last_go_live: None,
             notes: Vec::new(),
         })
+    }
+
+    /// What a listing means for a publish to preview: a publish running
+    /// short of publisher signoff is followed, a go-live running refused;
+    /// anything else, read or not, sends it. A publish that waits at
+    /// signoff is done: the draft cannot be compared with its preview, so
+    /// a new publish is sent rather than an old preview reported ready.
+    fn publish_verdict(
+        &self,
+        offer: &Offer,
+        listing: &Listing,
+        verdict: &Verdict,
+        request: GoLiveRequest,
+    ) -> PublishVerdict {
+        match (listing, verdict) {
+            (Listing::GoLiveRunning(id), _) => PublishVerdict::Blocked(format!(
+                "a go-live is running on {}: operation {id}; publish to preview after it ends",
+                offer.describe()
+            )),
+            (Listing::Publish(Some(_), State::Running, _), Verdict::Ready(_)) => {
+                PublishVerdict::Ready(request)
+            }
+            (Listing::Publish(Some(id), State::Running, _), _) => {
+                PublishVerdict::Running(self.listed_at(offer, id, Stage::Preview))
+            }
+            _ => PublishVerdict::Ready(request),
+        }
     }
 
     /// What a listing means for go-live. A publish listed as running may
@@ -329,6 +382,94 @@ impl Client {
             status_text(reply.status),
             error_detail(&reply.body)
         ))
+    }
+
+    /// `POST .../offers/{offer_id}/publish`, once, with the notification
+    /// addresses when given. An answer that may hide an accepted publish is
+    /// settled by reading the offer's list of operations again.
+    async fn publish(&self, offer: &Offer, notification_emails: &[String]) -> GoLiveAnswer {
+        let url = self.offer_url(offer, "publish");
+        let body = if notification_emails.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({"metadata": {"notification-emails": notification_emails.join(",")}})
+        }
+        .to_string();
+        let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
+            Ok(reply) => reply,
+            Err(SendError::Body(status, headers, _)) if status.is_success() => Reply {
+                status,
+                headers: *headers,
+                body: String::new(),
+            },
+            Err(error) if error.nothing_sent() => return GoLiveAnswer::unanswered(error),
+            Err(error) => return self.ambiguous_publish(offer, &error.to_string()).await,
+        };
+        let status = reply.status;
+        if status.is_success() {
+            return match operation_header(&reply.headers) {
+                Some(value) => match operation_at(&self.endpoint.base, &value) {
+                    Ok(mut accepted) => {
+                        accepted.stage = Stage::Preview;
+                        GoLiveAnswer::Accepted(accepted)
+                    }
+                    Err(_) => {
+                        self.ambiguous_publish(offer, "an acceptance naming no readable operation")
+                            .await
+                    }
+                },
+                None => {
+                    self.ambiguous_publish(offer, "an acceptance naming no operation")
+                        .await
+                }
+            };
+        }
+        let detail = error_detail(&reply.body);
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            return GoLiveAnswer::NotStarted {
+                reason: format!("HTTP {}{detail}", status_text(status)),
+                retry_after: retry_after(&reply.headers, clock::wall()),
+            };
+        }
+        if status.is_server_error() {
+            return self
+                .ambiguous_publish(offer, &format!("HTTP {}{detail}", status_text(status)))
+                .await;
+        }
+        let described = offer.describe();
+        let hint = match status.as_u16() {
+            422 => format!(
+                "{described} failed validation: fix what the service names, then publish again; retrying as it is will not help"
+            ),
+            409 => format!(
+                "another operation is running on {described}; only one can run at a time: wait for it to end (or follow it), then run this again"
+            ),
+            400 if detail.to_ascii_lowercase().contains("operation") => format!(
+                "another operation is probably running on {described}: wait for it to end, then run this again"
+            ),
+            401 | 403 | 404 => self.offer_hint(status, offer).unwrap_or_default(),
+            _ => format!("unexpected answer to the publish request for {described}"),
+        };
+        GoLiveAnswer::Failed(Failure::Refused(format!(
+            "the publish to preview was refused with HTTP {}{detail}: {hint}",
+            status_text(status)
+        )))
+    }
+
+    /// The publish request may have reached the service: a publish now
+    /// listed running is taken as the one it started, and followed.
+    async fn ambiguous_publish(&self, offer: &Offer, what: &str) -> GoLiveAnswer {
+        for rest in ["operations", "submissions/"] {
+            let url = self.offer_url(offer, rest);
+            if let Ok(body) = self.read(&url, offer).await
+                && let Ok((Listing::Publish(Some(id), State::Running, _), _)) = wire::listing(&body)
+            {
+                return GoLiveAnswer::Accepted(self.listed_at(offer, &id, Stage::Preview));
+            }
+        }
+        GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+            "the publish to preview got {what}, and the offer's list of operations shows no publish running"
+        )))
     }
 
     /// `POST .../offers/{offer_id}/golive`, once.
@@ -423,7 +564,7 @@ impl Client {
 
     /// `GET` the operation's status monitor, once; only the operation
     /// whose ID is `id` counts.
-    async fn status(&self, id: &str, url: &Url) -> PollAnswer {
+    async fn status(&self, id: &str, stage: Stage, url: &Url) -> PollAnswer {
         let reply = match self.transport.send(Method::GET, url, None).await {
             Ok(reply) => reply,
             Err(error) => return PollAnswer::unanswered(error),
@@ -436,7 +577,10 @@ impl Client {
             let reason = match wire::our_operation(&reply.body, &id) {
                 Ok(operation) => {
                     return PollAnswer::Status {
-                        snapshot: operation.snapshot(),
+                        snapshot: match stage {
+                            Stage::Live => operation.snapshot(),
+                            Stage::Preview => preview_snapshot(operation),
+                        },
                         retry_after,
                     };
                 }
@@ -485,6 +629,29 @@ impl Client {
     }
 }
 
+/// How a publish to preview stands: done once it waits at publisher
+/// signoff (the preview is ready to be checked) or completed; failed when
+/// a step is blocked, rejected or failed, or carries an error, as waiting
+/// will not bring it to signoff.
+fn preview_snapshot(operation: wire::Operation) -> Snapshot {
+    let at_signoff = operation.waits_for_signoff();
+    let mut snapshot = operation.snapshot();
+    if snapshot.state == State::Running {
+        if at_signoff {
+            snapshot.state = State::Succeeded;
+            snapshot
+                .notes
+                .push("the preview waits at publisher signoff: check it, then go live".to_owned());
+        } else if !snapshot.reasons.is_empty() {
+            snapshot.state = State::Failed;
+            snapshot.reasons.push(
+                "the publish has stopped short of publisher signoff; waiting will not help: fix the offer and publish it to preview again".to_owned(),
+            );
+        }
+    }
+    snapshot
+}
+
 /// Turns an `Operation-Location` or `Location` value into an absolute
 /// URL. Relative values are resolved against `base` (`api_url`); `$` and the
 /// query string are kept as they are.
@@ -508,6 +675,8 @@ fn operation_at(base: &Url, value: &str) -> Result<OperationHandle, String> {
         id,
         product_id: None,
         submission_id: None,
+        stage: Stage::Live,
+        replaces: None,
     })
 }
 

@@ -179,6 +179,7 @@ impl Operation {
             steps,
             reasons,
             notes: Vec::new(),
+            submission: None,
         }
     }
 }
@@ -234,7 +235,7 @@ fn letters(word: &str) -> String {
 
 /// What an offer's list of operations shows, read as the reference says:
 /// only what is positively recognised counts.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listing {
     /// A go-live is running: its ID.
     GoLiveRunning(String),

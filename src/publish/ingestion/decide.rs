@@ -7,7 +7,10 @@
 use reqwest::Url;
 
 use super::wire::{ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, State, Verdict};
+use crate::model::{
+    GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, State,
+    Verdict,
+};
 use crate::publish::api::Endpoint;
 use crate::text::untrusted;
 
@@ -43,6 +46,7 @@ pub(super) fn job_snapshot(body: &str, job_id: &str) -> Result<Snapshot, String>
         steps: Vec::new(),
         reasons,
         notes: Vec::new(),
+        submission: None,
     })
 }
 
@@ -105,17 +109,20 @@ pub(super) fn submission_snapshot(
         steps: Vec::new(),
         reasons,
         notes,
+        submission: None,
     }
 }
 
 /// The decision table of the reference, in order, with a go-live running
-/// on the offer followed rather than refused. `watch` gives the status
-/// monitor of a submission going live.
+/// on the offer followed rather than refused; and, for a publish to
+/// preview, the table of the publishing reference: a preview in progress
+/// is followed, a go-live in progress refused. `watch` gives the status
+/// monitor of a submission going to that stage.
 pub(super) fn decide(
     offer: &Offer,
     product_id: &str,
     submissions: &[Submission],
-    watch: impl Fn(&str) -> OperationHandle,
+    watch: impl Fn(&str, Stage) -> OperationHandle,
 ) -> OfferState {
     let name = &offer.offer_id;
     let newest = |target: &str| {
@@ -134,9 +141,11 @@ pub(super) fn decide(
             .find(|s| s.target() == "live" && s.id == preview.id),
         None => newest("live"),
     }
-    .map(|live| watch(&live.id));
+    .map(|live| watch(&live.id, Stage::Live));
+    let publish = publish_verdict(offer, product_id, submissions, &watch);
     let state = |verdict| OfferState {
         verdict,
+        publish: publish.clone(),
         last_go_live: last_go_live.clone(),
         notes: Vec::new(),
     };
@@ -145,10 +154,11 @@ pub(super) fn decide(
         .filter(|s| s.target() == "live" && s.in_progress())
         .max_by_key(|s| s.number())
     {
-        let operation = watch(&going_live.id);
+        let operation = watch(&going_live.id, Stage::Live);
         return OfferState {
             last_go_live: Some(operation.clone()),
             verdict: Verdict::Running(operation),
+            publish,
             notes: Vec::new(),
         };
     }
@@ -203,6 +213,98 @@ pub(super) fn decide(
         product_id: Some(product_id.to_owned()),
         submission_id: Some(preview.id.clone()),
     }))
+}
+
+/// What a publish to preview would do: follow a preview in progress,
+/// refuse under a go-live in progress, else send, naming the newest
+/// preview so that the new one can be told from it.
+fn publish_verdict(
+    offer: &Offer,
+    product_id: &str,
+    submissions: &[Submission],
+    watch: &impl Fn(&str, Stage) -> OperationHandle,
+) -> PublishVerdict {
+    let in_progress = |target: &str| {
+        submissions
+            .iter()
+            .filter(|s| s.target() == target && s.in_progress())
+            .max_by_key(|s| s.number())
+    };
+    if let Some(live) = in_progress("live") {
+        return PublishVerdict::Blocked(format!(
+            "a go-live is running on offer '{}': submission {} ({}); publish to preview after it ends",
+            offer.offer_id,
+            untrusted(&live.id, 100),
+            live.describe_state()
+        ));
+    }
+    if let Some(preview) = in_progress("preview") {
+        return PublishVerdict::Running(watch(&preview.id, Stage::Preview));
+    }
+    PublishVerdict::Ready(GoLiveRequest {
+        offer: offer.clone(),
+        product_id: Some(product_id.to_owned()),
+        submission_id: submissions
+            .iter()
+            .filter(|s| s.target() == "preview")
+            .max_by_key(|s| s.number())
+            .map(|s| s.id.clone()),
+    })
+}
+
+/// How a publish to preview stands by the product's submissions, after
+/// its job succeeded: done once a preview other than `before` (the newest
+/// preview before the publish) and other than every live one is listed.
+pub(super) fn new_preview(submissions: &[Submission], before: Option<&str>) -> Option<String> {
+    submissions
+        .iter()
+        .filter(|s| {
+            s.target() == "preview"
+                && Some(s.id.as_str()) != before
+                && !submissions
+                    .iter()
+                    .any(|live| live.target() == "live" && live.id == s.id)
+        })
+        .max_by_key(|s| s.number())
+        .map(|s| s.id.clone())
+}
+
+/// How a publish to preview stands by the product's submissions: the
+/// preview entry of `submission`.
+pub(super) fn preview_snapshot(submissions: &[Submission], submission: Option<&str>) -> Snapshot {
+    let preview = submissions
+        .iter()
+        .filter(|s| s.target() == "preview" && submission.is_none_or(|id| s.id == id))
+        .max_by_key(|s| s.number());
+    let Some(preview) = preview else {
+        return Snapshot {
+            state: State::Running,
+            status: "the preview submission is not listed yet".to_owned(),
+            ..Snapshot::default()
+        };
+    };
+    let id = untrusted(&preview.id, 100);
+    let state = if preview.in_progress() {
+        State::Running
+    } else if preview.succeeded() {
+        State::Succeeded
+    } else if preview.failed() {
+        State::Failed
+    } else {
+        State::Running
+    };
+    Snapshot {
+        state,
+        status: format!("preview submission {id}: {}", preview.describe_state()),
+        reasons: match state {
+            State::Failed => vec![format!(
+                "preview submission {id} failed; the submissions list gives no reason: see Partner Center"
+            )],
+            _ => Vec::new(),
+        },
+        submission: (state == State::Succeeded).then(|| preview.id.clone()),
+        ..Snapshot::default()
+    }
 }
 
 /// The URL of the page an `@nextLink` names, read against the page that
@@ -420,11 +522,13 @@ mod tests {
             publisher_id: None,
             offer_id: "contoso-vm".into(),
         };
-        let watch = |id: &str| OperationHandle {
+        let watch = |id: &str, stage: Stage| OperationHandle {
             location: "https://h/submission/g".parse().unwrap(),
             id: id.to_owned(),
             product_id: None,
             submission_id: Some(id.to_owned()),
+            stage,
+            replaces: None,
         };
         let state = decide(&offer, "product/g", submissions, watch);
         let last = state
@@ -698,7 +802,7 @@ mod tests {
                     let _ = (submission.target(), submission.number(), submission.describe_state());
                 }
                 let offer = Offer { publisher_id: None, offer_id: "contoso-vm".into() };
-                let watch = |id: &str| OperationHandle { location: "https://h/".parse().unwrap(), id: id.to_owned(), product_id: None, submission_id: None };
+                let watch = |id: &str, stage: Stage| OperationHandle { location: "https://h/".parse().unwrap(), id: id.to_owned(), product_id: None, submission_id: None, stage, replaces: None };
                 let state = decide(&offer, "product/1", &submissions, watch);
                 if let Verdict::Running(handle) = &state.verdict {
                     prop_assert_eq!(Some(handle), state.last_go_live.as_ref());

@@ -23,12 +23,12 @@ use super::api::{
 use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, State};
+use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, Stage, State};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
 use decide::{
-    choose_product, decide, error_detail, is_job_id, job_snapshot, known_message_hint, next_page,
-    product_guid, submission_snapshot, versioned,
+    choose_product, decide, error_detail, is_job_id, job_snapshot, known_message_hint, new_preview,
+    next_page, preview_snapshot, product_guid, submission_snapshot, versioned,
 };
 use wire::{Collection, JobStatus, Product, Submission};
 
@@ -71,6 +71,10 @@ impl Api for ProductIngestion {
     }
 
     fn publisher_required(&self) -> bool {
+        false
+    }
+
+    fn takes_notification_emails(&self) -> bool {
         false
     }
 
@@ -134,6 +138,14 @@ impl Publisher for Client {
 
     fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer> {
         Box::pin(self.go_live(request))
+    }
+
+    fn publish<'a>(
+        &'a self,
+        request: &'a GoLiveRequest,
+        _notification_emails: &'a [String],
+    ) -> BoxFuture<'a, GoLiveAnswer> {
+        Box::pin(self.publish(request))
     }
 
     fn status_url(&self, operation: &OperationHandle) -> Url {
@@ -282,22 +294,133 @@ impl Client {
             .submissions(&product.id)
             .await
             .map_err(|ReadError(message, _)| Failure::NotSent(message))?;
-        let mut state = decide(offer, &product.id, &submissions, |submission| {
-            self.submission_handle(&product.id, submission)
+        let mut state = decide(offer, &product.id, &submissions, |submission, stage| {
+            self.submission_handle(&product.id, submission, stage)
         });
         state.notes.extend(note);
         Ok(state)
     }
 
-    /// The status monitor of a go-live found on the offer: the product's
-    /// submissions, where the live entry of `submission` tells how it goes.
-    fn submission_handle(&self, product_id: &str, submission: &str) -> OperationHandle {
+    /// The status monitor of a go-live or a preview found on the offer:
+    /// the product's submissions, where the entry of `submission` for that
+    /// stage tells how it goes.
+    fn submission_handle(
+        &self,
+        product_id: &str,
+        submission: &str,
+        stage: Stage,
+    ) -> OperationHandle {
         let guid = product_guid(product_id).unwrap_or_default();
         OperationHandle {
             location: self.url(&format!("submission/{guid}"), &[]),
             id: submission.to_owned(),
             product_id: Some(product_id.to_owned()),
             submission_id: Some(submission.to_owned()),
+            stage,
+            replaces: None,
+        }
+    }
+
+    /// The submission resource that publishes the draft to preview: no
+    /// `id` key at all, as the reference says.
+    fn publish_body(request: &GoLiveRequest) -> String {
+        serde_json::json!({
+            "$schema": CONFIGURE_SCHEMA,
+            "resources": [{
+                "$schema": SUBMISSION_SCHEMA,
+                "product": request.product_id,
+                "target": {"targetType": "preview"},
+            }],
+        })
+        .to_string()
+    }
+
+    /// `POST configure` with the preview target, once. An answer that may
+    /// hide an accepted publish is settled by reading the submissions.
+    async fn publish(&self, request: &GoLiveRequest) -> GoLiveAnswer {
+        let url = self.url("configure", &[]);
+        let body = Self::publish_body(request);
+        let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
+            Ok(reply) => reply,
+            Err(error) if error.nothing_sent() => return GoLiveAnswer::unanswered(error),
+            Err(error) => return self.ambiguous_publish(request, &error.to_string()).await,
+        };
+        let status = reply.status;
+        if status.is_success() {
+            return match serde_json::from_str::<JobStatus>(&reply.body) {
+                Ok(job) => match job.job_id.filter(|id| is_job_id(id)) {
+                    Some(job_id) => {
+                        let mut handle = self.handle(&job_id, request, Stage::Preview);
+                        handle.submission_id = None;
+                        handle.replaces = request.submission_id.clone();
+                        GoLiveAnswer::Accepted(handle)
+                    }
+                    None => {
+                        self.ambiguous_publish(
+                            request,
+                            &format!("HTTP {} without a job ID", status_text(status)),
+                        )
+                        .await
+                    }
+                },
+                Err(_) => {
+                    self.ambiguous_publish(
+                        request,
+                        &format!(
+                            "HTTP {} with an answer that is not a job",
+                            status_text(status)
+                        ),
+                    )
+                    .await
+                }
+            };
+        }
+        let detail = error_detail(&reply.body);
+        if matches!(status.as_u16(), 408 | 429) {
+            return GoLiveAnswer::NotStarted {
+                reason: format!("HTTP {}{detail}", status_text(status)),
+                retry_after: retry_after(&reply.headers, clock::wall()),
+            };
+        }
+        if status.is_server_error() {
+            return self
+                .ambiguous_publish(request, &format!("HTTP {}{detail}", status_text(status)))
+                .await;
+        }
+        GoLiveAnswer::Failed(Failure::Refused(format!(
+            "the publish to preview was refused with HTTP {}{detail}: {}",
+            status_text(status),
+            self.hint(status, Some(&reply.body))
+        )))
+    }
+
+    /// The publish may have reached the service: a preview in progress, or
+    /// one newer than before, means it did, and it is followed through the
+    /// submissions.
+    async fn ambiguous_publish(&self, request: &GoLiveRequest, what: &str) -> GoLiveAnswer {
+        let product = request.product_id.as_deref().unwrap_or_default();
+        match self.submissions(product).await {
+            Ok(submissions) => {
+                let running = submissions
+                    .iter()
+                    .filter(|s| s.target() == "preview" && s.in_progress())
+                    .max_by_key(|s| s.number())
+                    .map(|s| s.id.clone());
+                let new = new_preview(&submissions, request.submission_id.as_deref());
+                match running.or(new) {
+                    Some(preview) => GoLiveAnswer::Accepted(self.submission_handle(
+                        product,
+                        &preview,
+                        Stage::Preview,
+                    )),
+                    None => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+                        "the publish to preview got {what}; the submissions show no new preview yet"
+                    ))),
+                }
+            }
+            Err(ReadError(message, _)) => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+                "the publish to preview got {what}, and reading the submissions again failed too ({message})"
+            ))),
         }
     }
 
@@ -327,7 +450,9 @@ impl Client {
         if status.is_success() {
             return match serde_json::from_str::<JobStatus>(&reply.body) {
                 Ok(job) => match job.job_id.filter(|id| is_job_id(id)) {
-                    Some(job_id) => GoLiveAnswer::Accepted(self.handle(&job_id, request)),
+                    Some(job_id) => {
+                        GoLiveAnswer::Accepted(self.handle(&job_id, request, Stage::Live))
+                    }
                     None => GoLiveAnswer::Failed(Failure::Unfollowable {
                         message: format!(
                             "the service accepted go-live (HTTP {}) but named no usable job ID",
@@ -394,12 +519,14 @@ impl Client {
         }
     }
 
-    fn handle(&self, job_id: &str, request: &GoLiveRequest) -> OperationHandle {
+    fn handle(&self, job_id: &str, request: &GoLiveRequest, stage: Stage) -> OperationHandle {
         OperationHandle {
             location: self.url(&format!("configure/{job_id}/status"), &[]),
             id: job_id.to_owned(),
             product_id: request.product_id.clone(),
             submission_id: request.submission_id.clone(),
+            stage,
+            replaces: None,
         }
     }
 
@@ -462,7 +589,10 @@ impl Client {
             }
         };
         if snapshot.state == State::Succeeded {
-            self.confirm_live(operation, &mut snapshot).await;
+            match operation.stage {
+                Stage::Live => self.confirm_live(operation, &mut snapshot).await,
+                Stage::Preview => self.confirm_preview(operation, &mut snapshot).await,
+            }
         }
         PollAnswer::Status {
             snapshot,
@@ -478,7 +608,14 @@ impl Client {
             .await
         {
             Ok(submissions) => PollAnswer::Status {
-                snapshot: submission_snapshot(&submissions, operation.submission_id.as_deref()),
+                snapshot: match operation.stage {
+                    Stage::Live => {
+                        submission_snapshot(&submissions, operation.submission_id.as_deref())
+                    }
+                    Stage::Preview => {
+                        preview_snapshot(&submissions, operation.submission_id.as_deref())
+                    }
+                },
                 retry_after: None,
             },
             Err(ReadError(reason, status))
@@ -492,6 +629,37 @@ impl Client {
                 }
             }
             Err(ReadError(reason, _)) => PollAnswer::Failed(reason),
+        }
+    }
+
+    /// After a publish job succeeded: done once a new preview submission is
+    /// listed (the reference's success), which becomes `submission_id`;
+    /// until then the publish counts as running.
+    async fn confirm_preview(&self, operation: &OperationHandle, snapshot: &mut Snapshot) {
+        let product = operation.product_id.as_deref().unwrap_or_default();
+        match self.submissions(product).await {
+            Ok(submissions) => match new_preview(&submissions, operation.replaces.as_deref()) {
+                Some(preview) => {
+                    snapshot
+                        .notes
+                        .push(format!("preview submission: {}", untrusted(&preview, 100)));
+                    snapshot.submission = Some(preview);
+                }
+                None => {
+                    snapshot.state = State::Running;
+                    snapshot.status = format!(
+                        "{}; the new preview submission is not listed yet",
+                        snapshot.status
+                    );
+                }
+            },
+            Err(ReadError(message, _)) => {
+                snapshot.state = State::Running;
+                snapshot.status = format!(
+                    "{}; the submissions could not be read to find the new preview ({message})",
+                    snapshot.status
+                );
+            }
         }
     }
 

@@ -1,0 +1,221 @@
+//! `mode: publish`: the draft published to preview and followed until a
+//! person can check it (publisher signoff, or a new preview submission),
+//! for both APIs from one table; a re-run follows the publish already
+//! running, a running go-live refuses it, and the release goes on to
+//! go-live with the submission the publish made.
+
+use std::time::Duration;
+
+use crate::support::emulated::{Api, BOTH, knobs};
+use crate::support::{Action, Run};
+use marketplace_emulator::{Emulator, Knobs};
+
+const OFFER: &str = "contoso-vm";
+
+/// An emulator whose offer has a draft and was never published.
+fn drafted(api: Api, knobs: Knobs) -> Emulator {
+    let emulator = Emulator::start(knobs);
+    if let Api::ProductIngestion = api {
+        emulator.create_product(OFFER);
+    }
+    emulator
+}
+
+fn publish(api: Api, emulator: &Emulator) -> Action {
+    api.single(emulator, OFFER).with("mode", "publish")
+}
+
+/// The publish requests the emulator received: a Cloud Partner Portal
+/// `publish` POST, or a Product Ingestion `configure` to preview.
+fn publish_requests(emulator: &Emulator) -> Vec<String> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.method == "POST"
+                && (r.target.contains("/publish?")
+                    || (r.target.contains("/configure?") && r.body.contains("\"preview\"")))
+        })
+        .map(|r| r.body)
+        .collect()
+}
+
+#[track_caller]
+fn check_ended(run: &Run, code: i32, status: &str, outcome: Option<&str>) {
+    assert_eq!(run.code, Some(code), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], status, "{}", run.stdout);
+    assert_eq!(
+        run.outputs.get("outcome").map(String::as_str),
+        outcome,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_draft_is_published_to_preview_then_taken_live() {
+    for api in BOTH {
+        let emulator = drafted(api, knobs());
+        let run = publish(api, &emulator).run();
+        check_ended(&run, 0, "succeeded", Some("started"));
+        assert_eq!(run.outputs["target"], "preview", "{api:?}");
+        assert!(
+            run.log()
+                .contains("publish to preview accepted: operation "),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.summary.contains("| target | preview |"),
+            "{}",
+            run.summary
+        );
+        assert_eq!(publish_requests(&emulator).len(), 1, "{api:?}");
+        let preview = run.outputs.get("submission_id").cloned();
+        if let Api::ProductIngestion = api {
+            // The new preview: listed by the service, and never the draft.
+            let preview = preview.as_deref().expect("the new preview's submission_id");
+            assert!(!preview.ends_with("/0"), "{preview}");
+            assert!(
+                run.log()
+                    .contains(&format!("preview submission: {preview}"))
+            );
+            // Its body names no submission: it publishes the draft.
+            let body: serde_json::Value =
+                serde_json::from_str(&publish_requests(&emulator)[0]).unwrap();
+            assert!(body["resources"][0].get("id").is_none(), "{body}");
+        }
+
+        // The gated job goes live with what the publish made.
+        let run = api.single(&emulator, OFFER).run();
+        check_ended(&run, 0, "succeeded", Some("started"));
+        assert_eq!(run.outputs["target"], "live");
+        if let Api::ProductIngestion = api {
+            assert_eq!(run.outputs.get("submission_id"), preview.as_ref());
+        }
+        assert_eq!(publish_requests(&emulator).len(), 1);
+    }
+}
+
+#[test]
+fn a_re_run_follows_the_running_publish_and_sends_nothing() {
+    for api in BOTH {
+        let slow = Knobs {
+            step_duration: Duration::from_secs(600),
+            ..knobs()
+        };
+        let emulator = drafted(api, slow);
+        let first = publish(api, &emulator).with("wait", "false").run();
+        check_ended(&first, 0, "accepted", Some("started"));
+        assert_eq!(first.outputs["target"], "preview");
+
+        let again = publish(api, &emulator).with("wait", "false").run();
+        check_ended(&again, 0, "running", Some("followed"));
+        assert_eq!(again.outputs["target"], "preview");
+        assert!(
+            again
+                .annotations("notice")
+                .iter()
+                .any(|n| n.contains("a publish to preview is already running on")),
+            "{}",
+            again.stdout
+        );
+        assert_eq!(publish_requests(&emulator).len(), 1, "{api:?}");
+
+        // A watcher follows the same publish, and says which it is.
+        let watch = api
+            .single(&emulator, OFFER)
+            .with("mode", "follow")
+            .with("wait_timeout", "200ms")
+            .with("fail_on_timeout", "false")
+            .run();
+        check_ended(&watch, 0, "running", Some("followed"));
+        assert_eq!(watch.outputs["target"], "preview", "{}", watch.stdout);
+        assert_eq!(publish_requests(&emulator).len(), 1);
+    }
+}
+
+#[test]
+fn a_publish_is_refused_while_a_go_live_runs() {
+    for api in BOTH {
+        let slow = Knobs {
+            live_duration: Duration::from_secs(600),
+            ..knobs()
+        };
+        let emulator = drafted(api, slow);
+        let published = publish(api, &emulator).run();
+        check_ended(&published, 0, "succeeded", Some("started"));
+        let going_live = api.single(&emulator, OFFER).with("wait", "false").run();
+        check_ended(&going_live, 0, "accepted", Some("started"));
+
+        let run = publish(api, &emulator).run();
+        check_ended(&run, 1, "failed", None);
+        let error = run.error();
+        assert!(
+            error.contains("the draft was not published: a go-live is running on"),
+            "{error}"
+        );
+        assert!(
+            error.contains("publish to preview after it ends"),
+            "{error}"
+        );
+        assert!(
+            error.ends_with("; no publish to preview request was sent"),
+            "{error}"
+        );
+        assert_eq!(publish_requests(&emulator).len(), 1, "{api:?}");
+    }
+}
+
+#[test]
+fn notification_emails_go_with_a_cloud_partner_portal_publish_only() {
+    let emulator = drafted(Api::CloudPartnerPortal, knobs());
+    let run = publish(Api::CloudPartnerPortal, &emulator)
+        .with(
+            "notification_emails",
+            "release@contoso.com, ops@contoso.com",
+        )
+        .run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    let body: serde_json::Value = serde_json::from_str(&publish_requests(&emulator)[0]).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"metadata": {"notification-emails": "release@contoso.com,ops@contoso.com"}})
+    );
+
+    for (api, mode, emails, expected) in [
+        (
+            Api::ProductIngestion,
+            "publish",
+            "release@contoso.com",
+            "is not taken by the Product Ingestion API",
+        ),
+        (
+            Api::CloudPartnerPortal,
+            "go-live",
+            "release@contoso.com",
+            "applies only to mode: publish",
+        ),
+        (
+            Api::CloudPartnerPortal,
+            "publish",
+            "release at contoso",
+            "is not an e-mail address",
+        ),
+    ] {
+        let emulator = drafted(api, knobs());
+        let run = api
+            .single(&emulator, OFFER)
+            .with("mode", mode)
+            .with("notification_emails", emails)
+            .run();
+        assert_eq!(run.code, Some(2), "{}", run.stdout);
+        assert!(run.error().contains(expected), "{}", run.error());
+        assert!(
+            run.error().starts_with("notification_emails"),
+            "{}",
+            run.error()
+        );
+        assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+    }
+}
