@@ -1,6 +1,7 @@
-//! The one-command demo: starts the local emulator, publishes an offer to
-//! preview in each API, then runs the go-live action against each (and
-//! once more for two offers in one step, with `offers`) the way
+//! The one-command demo: starts the local emulator, then runs the whole
+//! release through each API (the draft published to preview with `mode:
+//! publish`, then go-live; and once more for two offers in one step, with
+//! `offers`) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
 //! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits
 //! for the go-live, and shows the log as GitHub's log view shows it (masks
@@ -27,7 +28,7 @@ const PUBLISHER: &str = "contoso";
 const CPP_OFFER: &str = "contoso-vm";
 const PRODUCT: &str = "contoso-app";
 
-/// Set in the environment of a go-live step's child process.
+/// Set in the environment of a step's child process.
 const CHILD: &str = "GO_LIVE_DEMO_STEP";
 
 fn main() -> ExitCode {
@@ -43,77 +44,90 @@ fn main() -> ExitCode {
     );
 
     println!("==== 1. Cloud Partner Portal (api: cloud-partner-portal)\n");
-    println!(
-        "== publish step (your own, before go-live): publish {PUBLISHER}/{CPP_OFFER} to preview"
-    );
-    if let Err(error) = emulator.publish(PUBLISHER, CPP_OFFER) {
-        println!("publish failed: {error}");
-        return ExitCode::FAILURE;
-    }
-    if !emulator.wait_for_signoff(PUBLISHER, CPP_OFFER, Duration::from_secs(30)) {
-        println!("the publish did not reach publisher signoff");
-        return ExitCode::FAILURE;
-    }
-    println!("   the preview is ready and a reviewer approved the environment\n");
-    let cpp = go_live(
+    let cpp_inputs = [
+        ("api", "cloud-partner-portal"),
+        ("publisher_id", PUBLISHER),
+        ("offer_id", CPP_OFFER),
+        ("api_url", emulator.url()),
+    ];
+    let cpp_publish = run_step(
         &emulator,
         &knobs,
         raw,
-        &[
-            ("api", "cloud-partner-portal"),
-            ("publisher_id", PUBLISHER),
-            ("offer_id", CPP_OFFER),
-            ("api_url", emulator.url()),
-        ],
+        "publish job (mode: publish)",
+        &with_mode("publish", &cpp_inputs),
+    );
+    println!("   a reviewer checks the preview and approves the environment\n");
+    let cpp = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "go-live job (mode: go-live)",
+        &cpp_inputs,
     );
 
     println!("\n==== 2. Product Ingestion (api: product-ingestion)\n");
-    println!("== publish step (your own, before go-live): publish product {PRODUCT} to preview");
-    emulator.publish_preview(PRODUCT);
-    if !emulator.wait_for_preview(PRODUCT, Duration::from_secs(30)) {
-        println!("the preview did not end");
-        return ExitCode::FAILURE;
-    }
-    println!("   the preview is ready and a reviewer approved the environment\n");
-    let ingestion = go_live(
+    emulator.create_product(PRODUCT);
+    let ingestion_inputs = [
+        ("api", "product-ingestion"),
+        ("offer_id", PRODUCT),
+        ("api_url", &emulator.ingestion_url()),
+    ];
+    let ingestion_publish = run_step(
         &emulator,
         &knobs,
         raw,
-        &[
-            ("api", "product-ingestion"),
-            ("offer_id", PRODUCT),
-            ("api_url", &emulator.ingestion_url()),
-        ],
+        "publish job (mode: publish)",
+        &with_mode("publish", &ingestion_inputs),
+    );
+    println!("   a reviewer checks the preview and approves the environment\n");
+    let ingestion = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "go-live job (mode: go-live)",
+        &ingestion_inputs,
     );
 
     println!("\n==== 3. Several offers in one step (offers)\n");
     let products = ["contoso-app-arm64", "contoso-app-gpu"];
     for product in products {
-        println!(
-            "== publish step (your own, before go-live): publish product {product} to preview"
-        );
-        emulator.publish_preview(product);
-        if !emulator.wait_for_preview(product, Duration::from_secs(30)) {
-            println!("the preview did not end");
-            return ExitCode::FAILURE;
-        }
+        emulator.create_product(product);
     }
-    println!("   the previews are ready and a reviewer approved the environment once\n");
-    let several = go_live(
+    let offers = products.join("\n");
+    let several_inputs = [
+        ("api", "product-ingestion"),
+        ("offers", offers.as_str()),
+        ("api_url", &emulator.ingestion_url()),
+    ];
+    let several_publish = run_step(
         &emulator,
         &knobs,
         raw,
-        &[
-            ("api", "product-ingestion"),
-            ("offers", &products.join("\n")),
-            ("api_url", &emulator.ingestion_url()),
-        ],
+        "publish job (mode: publish)",
+        &with_mode("publish", &several_inputs),
+    );
+    println!("   a reviewer checks the previews and approves the environment once\n");
+    let several = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "go-live job (mode: go-live)",
+        &several_inputs,
     );
 
+    let codes = [
+        cpp_publish,
+        cpp,
+        ingestion_publish,
+        ingestion,
+        several_publish,
+        several,
+    ];
     println!(
-        "==== exit codes: Cloud Partner Portal {cpp}, Product Ingestion {ingestion}, several offers {several}"
+        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion {ingestion_publish}, {ingestion}; several offers {several_publish}, {several}"
     );
-    if cpp == 0 && ingestion == 0 && several == 0 {
+    if codes.iter().all(|code| *code == 0) {
         println!(
             "\nNext: take your own offer live. README.md's setup checklist says what to create (an Entra app, its role, a federated credential, an environment with reviewers); then copy examples/workflows/release.yml."
         );
@@ -124,7 +138,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// A go-live step: the action's own code, with this process's
+/// A step of the action: its own code, with this process's
 /// environment, as the container's entry point would run it.
 fn step() -> ExitCode {
     let env: Vec<(String, String)> = std::env::vars().filter(|(name, _)| name != CHILD).collect();
@@ -137,21 +151,35 @@ fn step() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Runs the action's real code path as the runner would, with OIDC
-/// sign-in and `wait: true`, prints the log, outputs and summary, and
-/// returns the exit code.
-fn go_live(emulator: &Emulator, knobs: &Knobs, raw: bool, inputs: &[(&str, &str)]) -> u8 {
+/// The inputs with `mode` added.
+fn with_mode<'a>(mode: &'a str, inputs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = inputs.to_vec();
+    all.push(("mode", mode));
+    all
+}
+
+/// Runs one step of the action's real code path as the runner would,
+/// with OIDC sign-in and `wait: true`, prints the log, outputs and summary,
+/// and returns the exit code.
+fn run_step(
+    emulator: &Emulator,
+    knobs: &Knobs,
+    raw: bool,
+    title: &str,
+    inputs: &[(&str, &str)],
+) -> u8 {
     if raw {
-        println!("== go-live step: what it writes (workflow commands and all)\n");
+        println!("== {title}: what the step writes (workflow commands and all)\n");
     } else {
         println!(
-            "== go-live step: the log as the workflow run shows it (masks applied, groups folded)\n"
+            "== {title}: the log as the workflow run shows it (masks applied, groups folded)\n"
         );
     }
     let dir = std::env::temp_dir().join(format!(
-        "go-live-demo-{}-{}",
+        "go-live-demo-{}-{}-{}",
         std::process::id(),
-        inputs[0].1
+        inputs[0].1,
+        inputs.len()
     ));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let output_file = dir.join("output");

@@ -132,8 +132,8 @@ pub struct Knobs {
     /// Served, one each, instead of the next status answers of a go-live
     /// (operation status or job status).
     pub faults: Vec<Fault>,
-    /// Served, one each, instead of the next go-live answers (`golive` or
-    /// `configure`).
+    /// Served, one each, instead of the next answers to a POST that starts
+    /// an operation (`golive`, `publish` or `configure`).
     pub go_live_faults: Vec<Fault>,
     /// Faults served, in order, instead of Entra's token answers.
     pub token_faults: Vec<Fault>,
@@ -544,8 +544,11 @@ async fn record_and_fault(
         && (path.contains("/configure/") && path.ends_with("/status")
             || path.contains("/operations/")
                 && world.lock().unwrap().cpp.is_go_live_monitor(&path));
-    let is_go_live =
-        method == "POST" && (path.ends_with("/golive") || path.ends_with("/configure"));
+    // Every POST that starts an operation: a go-live, or a publish.
+    let is_go_live = method == "POST"
+        && (path.ends_with("/golive")
+            || path.ends_with("/configure")
+            || path.ends_with("/publish"));
     let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");
     let is_oidc = method == "GET" && path == "/oidc/token";
     let (fault, latency) = {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::support::emulated::{Api, BOTH, knobs};
 use crate::support::{Action, Run};
-use marketplace_emulator::{Emulator, Knobs};
+use marketplace_emulator::{Emulator, Fault, Knobs};
 
 const OFFER: &str = "contoso-vm";
 
@@ -217,5 +217,115 @@ fn notification_emails_go_with_a_cloud_partner_portal_publish_only() {
             run.error()
         );
         assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+    }
+}
+
+#[test]
+fn an_answer_that_may_hide_an_accepted_publish_is_settled_by_reading_the_state() {
+    for api in BOTH {
+        // The service took the publish, then failed to say so.
+        let emulator = drafted(
+            api,
+            Knobs {
+                go_live_faults: vec![Fault::AcceptThenFail(500)],
+                ..knobs()
+            },
+        );
+        let run = publish(api, &emulator).run();
+        check_ended(&run, 0, "succeeded", Some("started"));
+        assert_eq!(run.outputs["target"], "preview");
+        assert_eq!(
+            publish_requests(&emulator).len(),
+            1,
+            "{api:?}: never sent again"
+        );
+
+        // Throttled: nothing can have started, so it is sent again.
+        let emulator = drafted(
+            api,
+            Knobs {
+                go_live_faults: vec![Fault::Status(429, Some(0))],
+                ..knobs()
+            },
+        );
+        let run = publish(api, &emulator).run();
+        check_ended(&run, 0, "succeeded", Some("started"));
+        assert!(
+            run.log()
+                .contains("publish to preview was not accepted (HTTP 429 Too Many Requests"),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(publish_requests(&emulator).len(), 2, "{api:?}");
+    }
+}
+
+#[test]
+fn refusals_of_a_cloud_partner_portal_publish_name_what_to_do() {
+    for (status, body, expected) in [
+        (
+            422,
+            r#"{"error":{"code":"ValidationFailed","message":"The plan contoso has no VM image."}}"#,
+            "ValidationFailed: The plan contoso has no VM image.): offer 'contoso-vm' of publisher 'contoso' failed validation: fix what the service names, then publish again",
+        ),
+        (
+            409,
+            r#"{"error":{"code":"Conflict","message":"An operation is in progress."}}"#,
+            "another operation is running on offer 'contoso-vm' of publisher 'contoso'",
+        ),
+    ] {
+        let mut server = mockito::Server::new();
+        server
+            .mock("GET", mockito::Matcher::Any)
+            .with_body("[]")
+            .create();
+        let post = server
+            .mock(
+                "POST",
+                "/api/publishers/contoso/offers/contoso-vm/publish?api-version=2017-10-31",
+            )
+            .with_status(status)
+            .with_body(body)
+            .expect(1)
+            .create();
+        let run = Action::new(&server.url()).with("mode", "publish").run();
+        post.assert();
+        check_ended(&run, 1, "failed", None);
+        let error = run.error();
+        assert!(
+            error.starts_with(&format!(
+                "the publish to preview was refused with HTTP {status}"
+            )),
+            "{error}"
+        );
+        assert!(error.contains(expected), "{error}");
+    }
+}
+
+#[test]
+fn offers_are_each_published_as_their_drafts_stand() {
+    for api in BOTH {
+        let emulator = Emulator::start(knobs());
+        let offers = ["alpha-vm", "beta-vm"];
+        if let Api::ProductIngestion = api {
+            for offer in offers {
+                emulator.create_product(offer);
+            }
+        }
+        let lines = offers.map(|offer| api.line("contoso", offer));
+        let run = api
+            .action(&emulator, &lines.join("\n"))
+            .with("mode", "publish")
+            .run();
+        assert_eq!(run.code, Some(0), "{}", run.stdout);
+        assert_eq!(run.outputs["status"], "succeeded");
+        let results: serde_json::Value = serde_json::from_str(&run.outputs["results"]).unwrap();
+        for line in &lines {
+            let entry = &results[line];
+            assert_eq!(entry["target"], "preview", "{api:?}: {results}");
+            assert_eq!(entry["status"], "succeeded", "{api:?}: {results}");
+            assert_eq!(entry["outcome"], "started", "{api:?}: {results}");
+        }
+        assert_eq!(publish_requests(&emulator).len(), 2, "{api:?}");
     }
 }
