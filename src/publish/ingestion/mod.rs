@@ -10,6 +10,7 @@
 //! read again to learn whether the job exists.
 
 mod decide;
+pub mod draft;
 mod wire;
 
 use std::sync::Arc;

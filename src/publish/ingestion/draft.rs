@@ -1,0 +1,646 @@
+//! The change of a plan's draft that a file of image versions asks for, as
+//! pure decisions: the file read and checked (its shape, version numbers,
+//! sources, the SAS rules with the clock as an argument), and the
+//! read-modify-write of the plan's technical configuration (the versions
+//! upserted by `versionNumber`, every other version and field kept as
+//! read, the dead schema host replaced), refused whole with every problem
+//! named. No request is sent from here.
+//!
+//! The technical configuration's list of versions is replaced whole by the
+//! service: a version left out is a request to delete it. Nothing here ever
+//! gives back a list that lacks a version it was given.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::Url;
+use serde_json::{Map, Value};
+
+use crate::publish::lenient::stamp;
+use crate::text::untrusted;
+
+/// The most problems one refusal lists.
+pub const MOST_PROBLEMS: usize = 10;
+
+/// The most versions a plan may hold that are not deprecated.
+pub const MOST_AVAILABLE: usize = 100;
+
+/// How long a SAS URI must stay valid after now: the service copies the
+/// disks during certification, which takes days.
+pub const SAS_AHEAD: Duration = Duration::from_secs(21 * 24 * 3600);
+
+/// The schema host that no longer answers, and the one to send instead.
+const DEAD_PREFIX: &str = "https://product-ingestion.azureedge.net/schema/";
+const LIVE_PREFIX: &str = "https://schema.mp.microsoft.com/schema/";
+
+/// The image versions of a file: a JSON array of `vmImageVersions`
+/// entries, or one entry. `Err` lists every problem (at most
+/// `MOST_PROBLEMS`), each naming the version and the field; SAS URIs are
+/// shown without their query.
+pub fn read_versions(text: &str, now: SystemTime) -> Result<Vec<Value>, Vec<String>> {
+    let versions = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items,
+        Ok(object @ Value::Object(_)) => vec![object],
+        Ok(_) => {
+            return Err(vec![
+                "expected an array of image versions, or one".to_owned(),
+            ]);
+        }
+        Err(error) => return Err(vec![format!("is not JSON: {error}")]),
+    };
+    if versions.is_empty() {
+        return Err(vec!["holds no image version".to_owned()]);
+    }
+    let mut problems = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (n, version) in versions.iter().enumerate() {
+        let name = version_name(version, n);
+        let Some(object) = version.as_object() else {
+            problems.push(format!("{name}: is not an object"));
+            continue;
+        };
+        match object.get("versionNumber").and_then(Value::as_str) {
+            Some(number) if is_version_number(number) => {
+                if seen.contains(&number) {
+                    problems.push(format!("{name}: versionNumber is given twice"));
+                }
+                seen.push(number);
+            }
+            _ => problems.push(format!(
+                "{name}: versionNumber must be three numbers joined by dots, such as 1.2.3"
+            )),
+        }
+        if let Some(state) = object.get("lifecycleState")
+            && !matches!(
+                state.as_str(),
+                Some("generallyAvailable" | "deprecated" | "deleted")
+            )
+        {
+            problems.push(format!(
+                "{name}: lifecycleState must be generallyAvailable, deprecated or deleted"
+            ));
+        }
+        let images = object.get("vmImages").and_then(Value::as_array);
+        match images {
+            Some(images) if !images.is_empty() && images.len() <= 2 => {
+                for (i, image) in images.iter().enumerate() {
+                    check_image(&format!("{name}: vmImages[{i}]"), image, now, &mut problems);
+                }
+            }
+            _ => problems.push(format!("{name}: vmImages must list one or two images")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(versions)
+    } else {
+        problems.truncate(MOST_PROBLEMS);
+        Err(problems)
+    }
+}
+
+/// `version 1.2.3`, or `version #2` when the number cannot be read.
+fn version_name(version: &Value, n: usize) -> String {
+    match version.get("versionNumber").and_then(Value::as_str) {
+        Some(number) => format!("version {}", untrusted(number, 40)),
+        None => format!("version #{}", n + 1),
+    }
+}
+
+/// `N.N.N`, each part a number below 2^31, at most 32 characters.
+fn is_version_number(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    text.len() <= 32
+        && parts.len() == 3
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_digit())
+                && part.parse::<u64>().is_ok_and(|n| n < 1 << 31)
+        })
+}
+
+fn check_image(name: &str, image: &Value, now: SystemTime, problems: &mut Vec<String>) {
+    if image.get("imageType").and_then(Value::as_str).is_none() {
+        problems.push(format!("{name}.imageType is missing"));
+    }
+    let source = image.get("source");
+    match source
+        .and_then(|s| s.get("sourceType"))
+        .and_then(Value::as_str)
+    {
+        Some("sasUri") => {
+            let source = source.expect("read above");
+            match source.pointer("/osDisk/uri").and_then(Value::as_str) {
+                Some(uri) => {
+                    if let Err(why) = check_sas(uri, now) {
+                        problems.push(format!("{name}.source.osDisk.uri {why}"));
+                    }
+                }
+                None => problems.push(format!("{name}.source.osDisk.uri is missing")),
+            }
+            let disks = source
+                .get("dataDisks")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if disks.len() > 16 {
+                problems.push(format!("{name}.source.dataDisks: at most 16 data disks"));
+            }
+            for (d, disk) in disks.iter().enumerate() {
+                let field = format!("{name}.source.dataDisks[{d}]");
+                if disk
+                    .get("lunNumber")
+                    .and_then(Value::as_u64)
+                    .is_none_or(|lun| lun > 15)
+                {
+                    problems.push(format!("{field}.lunNumber must be 0 to 15"));
+                }
+                match disk.get("uri").and_then(Value::as_str) {
+                    Some(uri) => {
+                        if let Err(why) = check_sas(uri, now) {
+                            problems.push(format!("{field}.uri {why}"));
+                        }
+                    }
+                    None => problems.push(format!("{field}.uri is missing")),
+                }
+            }
+        }
+        Some("sharedImageGallery") => {
+            let shared = source.and_then(|s| s.get("sharedImage"));
+            let tenant = shared
+                .and_then(|s| s.get("tenantId"))
+                .and_then(Value::as_str);
+            if !tenant.is_some_and(is_guid) {
+                problems.push(format!(
+                    "{name}.source.sharedImage.tenantId must be the gallery's tenant ID (a GUID)"
+                ));
+            }
+            let resource = shared
+                .and_then(|s| s.get("resourceId"))
+                .and_then(Value::as_str);
+            if !resource.is_some_and(is_image_version_id) {
+                problems.push(format!(
+                    "{name}.source.sharedImage.resourceId must be a full image version ID: /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/galleries/…/images/…/versions/…"
+                ));
+            }
+        }
+        _ => problems.push(format!(
+            "{name}.source.sourceType must be sasUri or sharedImageGallery"
+        )),
+    }
+}
+
+/// A SAS URI the service can read through certification: https, read
+/// permission, an expiry at least `SAS_AHEAD` after `now`.
+fn check_sas(uri: &str, now: SystemTime) -> Result<(), String> {
+    let shown = without_query(uri);
+    let Ok(url) = Url::parse(uri) else {
+        return Err(format!("('{shown}') is not a URL"));
+    };
+    if url.scheme() != "https" {
+        return Err(format!("('{shown}') must be https"));
+    }
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    if param("sig").is_none() {
+        return Err(format!(
+            "('{shown}') is not a shared access signature URI (no sig)"
+        ));
+    }
+    if !param("sp").is_some_and(|sp| sp.contains('r')) {
+        return Err(format!(
+            "('{shown}') must grant read permission (sp with r)"
+        ));
+    }
+    let now_seconds = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        });
+    let ahead = i64::try_from(SAS_AHEAD.as_secs()).unwrap_or(i64::MAX);
+    match param("se").as_deref().and_then(stamp) {
+        Some((expiry, _)) if expiry >= now_seconds.saturating_add(ahead) => Ok(()),
+        Some(_) => Err(format!(
+            "('{shown}') expires in less than 3 weeks: the service copies the disks during certification, which takes days; make a SAS that lasts longer"
+        )),
+        None => Err(format!("('{shown}') has no readable expiry (se)")),
+    }
+}
+
+fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn is_image_version_id(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", subscriptions, _, groups, _, providers, compute, galleries, _, images, _, versions, version]
+            if subscriptions.eq_ignore_ascii_case("subscriptions")
+                && groups.eq_ignore_ascii_case("resourceGroups")
+                && providers.eq_ignore_ascii_case("providers")
+                && compute.eq_ignore_ascii_case("Microsoft.Compute")
+                && galleries.eq_ignore_ascii_case("galleries")
+                && images.eq_ignore_ascii_case("images")
+                && versions.eq_ignore_ascii_case("versions")
+                && !version.is_empty()
+    ) && parts.iter().skip(1).all(|p| !p.is_empty())
+}
+
+/// A URL as it may be shown: without its query, which for a SAS URI is
+/// the secret.
+pub fn without_query(uri: &str) -> String {
+    untrusted(uri.split('?').next().unwrap_or_default(), 300)
+}
+
+/// The query of every SAS URI in the versions: what must be masked before
+/// anything is printed.
+pub fn sas_queries(versions: &[Value]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut visit = vec![versions.iter().collect::<Vec<_>>()];
+    while let Some(values) = visit.pop() {
+        for value in values {
+            match value {
+                Value::String(text)
+                    if text.starts_with("https://") || text.starts_with("http://") =>
+                {
+                    if let Some((_, query)) = text.split_once('?')
+                        && !query.is_empty()
+                    {
+                        found.push(query.to_owned());
+                    }
+                }
+                Value::Array(items) => visit.push(items.iter().collect()),
+                Value::Object(map) => visit.push(map.values().collect()),
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// The technical configuration to send, and whether it is what was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub resource: Value,
+    pub unchanged: bool,
+}
+
+/// The plan's technical configuration as read from the draft, with the
+/// `asked` versions upserted by `versionNumber`. `published` are the
+/// versions of the preview and live configurations, which may not change
+/// but to be deprecated. Every other version and field stays as read, in
+/// order. `Err` lists every problem with the offer's state (at most
+/// `MOST_PROBLEMS`).
+pub fn merge(
+    plan: &str,
+    read: &Value,
+    published: &[Value],
+    asked: &[Value],
+) -> Result<Merged, Vec<String>> {
+    let Some(config) = read.as_object() else {
+        return Err(vec![format!(
+            "the technical configuration of plan '{plan}' is not an object"
+        )]);
+    };
+    if let Some(base) = config.get("basePlan").and_then(Value::as_str) {
+        return Err(vec![format!(
+            "plan '{plan}' reuses the technical configuration of plan {}: change that plan's image versions instead",
+            untrusted(base, 200)
+        )]);
+    }
+    let skus: Vec<&str> = config
+        .get("skus")
+        .and_then(Value::as_array)
+        .map(|skus| {
+            skus.iter()
+                .filter_map(|sku| sku.get("imageType").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut versions: Vec<Value> = config
+        .get("vmImageVersions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let number = |version: &Value| {
+        version
+            .get("versionNumber")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut problems = Vec::new();
+    for version in asked {
+        let Some(asked_number) = number(version) else {
+            continue;
+        };
+        let name = format!("version {}", untrusted(&asked_number, 40));
+        for image in version
+            .get("vmImages")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let image_type = image
+                .get("imageType")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !skus.contains(&image_type) {
+                problems.push(format!(
+                    "{name}: imageType '{}' is not one of plan '{plan}''s skus ({})",
+                    untrusted(image_type, 40),
+                    skus.join(", ")
+                ));
+            }
+        }
+        let was_published = published
+            .iter()
+            .find(|p| number(p).as_deref() == Some(asked_number.as_str()));
+        if let Some(before) = was_published
+            && !same_or_deprecated(before, version)
+        {
+            problems.push(format!(
+                "{name} is already published (in preview or live): it cannot be changed, only deprecated (lifecycleState: deprecated)"
+            ));
+            continue;
+        }
+        match versions
+            .iter_mut()
+            .find(|v| number(v).as_deref() == Some(asked_number.as_str()))
+        {
+            Some(existing) => {
+                if let Some(before) = was_published
+                    && same_images(before, version)
+                    && lifecycle(version) == lifecycle(before)
+                {
+                    // Published and the same: kept exactly as read.
+                    continue;
+                }
+                *existing = version.clone();
+            }
+            None => versions.push(version.clone()),
+        }
+    }
+    let available = versions
+        .iter()
+        .filter(|v| !matches!(lifecycle(v).as_str(), "deprecated" | "deleted"))
+        .count();
+    if available > MOST_AVAILABLE {
+        problems.push(format!(
+            "plan '{plan}' would hold {available} versions that are not deprecated, more than {MOST_AVAILABLE}: deprecate older ones in the same file"
+        ));
+    }
+    if !problems.is_empty() {
+        problems.truncate(MOST_PROBLEMS);
+        return Err(problems);
+    }
+    let mut resource: Map<String, Value> = config.clone();
+    resource.insert("vmImageVersions".to_owned(), Value::Array(versions));
+    if let Some(Value::String(schema)) = resource.get_mut("$schema")
+        && let Some(rest) = schema.strip_prefix(DEAD_PREFIX)
+    {
+        *schema = format!("{LIVE_PREFIX}{rest}");
+    }
+    let resource = Value::Object(resource);
+    let unchanged = resource.get("vmImageVersions") == read.get("vmImageVersions");
+    Ok(Merged {
+        resource,
+        unchanged,
+    })
+}
+
+fn lifecycle(version: &Value) -> String {
+    version
+        .get("lifecycleState")
+        .and_then(Value::as_str)
+        .unwrap_or("generallyAvailable")
+        .to_owned()
+}
+
+/// A published version asked for again: the same images (SAS validity
+/// and signature aside), and either the same state or deprecated now.
+fn same_or_deprecated(before: &Value, asked: &Value) -> bool {
+    same_images(before, asked)
+        && (lifecycle(asked) == lifecycle(before) || lifecycle(asked) == "deprecated")
+}
+
+fn same_images(before: &Value, asked: &Value) -> bool {
+    comparable(before.get("vmImages")) == comparable(asked.get("vmImages"))
+}
+
+/// Images with the SAS fields that change with every new token (`st`,
+/// `se`, `sv`, `sig`) left out of their URIs.
+fn comparable(images: Option<&Value>) -> Value {
+    fn strip(value: &Value) -> Value {
+        match value {
+            Value::String(text) => match Url::parse(text) {
+                Ok(mut url) if url.query().is_some() => {
+                    let kept: Vec<(String, String)> = url
+                        .query_pairs()
+                        .filter(|(key, _)| !matches!(key.as_ref(), "st" | "se" | "sv" | "sig"))
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect();
+                    url.query_pairs_mut().clear().extend_pairs(kept);
+                    Value::String(url.to_string())
+                }
+                _ => value.clone(),
+            },
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), strip(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    images.map(strip).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// 2026-04-01T00:00:00Z.
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_775_001_600)
+    }
+
+    fn sas(expiry: &str, permissions: &str) -> String {
+        format!(
+            "https://contoso.blob.core.windows.net/vhds/c.vhd?sv=2023-11-03&st=2026-03-31T00:00:00Z&se={expiry}&sr=b&sp={permissions}&sig=S3CR3T"
+        )
+    }
+
+    fn version(number: &str, uri: &str) -> Value {
+        json!({"versionNumber": number, "vmImages": [{"imageType": "x64Gen2",
+            "source": {"sourceType": "sasUri", "osDisk": {"uri": uri}, "dataDisks": []}}]})
+    }
+
+    fn config(versions: Vec<Value>) -> Value {
+        json!({"$schema": "https://product-ingestion.azureedge.net/schema/virtual-machine-plan-technical-configuration/2022-03-01-preview5",
+            "id": "virtual-machine-plan-technical-configuration/p/q", "plan": "plan/p/q",
+            "operatingSystem": {"family": "linux", "type": "other", "friendlyName": "Contoso"},
+            "skus": [{"imageType": "x64Gen2", "skuId": "standard-gen2"}],
+            "vmImageVersions": versions})
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_listed_at_once_without_a_signature() {
+        let good = sas("2026-05-01T00:00:00Z", "r");
+        let text = json!([
+            version("9.5", &good),
+            version("9.6.1", &sas("2026-04-10T00:00:00Z", "r")),
+            version("9.7.1", &sas("2026-05-01T00:00:00Z", "w")),
+            version("9.8.1", &good.replace("https", "http")),
+            {"versionNumber": "9.9.1", "vmImages": [{"imageType": "x64Gen2", "source": {
+                "sourceType": "sharedImageGallery", "sharedImage": {"tenantId": "t", "resourceId": "/subscriptions/x"}}}]},
+            version("9.6.1", &good),
+        ])
+        .to_string();
+        let problems = read_versions(&text, now()).unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "version 9.5: versionNumber must be three numbers joined by dots, such as 1.2.3",
+                "version 9.6.1: vmImages[0].source.osDisk.uri ('https://contoso.blob.core.windows.net/vhds/c.vhd') expires in less than 3 weeks: the service copies the disks during certification, which takes days; make a SAS that lasts longer",
+                "version 9.7.1: vmImages[0].source.osDisk.uri ('https://contoso.blob.core.windows.net/vhds/c.vhd') must grant read permission (sp with r)",
+                "version 9.8.1: vmImages[0].source.osDisk.uri ('http://contoso.blob.core.windows.net/vhds/c.vhd') must be https",
+                "version 9.9.1: vmImages[0].source.sharedImage.tenantId must be the gallery's tenant ID (a GUID)",
+                "version 9.9.1: vmImages[0].source.sharedImage.resourceId must be a full image version ID: /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/galleries/…/images/…/versions/…",
+                "version 9.6.1: versionNumber is given twice",
+            ]
+        );
+        assert!(!problems.join("\n").contains("S3CR3T"));
+
+        let one = version("9.5.1", &good).to_string();
+        assert_eq!(read_versions(&one, now()).unwrap().len(), 1);
+        let gallery = json!({"versionNumber": "9.5.2", "vmImages": [{"imageType": "x64Gen2", "source": {
+            "sourceType": "sharedImageGallery", "sharedImage": {"tenantId": "5d8a1e3c-2b7f-4c9a-8e6d-1f0b3a5c7e9d",
+            "resourceId": "/subscriptions/2f6b8d0a-4c1e-4a3b-9d7f-6e8a0c2b4d61/resourceGroups/images/providers/Microsoft.Compute/galleries/contoso/images/contoso-9/versions/9.5.2"}}}]});
+        assert!(read_versions(&gallery.to_string(), now()).is_ok());
+        assert_eq!(
+            sas_queries(&[version("9.5.1", &good)]),
+            [good.split_once('?').unwrap().1]
+        );
+    }
+
+    #[test]
+    fn versions_are_upserted_and_every_other_one_is_kept() {
+        let uri = sas("2026-05-01T00:00:00Z", "r");
+        let old = version("9.4.1", &uri);
+        let draft_only = version("9.5.1", &uri);
+        let read = config(vec![old.clone(), draft_only.clone()]);
+        let published = [old.clone()];
+
+        // A new version is appended; the schema host is replaced.
+        let new = version("9.6.1", &uri);
+        let merged = merge("standard", &read, &published, std::slice::from_ref(&new)).unwrap();
+        assert!(!merged.unchanged);
+        assert_eq!(
+            merged.resource["vmImageVersions"],
+            json!([old, draft_only, new])
+        );
+        assert!(
+            merged.resource["$schema"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://schema.mp.microsoft.com/schema/")
+        );
+        assert_eq!(merged.resource["operatingSystem"], read["operatingSystem"]);
+
+        // The same again, with a fresh SAS: nothing to change.
+        let renewed = version("9.4.1", &sas("2026-06-01T00:00:00Z", "r"));
+        let merged = merge(
+            "standard",
+            &read,
+            &published,
+            &[renewed, draft_only.clone()],
+        )
+        .unwrap();
+        assert!(merged.unchanged);
+
+        // A published version may be deprecated, not changed.
+        let mut deprecated = old.clone();
+        deprecated["lifecycleState"] = json!("deprecated");
+        let merged = merge("standard", &read, &published, &[deprecated.clone()]).unwrap();
+        assert_eq!(merged.resource["vmImageVersions"][0], deprecated);
+        let changed = version("9.4.1", &uri.replace("c.vhd", "d.vhd"));
+        let wrong_type = json!({"versionNumber": "9.7.1", "vmImages": [{"imageType": "arm64Gen2", "source": {}}]});
+        assert_eq!(
+            merge("standard", &read, &published, &[changed, wrong_type]).unwrap_err(),
+            [
+                "version 9.4.1 is already published (in preview or live): it cannot be changed, only deprecated (lifecycleState: deprecated)",
+                "version 9.7.1: imageType 'arm64Gen2' is not one of plan 'standard''s skus (x64Gen2)",
+            ]
+        );
+
+        // A plan that reuses another's configuration is never written.
+        let reusing = json!({"id": "virtual-machine-plan-technical-configuration/p/r", "basePlan": "plan/p/q"});
+        assert_eq!(
+            merge("byol", &reusing, &[], &[version("9.6.1", &uri)]).unwrap_err(),
+            [
+                "plan 'byol' reuses the technical configuration of plan plan/p/q: change that plan's image versions instead"
+            ]
+        );
+
+        // At most 100 versions that are not deprecated.
+        let many: Vec<Value> = (0..101)
+            .map(|n| version(&format!("1.0.{n}"), &uri))
+            .collect();
+        let problems = merge("standard", &config(Vec::new()), &[], &many).unwrap_err();
+        assert!(
+            problems[0].contains("101 versions that are not deprecated"),
+            "{problems:?}"
+        );
+    }
+
+    fn numbers() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec(
+            (0u8..4, 0u8..4, 0u8..4).prop_map(|(a, b, c)| format!("{a}.{b}.{c}")),
+            0..12,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(crate::arbitrary::config())]
+
+        /// Whatever the plan holds and the file asks, the resource sent keeps
+        /// every version it held, in order, or the change is refused with
+        /// its problems: never a partial list.
+        #[test]
+        fn a_merge_never_drops_a_version(held in numbers(), asked in numbers(), published in 0usize..12, deprecate in any::<bool>()) {
+            let uri = sas("2026-05-01T00:00:00Z", "r");
+            let mut held_versions: Vec<Value> = Vec::new();
+            for number in &held {
+                if !held_versions.iter().any(|v| v["versionNumber"] == json!(number)) {
+                    held_versions.push(version(number, &uri));
+                }
+            }
+            let published: Vec<Value> = held_versions.iter().take(published).cloned().collect();
+            let asked: Vec<Value> = asked.iter().map(|number| {
+                let mut v = version(number, &uri.replace("c.vhd", &format!("{number}.vhd")));
+                if deprecate { v["lifecycleState"] = json!("deprecated"); }
+                v
+            }).collect();
+            match merge("standard", &config(held_versions.clone()), &published, &asked) {
+                Ok(merged) => {
+                    let sent: Vec<&Value> = merged.resource["vmImageVersions"].as_array().unwrap().iter().map(|v| &v["versionNumber"]).collect();
+                    let kept: Vec<&Value> = held_versions.iter().map(|v| &v["versionNumber"]).collect();
+                    prop_assert_eq!(&sent[..kept.len()], &kept[..]);
+                    for version in &asked {
+                        prop_assert!(sent.contains(&&version["versionNumber"]));
+                    }
+                }
+                Err(problems) => {
+                    prop_assert!(!problems.is_empty() && problems.len() <= MOST_PROBLEMS);
+                }
+            }
+        }
+    }
+}
