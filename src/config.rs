@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
-use crate::model::{Offer, OperationHandle, Stage};
+use crate::model::{DraftChange, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
 use crate::text::format_duration;
@@ -32,10 +32,12 @@ pub const GITHUB_HOSTED_LONGEST_WAIT: Duration = Duration::from_secs(5 * 3600 + 
 pub struct RawInputs {
     /// By name, one of `INPUT_NAMES`.
     values: std::collections::BTreeMap<&'static str, String>,
+    /// `GITHUB_WORKSPACE`: where the paths of file inputs start.
+    workspace: Option<String>,
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 20] = [
+pub const INPUT_NAMES: [&str; 23] = [
     "api",
     "mode",
     "publisher_id",
@@ -56,6 +58,9 @@ pub const INPUT_NAMES: [&str; 20] = [
     "api_url",
     "api_version",
     "notification_emails",
+    "vm_image_versions",
+    "plan",
+    "configure_timeout",
 ];
 
 /// The variable the runner passes an input in: `INPUT_` and the upper-case
@@ -96,6 +101,10 @@ impl RawInputs {
                 .into_iter()
                 .filter_map(|name| Some((name, input(name)?)))
                 .collect(),
+            workspace: env
+                .iter()
+                .find(|(key, value)| key == "GITHUB_WORKSPACE" && !value.is_empty())
+                .map(|(_, value)| value.clone()),
         }
     }
 
@@ -134,6 +143,13 @@ pub struct Config {
     /// Where the service mails about a publish to preview
     /// (`notification_emails`), for the APIs that take them.
     pub notification_emails: Vec<String>,
+    /// The change of the draft the file inputs ask for, checked.
+    pub draft: Option<DraftChange>,
+    /// How long a draft change may take (`configure_timeout`).
+    pub configure_timeout: Duration,
+    /// What the file inputs hold that must be masked before anything else
+    /// is printed (SAS queries).
+    pub masks: Vec<Secret>,
 }
 
 /// The `mode` input: what a run may do.
@@ -148,10 +164,19 @@ pub enum Mode {
     /// Publish the draft to preview, unless a publish runs already (then
     /// follow it) or a go-live runs (then refuse); never sends go-live.
     Publish,
+    /// Change the draft as the file inputs ask, follow the change to its
+    /// end, and submit nothing.
+    Draft,
 }
 
 impl Mode {
-    const ALL: [Mode; 4] = [Mode::GoLive, Mode::Follow, Mode::Check, Mode::Publish];
+    const ALL: [Mode; 5] = [
+        Mode::GoLive,
+        Mode::Follow,
+        Mode::Check,
+        Mode::Publish,
+        Mode::Draft,
+    ];
 
     /// The `mode` input's value for it.
     pub fn as_input(self) -> &'static str {
@@ -160,19 +185,21 @@ impl Mode {
             Mode::Follow => "follow",
             Mode::Check => "check",
             Mode::Publish => "publish",
+            Mode::Draft => "draft",
         }
     }
 
     /// Whether this mode may send a request that starts an operation
     /// (go-live, or a publish to preview).
     pub fn sends(self) -> bool {
-        matches!(self, Mode::GoLive | Mode::Publish)
+        matches!(self, Mode::GoLive | Mode::Publish | Mode::Draft)
     }
 
     /// The operations this mode starts or follows.
     pub fn stage(self) -> Stage {
         match self {
             Mode::Publish => Stage::Preview,
+            Mode::Draft => Stage::Draft,
             Mode::GoLive | Mode::Follow | Mode::Check => Stage::Live,
         }
     }
@@ -192,6 +219,8 @@ pub enum Target {
     /// Read the offer's state, then publish its draft to preview, or follow
     /// the publish already running.
     Publish(Offer),
+    /// Change the offer's draft, and submit nothing.
+    Draft(Offer),
     /// Each offer of the `offers` input, concurrently, in the mode given.
     Offers(Vec<Listed>),
 }
@@ -216,6 +245,7 @@ impl Mode {
             Mode::Follow => Target::FollowOffer(offer),
             Mode::Check => Target::Check(offer),
             Mode::Publish => Target::Publish(offer),
+            Mode::Draft => Target::Draft(offer),
         }
     }
 }
@@ -292,6 +322,9 @@ impl Config {
             parse_duration("request_timeout", raw.given("request_timeout"), "60s")?;
         let fail_on_timeout = parse_bool("fail_on_timeout", raw.given("fail_on_timeout"), true)?;
         let notification_emails = parse_emails(raw.given("notification_emails"), mode, api)?;
+        let configure_timeout =
+            parse_duration("configure_timeout", raw.given("configure_timeout"), "30m")?;
+        let (draft, masks) = parse_draft(raw, mode, api, &target)?;
 
         Ok(Config {
             wait: wait || mode == Mode::Follow || matches!(target, Target::Follow(_)),
@@ -308,8 +341,105 @@ impl Config {
             fail_on_timeout,
             request_timeout,
             notification_emails,
+            draft,
+            configure_timeout,
+            masks,
         })
     }
+}
+
+/// The most a file input may hold.
+pub const FILE_CAP: u64 = 1024 * 1024;
+
+/// `vm_image_versions` with `plan`: read (with `FILE_CAP`), and checked
+/// by the API before any request, with every problem listed. The secrets
+/// the file holds come back to be masked.
+fn parse_draft(
+    raw: &RawInputs,
+    mode: Mode,
+    api: &dyn Api,
+    target: &Target,
+) -> Result<(Option<DraftChange>, Vec<Secret>), InputError> {
+    let file = raw.given("vm_image_versions");
+    let plan = raw.given("plan");
+    let Some(file) = file else {
+        if mode == Mode::Draft {
+            return Err(invalid(
+                "mode: draft changes the draft as vm_image_versions asks: give vm_image_versions (and plan), or use mode: publish to publish the draft as it stands".to_owned(),
+            ));
+        }
+        if plan.is_some() {
+            return Err(invalid(
+                "plan names the plan whose image versions vm_image_versions changes: give vm_image_versions too, or leave plan empty".to_owned(),
+            ));
+        }
+        return Ok((None, Vec::new()));
+    };
+    if !api.changes_drafts() {
+        return Err(invalid(format!(
+            "vm_image_versions is not taken by the {} API: change the draft in Partner Center, or use api: product-ingestion",
+            api.name()
+        )));
+    }
+    if !matches!(mode, Mode::Draft | Mode::Publish) {
+        return Err(invalid(format!(
+            "vm_image_versions changes the draft, which only mode: draft and mode: publish do; mode {} never changes it",
+            mode.as_input()
+        )));
+    }
+    if matches!(target, Target::Offers(_)) {
+        return Err(invalid(
+            "vm_image_versions cannot be given with offers: it names one plan of one offer; with offers, mode: publish publishes each draft as it stands".to_owned(),
+        ));
+    }
+    let Some(plan) = plan else {
+        return Err(invalid(
+            "vm_image_versions needs plan: the plan's ID as typed in Partner Center".to_owned(),
+        ));
+    };
+    let path = match &raw.workspace {
+        Some(workspace) => std::path::Path::new(workspace).join(file),
+        None => std::path::PathBuf::from(file),
+    };
+    let text = read_capped_file(&path).map_err(|why| {
+        invalid(format!(
+            "vm_image_versions '{}' {why}",
+            file.escape_default()
+        ))
+    })?;
+    let masks = api
+        .check_versions(&text, crate::clock::wall())
+        .map_err(|problems| {
+            invalid(format!(
+                "vm_image_versions '{}' cannot be used: {}",
+                file.escape_default(),
+                problems.join("; ")
+            ))
+        })?;
+    Ok((
+        Some(DraftChange {
+            plan: plan.to_owned(),
+            file: file.to_owned(),
+            text,
+        }),
+        masks.into_iter().map(Secret::new).collect(),
+    ))
+}
+
+/// A file's text, at most `FILE_CAP` bytes of UTF-8.
+fn read_capped_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|error| {
+        format!("cannot be read ({error}); a relative path starts in the workspace")
+    })?;
+    let mut bytes = Vec::new();
+    file.take(FILE_CAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot be read ({error})"))?;
+    if bytes.len() as u64 > FILE_CAP {
+        return Err(format!("is larger than {} KiB", FILE_CAP / 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())
 }
 
 /// `notification_emails`: addresses separated by commas or line breaks,
@@ -379,7 +509,7 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
         .find(|mode| mode.as_input() == value)
         .ok_or_else(|| {
             invalid(format!(
-                "mode '{}' is not known: expected go-live (the default), publish, follow or check",
+                "mode '{}' is not known: expected go-live (the default), publish, draft, follow or check",
                 value.escape_default()
             ))
         })

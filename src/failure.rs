@@ -62,6 +62,7 @@ impl Failure {
                 let again = match stage {
                     Stage::Live => "do not run go-live again",
                     Stage::Preview => "do not publish it again",
+                    Stage::Draft => "do not send it again",
                 };
                 format!(
                     "{message}; {request} has started, and cannot be followed from here: follow {what} in Partner Center, and {again}"

@@ -15,8 +15,8 @@ use crate::config::{Config, Mode, Target};
 use crate::failure::Failure;
 use crate::github::Runner;
 use crate::model::{
-    GoLiveRequest, Offer, OfferState, OperationHandle, Outcome, PublishVerdict, Stage, State,
-    Status, Verdict,
+    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Outcome,
+    PublishVerdict, Stage, State, Status, Verdict,
 };
 use crate::poll::{self, Bound, GaveUp};
 use crate::publish::{GoLiveAnswer, Publisher};
@@ -113,10 +113,32 @@ impl Flow<'_> {
             _ => self.config.mode.stage(),
         };
         let operation = match target {
-            Target::Publish(offer) => match self.publish(offer, summary).await? {
-                Some(operation) => operation,
-                None => return Ok(Ending::Done),
-            },
+            Target::Draft(offer) => {
+                let change = self
+                    .config
+                    .draft
+                    .as_ref()
+                    .expect("config gives mode: draft a draft change");
+                let changed = self.change_draft(offer, change, summary).await?;
+                let outcome = if changed {
+                    Outcome::Started
+                } else {
+                    Outcome::Unchanged
+                };
+                self.set_outcome(summary, outcome)?;
+                self.set_status(summary, Status::Succeeded)?;
+                return Ok(Ending::Done);
+            }
+            Target::Publish(offer) => {
+                if let Some(change) = &self.config.draft {
+                    self.change_draft(offer, change, summary).await?;
+                    summary.stage = Stage::Preview;
+                }
+                match self.publish(offer, summary).await? {
+                    Some(operation) => operation,
+                    None => return Ok(Ending::Done),
+                }
+            }
             Target::GoLive(offer) => match self.go_live(offer, summary).await? {
                 Some(operation) => operation,
                 None => return Ok(Ending::Done),
@@ -259,6 +281,93 @@ impl Flow<'_> {
             offer.describe()
         ));
         self.started(&request, summary, Stage::Preview).await
+    }
+
+    /// Changes the offer's draft as the file inputs ask, and follows the
+    /// change to its end, bounded by `configure_timeout` (whatever `wait`
+    /// says: what comes next must come after it). `false` when the draft
+    /// already held it and nothing was sent.
+    async fn change_draft(
+        &self,
+        offer: &Offer,
+        change: &DraftChange,
+        summary: &mut Summary,
+    ) -> Result<bool, Failure> {
+        summary.offer = Some(offer.clone());
+        summary.stage = Stage::Draft;
+        self.runner.info(&format!(
+            "Reading the draft of plan '{}' of {} through the {} API at {}, to put the image versions of {} into it",
+            change.plan,
+            offer.describe(),
+            summary.api,
+            self.config.endpoint.base,
+            change.file
+        ));
+        summary.sending = Sending::InFlight;
+        let answer = self.publisher.change_draft(offer, change).await;
+        summary.sending = Sending::NotYet;
+        let job = match answer? {
+            DraftAnswer::Unchanged(seen) => {
+                self.tell(summary, &format!("{seen}; nothing was sent"));
+                return Ok(false);
+            }
+            DraftAnswer::Started(job) => job,
+        };
+        self.runner.info(&format!(
+            "draft change accepted: operation {}\n  {}",
+            job.id, job.location
+        ));
+        if self.config.mode == Mode::Draft {
+            self.record_operation(summary, &job)?;
+        }
+        self.runner.info(&format!(
+            "Following the draft change every {} for at most {} (configure_timeout)",
+            format_duration(self.config.poll_interval),
+            format_duration(self.config.configure_timeout)
+        ));
+        let ended = poll::follow(
+            self.publisher,
+            &job,
+            self.config,
+            self.config.configure_timeout,
+            self.runner,
+            &mut summary.snapshot,
+        )
+        .await;
+        let again = "run this again later: a re-run that finds the draft changed goes straight on";
+        match ended {
+            Ok(State::Succeeded) => {
+                self.runner.info("The draft was changed");
+                Ok(true)
+            }
+            Ok(state) => {
+                let reasons = summary
+                    .snapshot
+                    .as_ref()
+                    .map(|snapshot| snapshot.reasons.join("; "))
+                    .filter(|reasons| !reasons.is_empty())
+                    .unwrap_or_else(|| "the service gave no reason".to_owned());
+                Err(Failure::Refused(format!(
+                    "the draft change {}: {reasons}; the draft was not changed, and nothing was published",
+                    state.as_output()
+                )))
+            }
+            Err(gave_up) => {
+                let why = match gave_up.bound {
+                    Bound::Deadline => format!(
+                        "the draft change is still running after configure_timeout ({})",
+                        format_duration(self.config.configure_timeout)
+                    ),
+                    Bound::FailuresInARow | Bound::FinalAnswer => format!(
+                        "the draft change was not followed to its end: {}",
+                        gave_up.last_error.as_deref().unwrap_or("no answer")
+                    ),
+                };
+                Err(Failure::AfterStart(format!(
+                    "{why}; it goes on in the service and nothing was published: {again}"
+                )))
+            }
+        }
     }
 
     /// `mode: follow` without `operation_location`: the offer's running
@@ -411,6 +520,7 @@ impl Flow<'_> {
             self.publisher,
             operation,
             self.config,
+            self.config.wait_timeout,
             self.runner,
             &mut summary.snapshot,
         )
@@ -510,6 +620,7 @@ impl Flow<'_> {
                         .publish(request, &self.config.notification_emails)
                         .await
                 }
+                Stage::Draft => unreachable!("a draft change is sent by change_draft"),
             };
             let (reason, retry_after) = match answer {
                 GoLiveAnswer::Accepted(operation) => return Ok(operation),
@@ -558,12 +669,15 @@ impl Flow<'_> {
             (Sending::InFlight, Stage::Preview) => {
                 "the publish to preview WAS accepted: its operation"
             }
+            (Sending::InFlight, Stage::Draft) => "the draft change WAS accepted: its operation",
             (_, Stage::Live) => "the go-live operation",
             (_, Stage::Preview) => "the publish operation",
+            (_, Stage::Draft) => "the draft change",
         };
         let again = match summary.stage {
             Stage::Live => "do not run go-live again",
             Stage::Preview => "do not publish again",
+            Stage::Draft => "a re-run finds the draft changed",
         };
         self.outputs.operation(operation).map_err(|error| {
             Failure::AfterStart(format!(

@@ -71,6 +71,11 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
                 return exit_code(true, &INVALID);
             }
         };
+    // What the file inputs hold (SAS queries) is masked before anything
+    // else is printed.
+    for secret in &config.masks {
+        runner.mask(secret);
+    }
     let fitted = config.fit_to_runner(var("RUNNER_ENVIRONMENT").as_deref());
     let extra_roots = match tls::extra_roots(
         var("SSL_CERT_FILE").as_deref(),

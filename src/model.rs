@@ -66,6 +66,9 @@ pub enum Stage {
     /// A go-live.
     #[default]
     Live,
+    /// A change of the draft (`configure` of its resources): it ends when
+    /// the service has taken the change.
+    Draft,
 }
 
 impl Stage {
@@ -73,6 +76,7 @@ impl Stage {
         match self {
             Stage::Preview => "preview",
             Stage::Live => "live",
+            Stage::Draft => "draft",
         }
     }
 
@@ -81,8 +85,31 @@ impl Stage {
         match self {
             Stage::Preview => "publish to preview",
             Stage::Live => "go-live",
+            Stage::Draft => "draft change",
         }
     }
+}
+
+/// A change of a plan's draft that the inputs ask for: the image versions
+/// of a file to put into the plan's technical configuration. The file was
+/// read and checked before any request; the API reads it again to merge it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftChange {
+    /// The plan's ID as typed in Partner Center.
+    pub plan: String,
+    /// The file's path as given, to name it.
+    pub file: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// What a draft change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftAnswer {
+    /// The draft already held exactly what was asked: nothing was sent.
+    Unchanged(String),
+    /// The change was accepted as this operation (its stage `Draft`).
+    Started(OperationHandle),
 }
 
 /// What reading an offer's state found for a publish to preview.
@@ -124,6 +151,8 @@ pub enum Outcome {
     AlreadyLive,
     /// The state was read and reported (`mode: check`).
     Checked,
+    /// The draft already held what was asked: nothing was sent.
+    Unchanged,
 }
 
 impl Outcome {
@@ -133,6 +162,7 @@ impl Outcome {
             Outcome::Followed => "followed",
             Outcome::AlreadyLive => "already-live",
             Outcome::Checked => "checked",
+            Outcome::Unchanged => "unchanged",
         }
     }
 }

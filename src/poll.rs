@@ -105,20 +105,23 @@ pub fn next_poll(
     }
 }
 
-/// Polls the operation until it reaches a final state, and returns it.
-/// `latest` holds the last description the service gave, for the summary,
-/// however the wait ends. Only this loop reads the clock and sleeps.
+/// Polls the operation until it reaches a final state, and returns it;
+/// `limit` bounds the wait (`wait_timeout`, or `configure_timeout` for a
+/// draft change). `latest` holds the last description the service gave,
+/// for the summary, however the wait ends. Only this loop reads the clock
+/// and sleeps.
 pub async fn follow(
     publisher: &dyn Publisher,
     operation: &OperationHandle,
     config: &Config,
+    limit: Duration,
     runner: &Runner,
     latest: &mut Option<Snapshot>,
 ) -> Result<State, GaveUp> {
     let url = &publisher.status_url(operation);
     let started = clock::now();
-    // `wait_timeout` is at most 35 days (`config`), far from overflowing.
-    let deadline = started + config.wait_timeout;
+    // Durations are at most 35 days (`config`), far from overflowing.
+    let deadline = started + limit.min(crate::config::LONGEST_DURATION);
     let mut progress = Progress::default();
     let mut failures = 0;
     let mut attempts = 0u64;

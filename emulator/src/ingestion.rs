@@ -45,6 +45,12 @@ pub const CONFIGURE_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2";
 pub const SUBMISSION_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+/// The `$version` resource trees are read at.
+pub const READ_VERSION: &str = "2022-07-01";
+/// The schema host that no longer answers; the emulator's technical
+/// configurations still name it, as the service's did in 2026.
+const DEAD_PREFIX: &str = "https://product-ingestion.azureedge.net/schema/";
+const TECH_KIND: &str = "virtual-machine-plan-technical-configuration";
 
 /// What the product lookup lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +91,17 @@ struct Product {
     guid: String,
     external_id: String,
     submissions: Vec<Submission>,
+    /// Its plans, each with its draft technical configuration.
+    plans: Vec<Plan>,
+}
+
+/// A plan of a virtual machine product.
+#[derive(Clone)]
+struct Plan {
+    guid: String,
+    external_id: String,
+    /// The draft technical configuration, as `configure` last set it.
+    tech: Value,
 }
 
 #[derive(Clone)]
@@ -96,6 +113,9 @@ struct Submission {
     fails: bool,
     /// The go-live job a `live` entry belongs to.
     job: Option<String>,
+    /// The technical configurations this submission holds (a preview's,
+    /// copied from the draft; a live one's, from its preview).
+    techs: Vec<Value>,
 }
 
 struct Job {
@@ -106,6 +126,9 @@ struct Job {
     duration: Duration,
     end: JobEnd,
     canceled_at: Option<Instant>,
+    /// The errors of a draft change that fails (`configure` of a
+    /// technical configuration); its draft is left as it was.
+    refused: Option<Value>,
 }
 
 /// Where a job or submission stands.
@@ -124,6 +147,9 @@ impl Job {
         }
         if now.duration_since(self.started) < self.duration {
             return Phase::Running;
+        }
+        if self.refused.is_some() {
+            return Phase::Failed;
         }
         match self.end {
             JobEnd::Succeeds => Phase::Succeeded,
@@ -154,7 +180,9 @@ impl Products {
                     duration: Duration::ZERO,
                     fails: false,
                     job: None,
+                    techs: Vec::new(),
                 }],
+                plans: Vec::new(),
             })
     }
 
@@ -167,6 +195,7 @@ impl Products {
         let fails = knobs.failing_preview || self.failing.contains(external_id);
         let product = self.product_mut(n, external_id);
         let number = FIRST_NUMBER + n;
+        let techs = product.plans.iter().map(|plan| plan.tech.clone()).collect();
         product.submissions.push(Submission {
             number,
             target: "preview",
@@ -174,6 +203,7 @@ impl Products {
             duration: knobs.step_duration,
             fails,
             job: None,
+            techs,
         });
         submission_id(&product.guid, number)
     }
@@ -242,6 +272,7 @@ impl Products {
         let external_id = product.map(|p| p.external_id.clone()).unwrap_or_default();
         let alternate = knobs.vocabulary == Vocabulary::Alternate;
         let errors = match (phase, job.end) {
+            (Phase::Failed, _) if job.refused.is_some() => job.refused.clone().unwrap(),
             (Phase::Failed, JobEnd::FailsCertification) => {
                 let deepest = json!({"code": "invalidState", "message": "Image validation: <b>the OS disk is not generalized</b>", "resourceId": {"resourceName": "plan-gen2"}});
                 let certification = json!({
@@ -326,6 +357,71 @@ impl Emulator {
         world.ingestion.product_mut(n, external_id);
     }
 
+    /// Creates a virtual machine product with a draft only and these plans
+    /// (external IDs). Each plan has a technical configuration with one
+    /// sku, `x64Gen2`, and no image version; a plan given as
+    /// `byol=standard` reuses the technical configuration of `standard`.
+    pub fn create_vm_product(&self, external_id: &str, plans: &[&str]) {
+        let mut world = self.world().lock().unwrap();
+        let n = world.next_id();
+        let product = world.ingestion.product_mut(n, external_id);
+        let guid = product.guid.clone();
+        for (i, plan) in plans.iter().enumerate() {
+            let (name, base) = match plan.split_once('=') {
+                Some((name, base)) => (name, Some(base)),
+                None => (*plan, None),
+            };
+            let plan_guid = format!("{:08x}-6a1c-4e7b-8d3f-{:012x}", n, i + 1);
+            let base_guid = base.and_then(|base| {
+                product
+                    .plans
+                    .iter()
+                    .find(|p| p.external_id == base)
+                    .map(|p| p.guid.clone())
+            });
+            let mut tech = json!({
+                "$schema": format!("{DEAD_PREFIX}{TECH_KIND}/2022-03-01-preview5"),
+                "id": format!("{TECH_KIND}/{guid}/{plan_guid}"),
+                "product": format!("product/{guid}"),
+                "plan": format!("plan/{guid}/{plan_guid}"),
+            });
+            match base_guid {
+                Some(base) => tech["basePlan"] = json!(format!("plan/{guid}/{base}")),
+                None => {
+                    let object = tech.as_object_mut().unwrap();
+                    object.insert("operatingSystem".into(), json!({"family": "linux", "type": "other", "friendlyName": "Contoso Linux"}));
+                    object.insert("recommendedVmSizes".into(), json!(["d2s-standard-v5"]));
+                    object.insert(
+                        "vmProperties".into(),
+                        json!({"supportsExtensions": true, "supportsNVMe": false}),
+                    );
+                    object.insert(
+                        "skus".into(),
+                        json!([{"imageType": "x64Gen2", "skuId": format!("{name}-gen2")}]),
+                    );
+                    object.insert("vmImageVersions".into(), json!([]));
+                }
+            }
+            product.plans.push(Plan {
+                guid: plan_guid,
+                external_id: name.to_owned(),
+                tech,
+            });
+        }
+    }
+
+    /// The draft technical configuration of a plan, as the emulator holds
+    /// it.
+    pub fn draft_tech(&self, external_id: &str, plan: &str) -> Option<Value> {
+        let world = self.world().lock().unwrap();
+        let product = world.ingestion.by_external_id.get(external_id)?;
+        product
+            .plans
+            .iter()
+            .find(|p| p.external_id == plan)
+            .map(|p| p.tech.clone())
+    }
+
     /// Publishes the product with this external ID to preview (creating
     /// the product with a draft first, when it is new), as a workflow's
     /// publish step would; returns the preview submission's ID.
@@ -371,6 +467,10 @@ pub(crate) fn routes() -> Router<SharedWorld> {
             get(job_status),
         )
         .route(&format!("{PREFIX}/configure/{{job}}/cancel"), post(cancel))
+        .route(
+            &format!("{PREFIX}/resource-tree/product/{{guid}}"),
+            get(resource_tree),
+        )
 }
 
 /// Checks `$version` and the token; `None` when both are good.
@@ -529,6 +629,12 @@ async fn configure(
         );
     }
     let resource = &request["resources"][0];
+    let is_tech = resource["id"].as_str().is_some_and(|id| {
+        id.starts_with(TECH_KIND) || id.starts_with(&format!("core-{TECH_KIND}"))
+    });
+    if is_tech {
+        return configure_tech(&mut world, resource);
+    }
     if resource["$schema"].as_str() != Some(SUBMISSION_SCHEMA) {
         return error(
             400,
@@ -617,10 +723,252 @@ async fn configure(
             duration,
             end,
             canceled_at: None,
+            refused: None,
         },
     );
     let body = ingestion.job_body(knobs, &ingestion.jobs[&job_id]);
     json_answer(202, body)
+}
+
+/// The versions of a technical configuration, by number.
+fn versions_of(tech: &Value) -> Vec<(String, Value)> {
+    tech["vmImageVersions"]
+        .as_array()
+        .map(|versions| {
+            versions
+                .iter()
+                .map(|v| {
+                    (
+                        v["versionNumber"].as_str().unwrap_or_default().to_owned(),
+                        v.clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A version's images with the SAS fields that change with each token left
+/// out, to tell a resent version from a changed one.
+fn images_of(version: &Value) -> String {
+    let text = version["vmImages"].to_string();
+    text.split(['?', '"'])
+        .filter(|part| !part.contains("sig=") && !part.contains("se="))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// `configure` of a technical configuration: the whole list of versions
+/// replaces the draft's, as a short job. A published version (in the
+/// newest preview or live) left out or changed, other than deprecated,
+/// fails the job with the service's words, and the draft stays as it was.
+fn configure_tech(world: &mut World, resource: &Value) -> Response {
+    let schema = resource["$schema"].as_str().unwrap_or_default();
+    if schema.starts_with(DEAD_PREFIX) {
+        return error(
+            400,
+            "badRequest",
+            &format!("Schema {schema} could not be accessed."),
+        );
+    }
+    let n = world.next_id();
+    let World {
+        knobs, ingestion, ..
+    } = world;
+    let guid = resource["product"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("product/")
+        .to_owned();
+    let plan_id = resource["plan"].as_str().unwrap_or_default().to_owned();
+    let now = Instant::now();
+    let Some(product) = ingestion.by_guid(&guid) else {
+        return error(404, "notFound", "The product was not found.");
+    };
+    let Some(plan) = product
+        .plans
+        .iter()
+        .find(|plan| format!("plan/{guid}/{}", plan.guid) == plan_id)
+    else {
+        return error(
+            400,
+            "badRequest",
+            &format!("The resource {plan_id} was not found."),
+        );
+    };
+    let newest = |target: &str| {
+        product
+            .submissions
+            .iter()
+            .filter(|s| {
+                s.target == target && ingestion.submission_phase(s, now) == Phase::Succeeded
+            })
+            .max_by_key(|s| s.number)
+    };
+    let mut published: Vec<(String, Value)> = Vec::new();
+    for submission in [newest("preview"), newest("live")].into_iter().flatten() {
+        for tech in submission
+            .techs
+            .iter()
+            .filter(|t| t["plan"] == json!(plan_id))
+        {
+            published.extend(versions_of(tech));
+        }
+    }
+    let sent = versions_of(resource);
+    let mut errors = Vec::new();
+    if plan.tech.get("basePlan").is_some() {
+        errors.push(json!({"code": "badRequest", "message": format!("Plan {plan_id} reuses the technical configuration of another plan and cannot be changed.")}));
+    }
+    for (number, before) in &published {
+        let kept = sent.iter().find(|(sent_number, _)| sent_number == number);
+        let ok = kept.is_some_and(|(_, after)| {
+            images_of(after) == images_of(before) || after["lifecycleState"] == json!("deprecated")
+        });
+        if !ok
+            && !errors.iter().any(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&format!("'{number}'")))
+            })
+        {
+            let image_type = before["vmImages"][0]["imageType"]
+                .as_str()
+                .unwrap_or("x64Gen2");
+            let shown_type = format!("{}{}", image_type[..1].to_uppercase(), &image_type[1..]);
+            errors.push(json!({
+                "code": "badRequest",
+                "message": format!("Cannot delete image '{number}' of type '{shown_type}' as it is already published."),
+                "details": [{"code": "invalidResource", "message": "Failure for resource: virtual-machine-plan-technical-configuration-0, schema: virtual-machine-plan-technical-configuration"}],
+            }));
+        }
+    }
+    let refused = (!errors.is_empty()).then_some(Value::Array(errors));
+    if refused.is_none() {
+        let external_id = product.external_id.clone();
+        let plan_guid = plan.guid.clone();
+        let product = ingestion.by_external_id.get_mut(&external_id).unwrap();
+        let plan = product
+            .plans
+            .iter_mut()
+            .find(|p| p.guid == plan_guid)
+            .unwrap();
+        plan.tech = resource.clone();
+    }
+    let job_id = format!("{n:08x}-3c4d-4b1a-8e2f-{:012x}", n * 7919);
+    ingestion.jobs.insert(
+        job_id.clone(),
+        Job {
+            id: job_id.clone(),
+            product: guid,
+            number: 0,
+            started: Instant::now(),
+            duration: knobs.step_duration,
+            end: JobEnd::Succeeds,
+            canceled_at: None,
+            refused,
+        },
+    );
+    let body = ingestion.job_body(knobs, &ingestion.jobs[&job_id]);
+    json_answer(202, body)
+}
+
+/// `GET resource-tree/product/{guid}?targetType=...`: the product, its
+/// plans and their technical configurations as the target holds them (the
+/// draft as `configure` last set it; a preview or live tree as its newest
+/// submission that succeeded holds it), and in a draft tree the draft
+/// submission. A target never published is a 404.
+async fn resource_tree(
+    Shared(world): Shared<SharedWorld>,
+    Path(guid): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let world = world.lock().unwrap();
+    if let Some(version) = query.get("$version")
+        && version != READ_VERSION
+        && version != VERSION
+    {
+        return error(
+            400,
+            "badRequest",
+            &format!("The version '{version}' is not supported."),
+        );
+    }
+    if let Some(refused) = world.check_token(&headers, Scope::Graph) {
+        return refused;
+    }
+    let products = &world.ingestion;
+    let Some(product) = products.by_guid(&guid) else {
+        return error(404, "notFound", "The product was not found.");
+    };
+    let target = query
+        .get("targetType")
+        .map(|t| t.trim_matches('"').to_owned())
+        .unwrap_or_else(|| "draft".to_owned());
+    let now = Instant::now();
+    let techs: Vec<Value> = match target.as_str() {
+        "draft" => product.plans.iter().map(|plan| plan.tech.clone()).collect(),
+        "preview" | "live" => {
+            let Some(submission) = product
+                .submissions
+                .iter()
+                .filter(|s| {
+                    s.target == target && products.submission_phase(s, now) == Phase::Succeeded
+                })
+                .max_by_key(|s| s.number)
+            else {
+                return error(
+                    404,
+                    "notFound",
+                    &format!("The product has no {target} submission."),
+                );
+            };
+            submission.techs.clone()
+        }
+        _ => {
+            return error(
+                400,
+                "badRequest",
+                &format!("Unknown target type '{target}'."),
+            );
+        }
+    };
+    let mut resources = vec![json!({
+        "$schema": "https://schema.mp.microsoft.com/schema/product/2022-03-01-preview3",
+        "id": format!("product/{guid}"),
+        "identity": {"externalId": product.external_id},
+        "type": "azureVirtualMachine",
+        "alias": product.external_id,
+    })];
+    for plan in &product.plans {
+        resources.push(json!({
+            "$schema": format!("{DEAD_PREFIX}plan/2022-03-01-preview2"),
+            "id": format!("plan/{guid}/{}", plan.guid),
+            "product": format!("product/{guid}"),
+            "identity": {"externalId": plan.external_id},
+            "alias": plan.external_id,
+            "azureRegions": ["azureGlobal"],
+        }));
+    }
+    resources.extend(techs);
+    if target == "draft" {
+        resources.push(json!({
+            "$schema": SUBMISSION_SCHEMA,
+            "id": submission_id(&guid, 0),
+            "product": format!("product/{guid}"),
+            "target": {"targetType": "draft"},
+        }));
+    }
+    json_answer(
+        200,
+        json!({
+            "$schema": "https://schema.mp.microsoft.com/schema/resource-tree/2022-03-01-preview2",
+            "root": format!("product/{guid}"),
+            "target": {"targetType": target},
+            "resources": resources,
+        }),
+    )
 }
 
 async fn job_status(

@@ -6,13 +6,15 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::Url;
 
 use crate::failure::Failure;
 use crate::http::{SendError, Transport};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot};
+use crate::model::{
+    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot,
+};
 
 /// Which API a run speaks: the `api` input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,13 @@ pub trait Api: Sync {
     fn publisher_required(&self) -> bool;
     /// Whether a publish to preview takes `notification_emails`.
     fn takes_notification_emails(&self) -> bool;
+    /// Whether the API changes a plan's draft (`vm_image_versions`).
+    fn changes_drafts(&self) -> bool;
+    /// Reads and checks a file of image versions before any request, with
+    /// the clock as an argument. `Ok` gives the secrets it holds, to mask
+    /// (SAS queries); `Err` lists every problem, naming the version and
+    /// the field, with no secret in it.
+    fn check_versions(&self, text: &str, now: SystemTime) -> Result<Vec<String>, Vec<String>>;
     /// Checks an offer ID; the error says what is expected.
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String>;
     /// The operation ID an `operation_location` URL names, if it names one.
@@ -78,6 +87,14 @@ pub trait Publisher {
         request: &'a GoLiveRequest,
         notification_emails: &'a [String],
     ) -> BoxFuture<'a, GoLiveAnswer>;
+    /// Reads the draft, merges the change into it and, unless it already
+    /// holds it, sends it, once (never under a running publish). An
+    /// accepted change is an operation of stage `Draft`.
+    fn change_draft<'a>(
+        &'a self,
+        offer: &'a Offer,
+        change: &'a DraftChange,
+    ) -> BoxFuture<'a, Result<DraftAnswer, Failure>>;
     /// The URL to ask for the operation's status: its location with the
     /// API's version added when it has none. Built once per wait.
     fn status_url(&self, operation: &OperationHandle) -> Url;

@@ -11,6 +11,7 @@ mod support;
 
 mod auth;
 mod decisions;
+mod draft;
 mod e2e;
 mod golive;
 mod hostile;

@@ -36,6 +36,9 @@ fn config(api_url: &str, location: &str) -> Config {
         fail_on_timeout: true,
         request_timeout: Duration::from_secs(5),
         notification_emails: Vec::new(),
+        draft: None,
+        configure_timeout: Duration::from_secs(30),
+        masks: Vec::new(),
         endpoint: Endpoint {
             kind: Kind::CloudPartnerPortal,
             base: format!("{api_url}/").parse().unwrap(),
@@ -84,6 +87,7 @@ async fn check(statuses: &[&str], expected: State) {
         publisher.as_ref(),
         &operation(&url),
         &config,
+        config.wait_timeout,
         &runner,
         &mut latest,
     )

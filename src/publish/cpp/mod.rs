@@ -11,7 +11,7 @@
 mod wire;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use percent_encoding::percent_decode_str;
 use reqwest::header::{HeaderMap, LOCATION};
@@ -25,8 +25,8 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
 use crate::model::{
-    GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, State,
-    Verdict,
+    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict,
+    Snapshot, Stage, State, Verdict,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -61,6 +61,16 @@ impl Api for CloudPartnerPortal {
 
     fn takes_notification_emails(&self) -> bool {
         true
+    }
+
+    fn changes_drafts(&self) -> bool {
+        false
+    }
+
+    fn check_versions(&self, _: &str, _: SystemTime) -> Result<Vec<String>, Vec<String>> {
+        Err(vec![
+            "the Cloud Partner Portal API takes no image versions".to_owned(),
+        ])
     }
 
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String> {
@@ -115,6 +125,19 @@ impl Publisher for Client {
         notification_emails: &'a [String],
     ) -> BoxFuture<'a, GoLiveAnswer> {
         Box::pin(self.publish(&request.offer, notification_emails))
+    }
+
+    fn change_draft<'a>(
+        &'a self,
+        _: &'a Offer,
+        _: &'a DraftChange,
+    ) -> BoxFuture<'a, Result<DraftAnswer, Failure>> {
+        // `config` refuses a draft change for this API before any request.
+        Box::pin(async {
+            Err(Failure::NotSent(
+                "the Cloud Partner Portal API changes no draft".to_owned(),
+            ))
+        })
     }
 
     fn status_url(&self, operation: &OperationHandle) -> Url {
@@ -578,7 +601,7 @@ impl Client {
                 Ok(operation) => {
                     return PollAnswer::Status {
                         snapshot: match stage {
-                            Stage::Live => operation.snapshot(),
+                            Stage::Live | Stage::Draft => operation.snapshot(),
                             Stage::Preview => preview_snapshot(operation),
                         },
                         retry_after,

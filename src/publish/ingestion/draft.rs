@@ -284,6 +284,79 @@ pub fn sas_queries(versions: &[Value]) -> Vec<String> {
     found
 }
 
+/// The durable ID of the plan whose external ID is `plan`, among a tree's
+/// resources.
+pub fn plan_id(resources: &[Value], plan: &str) -> Option<String> {
+    resources
+        .iter()
+        .filter(|r| kind(r) == "plan")
+        .find(|r| external_id(r).as_deref() == Some(plan))
+        .and_then(|r| r.get("id").and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
+/// The external IDs of a tree's plans, to name them.
+pub fn plan_names(resources: &[Value]) -> Vec<String> {
+    resources
+        .iter()
+        .filter(|r| kind(r) == "plan")
+        .filter_map(external_id)
+        .map(|name| untrusted(&name, 50))
+        .collect()
+}
+
+/// The technical configuration (core or not) of the plan `plan_id`.
+pub fn tech_config(resources: &[Value], plan_id: &str) -> Option<Value> {
+    resources
+        .iter()
+        .find(|r| {
+            matches!(
+                kind(r).as_str(),
+                "virtual-machine-plan-technical-configuration"
+                    | "core-virtual-machine-plan-technical-configuration"
+            ) && r.get("plan").and_then(Value::as_str) == Some(plan_id)
+        })
+        .cloned()
+}
+
+/// The image versions a technical configuration holds.
+pub fn versions(config: &Value) -> Vec<Value> {
+    config
+        .get("vmImageVersions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A resource's kind: the first segment of its `id`, or the segment after
+/// `/schema/` in its `$schema`.
+fn kind(resource: &Value) -> String {
+    let from_id = resource
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.split('/').next())
+        .filter(|kind| !kind.is_empty());
+    let from_schema = || {
+        resource
+            .get("$schema")
+            .and_then(Value::as_str)
+            .and_then(|schema| schema.split("/schema/").nth(1))
+            .and_then(|rest| rest.split('/').next())
+    };
+    from_id.or_else(from_schema).unwrap_or_default().to_owned()
+}
+
+/// `identity.externalId`, in any casing of the key.
+fn external_id(resource: &Value) -> Option<String> {
+    resource
+        .get("identity")
+        .and_then(Value::as_object)?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("externalId"))
+        .and_then(|(_, value)| value.as_str())
+        .map(str::to_owned)
+}
+
 /// The technical configuration to send, and whether it is what was read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Merged {

@@ -14,9 +14,10 @@ pub mod draft;
 mod wire;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode, Url};
+use serde_json::Value;
 
 use super::api::{
     Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default,
@@ -24,7 +25,10 @@ use super::api::{
 use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
-use crate::model::{GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, Stage, State};
+use crate::model::{
+    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, Stage,
+    State,
+};
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
 use decide::{
@@ -47,6 +51,11 @@ const SLOWEST_POLL_ALLOWED: Duration = Duration::from_secs(60);
 const MOST_PAGES: usize = 20;
 
 const GRAPH_HOST: &str = "graph.microsoft.com";
+
+/// The `$version` resource trees are read at: the newest resource version
+/// the reference names, so that no field is hidden from the read and then
+/// lost in the write-back.
+const READ_VERSION: &str = "2022-07-01";
 
 pub struct ProductIngestion;
 
@@ -77,6 +86,14 @@ impl Api for ProductIngestion {
 
     fn takes_notification_emails(&self) -> bool {
         false
+    }
+
+    fn changes_drafts(&self) -> bool {
+        true
+    }
+
+    fn check_versions(&self, text: &str, now: SystemTime) -> Result<Vec<String>, Vec<String>> {
+        draft::read_versions(text, now).map(|versions| draft::sas_queries(&versions))
     }
 
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String> {
@@ -147,6 +164,14 @@ impl Publisher for Client {
         _notification_emails: &'a [String],
     ) -> BoxFuture<'a, GoLiveAnswer> {
         Box::pin(self.publish(request))
+    }
+
+    fn change_draft<'a>(
+        &'a self,
+        offer: &'a Offer,
+        change: &'a DraftChange,
+    ) -> BoxFuture<'a, Result<DraftAnswer, Failure>> {
+        Box::pin(self.change_draft(offer, change))
     }
 
     fn status_url(&self, operation: &OperationHandle) -> Url {
@@ -320,6 +345,149 @@ impl Client {
             stage,
             replaces: None,
         }
+    }
+
+    /// The resources of the product's tree for `target` (`draft`,
+    /// `preview` or `live`), read at `READ_VERSION` so that no newer field
+    /// is hidden from the read and lost in the write-back. A target never
+    /// published (an error answer) has none.
+    async fn tree(&self, product_id: &str, target: &str) -> Result<Vec<Value>, ReadError> {
+        let guid = product_guid(product_id).unwrap_or_default();
+        let mut url = self.url(&format!("resource-tree/product/{guid}"), &[]);
+        url.set_query(Some(&format!(
+            "targetType={target}&$version={READ_VERSION}"
+        )));
+        let reply = self
+            .read(&url, &format!("the {target} resource tree"))
+            .await?;
+        let tree: wire::ResourceTree = serde_json::from_str(&reply.body).map_err(|error| {
+            ReadError(
+                format!("the {target} resource tree is not one ({error})"),
+                None,
+            )
+        })?;
+        Ok(tree.resources)
+    }
+
+    /// Reads the draft (and what is published), merges the image versions
+    /// into the plan's technical configuration, and sends the whole
+    /// resource unless the draft already holds it. Nothing is sent under a
+    /// running publish.
+    async fn change_draft(
+        &self,
+        offer: &Offer,
+        change: &DraftChange,
+    ) -> Result<DraftAnswer, Failure> {
+        let plan = &change.plan;
+        let (product, _) = self.product(offer).await?;
+        let not_read = |ReadError(message, _)| Failure::NotSent(message);
+        let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
+        let plan_id = draft::plan_id(&draft, plan).ok_or_else(|| {
+            Failure::NotSent(format!(
+                "offer '{}' has no plan '{}' in its draft (its plans: {}): check plan",
+                offer.offer_id,
+                untrusted(plan, 50),
+                draft::plan_names(&draft).join(", ")
+            ))
+        })?;
+        let read = draft::tech_config(&draft, &plan_id).ok_or_else(|| {
+            Failure::NotSent(format!(
+                "plan '{}' of offer '{}' has no virtual machine technical configuration in its draft",
+                untrusted(plan, 50),
+                offer.offer_id
+            ))
+        })?;
+        let mut published = Vec::new();
+        for target in ["preview", "live"] {
+            // A target never published answers an error: it holds nothing.
+            if let Ok(tree) = self.tree(&product.id, target).await
+                && let Some(config) = draft::tech_config(&tree, &plan_id)
+            {
+                published.extend(draft::versions(&config));
+            }
+        }
+        let asked = draft::read_versions(&change.text, clock::wall()).map_err(|problems| {
+            Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
+        })?;
+        let merged = draft::merge(plan, &read, &published, &asked).map_err(|problems| {
+            Failure::NotSent(format!(
+                "the draft of plan '{}' was not changed: {}",
+                untrusted(plan, 50),
+                problems.join("; ")
+            ))
+        })?;
+        if merged.unchanged {
+            return Ok(DraftAnswer::Unchanged(format!(
+                "the draft of plan '{}' of offer '{}' already holds the image versions of {}: nothing to change",
+                untrusted(plan, 50),
+                offer.offer_id,
+                change.file
+            )));
+        }
+        let submissions = self.submissions(&product.id).await.map_err(not_read)?;
+        if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
+            return Err(Failure::NotSent(format!(
+                "a publish is in progress on offer '{}': submission {} to {} has {}; the draft is not changed under it: wait for it to end, then run this again",
+                offer.offer_id,
+                untrusted(&busy.id, 100),
+                untrusted(&busy.target(), 40),
+                busy.describe_state()
+            )));
+        }
+        let body = serde_json::json!({
+            "$schema": CONFIGURE_SCHEMA,
+            "resources": [merged.resource],
+        })
+        .to_string();
+        let url = self.url("configure", &[]);
+        let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
+            Ok(reply) => reply,
+            Err(error) if error.nothing_sent() => {
+                return Err(Failure::NotSent(format!("the draft change: {error}")));
+            }
+            Err(error) => {
+                return Err(Failure::MayHaveStarted(format!(
+                    "the draft change got {error}; a re-run finds the draft changed if it was"
+                )));
+            }
+        };
+        let status = reply.status;
+        let detail = error_detail(&reply.body);
+        if status.is_success() {
+            let job = serde_json::from_str::<JobStatus>(&reply.body)
+                .ok()
+                .and_then(|job| job.job_id)
+                .filter(|id| is_job_id(id));
+            return match job {
+                Some(job_id) => {
+                    let request = GoLiveRequest {
+                        offer: offer.clone(),
+                        product_id: Some(product.id.clone()),
+                        submission_id: None,
+                    };
+                    Ok(DraftAnswer::Started(self.handle(
+                        &job_id,
+                        &request,
+                        Stage::Draft,
+                    )))
+                }
+                None => Err(Failure::MayHaveStarted(format!(
+                    "the draft change was accepted (HTTP {}) without a job to follow; a re-run finds the draft changed if it was",
+                    status_text(status)
+                ))),
+            };
+        }
+        if status.is_server_error() {
+            return Err(Failure::MayHaveStarted(format!(
+                "the draft change got HTTP {}{detail}; a re-run finds the draft changed if it was",
+                status_text(status)
+            )));
+        }
+        Err(Failure::NotSent(format!(
+            "the draft change was refused with HTTP {}{detail}: {}; the draft was not changed",
+            status_text(status),
+            self.hint(status, Some(&reply.body))
+        )))
     }
 
     /// The submission resource that publishes the draft to preview: no
@@ -593,6 +761,7 @@ impl Client {
             match operation.stage {
                 Stage::Live => self.confirm_live(operation, &mut snapshot).await,
                 Stage::Preview => self.confirm_preview(operation, &mut snapshot).await,
+                Stage::Draft => {}
             }
         }
         PollAnswer::Status {
@@ -610,7 +779,7 @@ impl Client {
         {
             Ok(submissions) => PollAnswer::Status {
                 snapshot: match operation.stage {
-                    Stage::Live => {
+                    Stage::Live | Stage::Draft => {
                         submission_snapshot(&submissions, operation.submission_id.as_deref())
                     }
                     Stage::Preview => {

@@ -283,6 +283,14 @@ fn shown_word(word: &Option<String>) -> String {
     crate::text::untrusted(word.as_deref().unwrap_or("(no status)"), 40)
 }
 
+/// A resource tree: its resources, each kept as read (unknown kinds and
+/// fields included), so that what is written back loses nothing.
+#[derive(Debug, Deserialize)]
+pub struct ResourceTree {
+    #[serde(default)]
+    pub resources: Vec<serde_json::Value>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

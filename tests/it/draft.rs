@@ -1,0 +1,371 @@
+//! A change of the draft (`vm_image_versions` with `plan`, Product
+//! Ingestion): the plan's technical configuration read, the versions
+//! upserted with every other one kept, sent whole and followed to its end;
+//! an unchanged draft sends nothing; every problem of the file (exit 2) or
+//! of the offer's state (exit 1) is listed before any write; SAS queries
+//! are masked before anything is printed and shown nowhere.
+
+use std::time::{Duration, SystemTime};
+
+use crate::support::emulated::{Api, ingestion_go_live, knobs};
+use crate::support::{Action, Run};
+use marketplace_emulator::{Emulator, Knobs};
+use serde_json::{Value, json};
+
+const OFFER: &str = "contoso-vm";
+
+/// A virtual machine product with plan `standard`, and `byol` reusing its
+/// technical configuration.
+fn vm_product(knobs: Knobs) -> Emulator {
+    let emulator = Emulator::start(knobs);
+    emulator.create_vm_product(OFFER, &["standard", "byol=standard"]);
+    emulator
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, `days` from now.
+fn days_from_now(days: u64) -> String {
+    let seconds = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + days * 24 * 3600;
+    let date = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds));
+    // "Sun, 06 Nov 1994 08:49:37 GMT" to RFC 3339.
+    let parts: Vec<&str> = date.split(' ').collect();
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])
+    .unwrap()
+        + 1;
+    format!("{}-{month:02}-{}T{}Z", parts[3], parts[1], parts[4])
+}
+
+const SIG: &str = "c2VjcmV0LXNpZ25hdHVyZQ";
+
+fn sas(blob: &str, days: u64) -> String {
+    format!(
+        "https://contoso.blob.core.windows.net/vhds/{blob}.vhd?sv=2023-11-03&se={}&sr=b&sp=r&sig={SIG}",
+        days_from_now(days)
+    )
+}
+
+fn version(number: &str, uri: &str) -> Value {
+    json!({"versionNumber": number, "vmImages": [{"imageType": "x64Gen2",
+        "source": {"sourceType": "sasUri", "osDisk": {"uri": uri}, "dataDisks": []}}]})
+}
+
+/// A run of `mode` for plan `plan` with this file in the workspace.
+fn with_file(emulator: &Emulator, mode: &str, plan: &str, file: &Value) -> Action {
+    let action = ingestion_go_live(&emulator.ingestion_url())
+        .with("mode", mode)
+        .with("plan", plan)
+        .with("vm_image_versions", "release/versions.json")
+        .with("configure_timeout", "1m")
+        .secret(SIG);
+    let dir = action.dir().join("workspace");
+    std::fs::create_dir_all(dir.join("release")).unwrap();
+    std::fs::write(dir.join("release/versions.json"), file.to_string()).unwrap();
+    action.env("GITHUB_WORKSPACE", dir.to_str().unwrap())
+}
+
+/// The draft changes the emulator received: `configure` of a technical
+/// configuration.
+fn draft_changes(emulator: &Emulator) -> Vec<Value> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.target.contains("/configure?"))
+        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap())
+        .filter(|body| {
+            body["resources"][0]["id"]
+                .as_str()
+                .is_some_and(|id| id.contains("technical-configuration"))
+        })
+        .collect()
+}
+
+fn versions_of(emulator: &Emulator, plan: &str) -> Vec<String> {
+    emulator.draft_tech(OFFER, plan).unwrap()["vmImageVersions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["versionNumber"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[track_caller]
+fn check_ended(run: &Run, code: i32, status: &str, outcome: Option<&str>) {
+    assert_eq!(run.code, Some(code), "{}", run.stdout);
+    assert_eq!(
+        run.outputs.get("status").map(String::as_str),
+        Some(status),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.outputs.get("outcome").map(String::as_str),
+        outcome,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
+    let emulator = vm_product(knobs());
+    let file = json!([
+        version("1.0.0", &sas("a", 30)),
+        version("1.1.0", &sas("b", 30))
+    ]);
+    let run = with_file(&emulator, "draft", "standard", &file).run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    assert_eq!(run.outputs["target"], "draft");
+    assert!(
+        run.log().contains("The draft was changed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(versions_of(&emulator, "standard"), ["1.0.0", "1.1.0"]);
+    let sent = draft_changes(&emulator);
+    assert_eq!(sent.len(), 1);
+    // The whole resource, as read, under the live schema host.
+    let resource = &sent[0]["resources"][0];
+    assert!(resource["$schema"].as_str().unwrap().starts_with(
+        "https://schema.mp.microsoft.com/schema/virtual-machine-plan-technical-configuration/"
+    ));
+    assert_eq!(resource["operatingSystem"]["friendlyName"], "Contoso Linux");
+    assert_eq!(resource["skus"][0]["imageType"], "x64Gen2");
+    // No submission was made.
+    assert!(
+        !emulator
+            .requests()
+            .iter()
+            .any(|r| r.body.contains("\"preview\""))
+    );
+
+    // The same file again: nothing to change, nothing sent.
+    let again = with_file(&emulator, "draft", "standard", &file).run();
+    check_ended(&again, 0, "succeeded", Some("unchanged"));
+    assert!(
+        again
+            .annotations("notice")
+            .iter()
+            .any(|n| n.contains("already holds the image versions of release/versions.json")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(draft_changes(&emulator).len(), 1);
+
+    // One more version: upserted, the others kept.
+    let more = json!(version("1.2.0", &sas("c", 30)));
+    let run = with_file(&emulator, "draft", "standard", &more).run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    assert_eq!(
+        versions_of(&emulator, "standard"),
+        ["1.0.0", "1.1.0", "1.2.0"]
+    );
+}
+
+#[test]
+fn a_sas_signature_is_masked_first_and_shown_nowhere() {
+    let emulator = vm_product(knobs());
+    let file = json!([version("1.0.0", &sas("a", 30))]);
+    let run = with_file(&emulator, "draft", "standard", &file).run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    // The support's check: no SAS signature outside a mask line, in the
+    // log, the outputs or the summary.
+    run.assert_not_shown(SIG);
+    let query = sas("a", 30).split_once('?').unwrap().1.to_owned();
+    assert!(
+        run.masked_before(&query, "Reading the draft"),
+        "{}",
+        run.stdout
+    );
+
+    // A refused file names the blob without its query.
+    let short = json!([version("1.1.0", &sas("b", 3))]);
+    let run = with_file(&emulator, "draft", "standard", &short).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error().contains(
+            "('https://contoso.blob.core.windows.net/vhds/b.vhd') expires in less than 3 weeks"
+        ),
+        "{}",
+        run.error()
+    );
+    run.assert_not_shown(SIG);
+}
+
+#[test]
+fn the_version_and_its_publish_go_to_preview_then_live() {
+    let emulator = vm_product(knobs());
+    let file = json!([version("1.0.0", &sas("a", 30))]);
+    let run = with_file(&emulator, "publish", "standard", &file).run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    assert_eq!(run.outputs["target"], "preview");
+    assert_eq!(draft_changes(&emulator).len(), 1);
+    let log = run.log();
+    let changed = log
+        .find("The draft was changed")
+        .expect("the draft change ended");
+    let published = log
+        .find("publish to preview accepted")
+        .expect("the publish");
+    assert!(changed < published, "{log}");
+
+    let live = Api::ProductIngestion.single(&emulator, OFFER).run();
+    check_ended(&live, 0, "succeeded", Some("started"));
+    assert_eq!(live.outputs["submission_id"], run.outputs["submission_id"]);
+
+    // A published version can be deprecated, not changed.
+    let changed = json!([version("1.0.0", &sas("other", 30))]);
+    let run = with_file(&emulator, "draft", "standard", &changed).run();
+    check_ended(&run, 1, "failed", None);
+    assert!(
+        run.error().contains("version 1.0.0 is already published (in preview or live): it cannot be changed, only deprecated"),
+        "{}",
+        run.error()
+    );
+    let mut deprecated = version("1.0.0", &sas("a", 40));
+    deprecated["lifecycleState"] = json!("deprecated");
+    let run = with_file(&emulator, "draft", "standard", &json!([deprecated])).run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    assert_eq!(draft_changes(&emulator).len(), 2);
+}
+
+#[test]
+fn every_problem_is_listed_before_any_write() {
+    // In the file: exit 2, before any request.
+    let emulator = vm_product(knobs());
+    let bad = json!([
+        version("1.0", &sas("a", 30)),
+        version("1.1.0", &sas("b", 2))
+    ]);
+    let run = with_file(&emulator, "draft", "standard", &bad).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    let error = run.error();
+    assert!(error.starts_with("vm_image_versions 'release/versions.json' cannot be used: version 1.0: versionNumber must be three numbers"), "{error}");
+    assert!(
+        error.contains("; version 1.1.0: vmImages[0].source.osDisk.uri"),
+        "{error}"
+    );
+    assert!(emulator.requests().is_empty());
+
+    // In the offer's state: exit 1, nothing sent.
+    let arm = json!({"versionNumber": "1.0.0", "vmImages": [{"imageType": "arm64Gen2",
+        "source": {"sourceType": "sasUri", "osDisk": {"uri": sas("a", 30)}, "dataDisks": []}}]});
+    let run = with_file(&emulator, "draft", "standard", &json!([arm])).run();
+    check_ended(&run, 1, "failed", None);
+    assert!(
+        run.error()
+            .contains("imageType 'arm64Gen2' is not one of plan 'standard''s skus (x64Gen2)"),
+        "{}",
+        run.error()
+    );
+    let run = with_file(
+        &emulator,
+        "draft",
+        "byol",
+        &json!([version("1.0.0", &sas("a", 30))]),
+    )
+    .run();
+    check_ended(&run, 1, "failed", None);
+    assert!(
+        run.error()
+            .contains("plan 'byol' reuses the technical configuration of plan plan/"),
+        "{}",
+        run.error()
+    );
+    let run = with_file(
+        &emulator,
+        "draft",
+        "premium",
+        &json!([version("1.0.0", &sas("a", 30))]),
+    )
+    .run();
+    check_ended(&run, 1, "failed", None);
+    assert!(
+        run.error()
+            .contains("has no plan 'premium' in its draft (its plans: standard, byol)"),
+        "{}",
+        run.error()
+    );
+    assert!(draft_changes(&emulator).is_empty());
+}
+
+#[test]
+fn the_draft_is_never_changed_under_a_running_publish() {
+    let emulator = vm_product(Knobs {
+        step_duration: Duration::from_secs(600),
+        ..knobs()
+    });
+    emulator.publish_preview(OFFER);
+    let run = with_file(
+        &emulator,
+        "draft",
+        "standard",
+        &json!([version("1.0.0", &sas("a", 30))]),
+    )
+    .run();
+    check_ended(&run, 1, "failed", None);
+    let error = run.error();
+    assert!(
+        error.contains("a publish is in progress on offer 'contoso-vm': submission "),
+        "{error}"
+    );
+    assert!(
+        error.contains("the draft is not changed under it"),
+        "{error}"
+    );
+    assert!(draft_changes(&emulator).is_empty());
+}
+
+#[test]
+fn file_inputs_are_refused_where_they_cannot_apply() {
+    let emulator = vm_product(knobs());
+    let file = json!([version("1.0.0", &sas("a", 30))]);
+    type Change = fn(Action) -> Action;
+    let cases: [(&str, Change, &str); 6] = [
+        (
+            "the Cloud Partner Portal",
+            |a: Action| {
+                a.with("api", "cloud-partner-portal")
+                    .with("publisher_id", "contoso")
+            },
+            "vm_image_versions is not taken by the Cloud Partner Portal API",
+        ),
+        (
+            "no plan",
+            |a: Action| a.with("plan", ""),
+            "vm_image_versions needs plan",
+        ),
+        (
+            "offers",
+            |a: Action| a.with("offer_id", "").with("offers", "contoso-vm"),
+            "vm_image_versions cannot be given with offers",
+        ),
+        (
+            "mode go-live",
+            |a: Action| a.with("mode", "go-live"),
+            "only mode: draft and mode: publish do",
+        ),
+        (
+            "mode draft without a file",
+            |a: Action| a.with("vm_image_versions", "").with("plan", ""),
+            "mode: draft changes the draft as vm_image_versions asks",
+        ),
+        (
+            "a missing file",
+            |a: Action| a.with("vm_image_versions", "release/missing.json"),
+            "vm_image_versions 'release/missing.json' cannot be read",
+        ),
+    ];
+    for (case, change, expected) in cases {
+        let run = change(with_file(&emulator, "draft", "standard", &file)).run();
+        assert_eq!(run.code, Some(2), "{case}: {}", run.stdout);
+        assert!(run.error().contains(expected), "{case}: {}", run.error());
+    }
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
