@@ -67,18 +67,34 @@ fn main() -> ExitCode {
     );
 
     println!("\n==== 2. Product Ingestion (api: product-ingestion)\n");
-    emulator.create_product(PRODUCT);
+    emulator.create_vm_product(PRODUCT, &["standard"]);
+    // What an image build writes: the new version, its disk as a SAS URI
+    // (whose query the log shows masked).
+    let workspace = std::env::temp_dir().join(format!("go-live-demo-{}", std::process::id()));
+    std::fs::create_dir_all(workspace.join("release")).expect("a temporary directory");
+    std::fs::write(
+        workspace.join("release/vm-image-versions.json"),
+        r#"[{"versionNumber": "1.0.0", "vmImages": [{"imageType": "x64Gen2", "source": {"sourceType": "sasUri", "osDisk": {"uri": "https://contoso.blob.core.windows.net/vhds/contoso-1.0.0.vhd?sv=2023-11-03&se=2099-12-31T00:00:00Z&sr=b&sp=r&sig=ZGVtby1zaWduYXR1cmU"}, "dataDisks": []}}]}]"#,
+    )
+    .expect("a temporary file");
+    let workspace_path = workspace.display().to_string();
     let ingestion_inputs = [
         ("api", "product-ingestion"),
         ("offer_id", PRODUCT),
         ("api_url", &emulator.ingestion_url()),
     ];
+    let mut ingestion_publish_inputs = with_mode("publish", &ingestion_inputs);
+    ingestion_publish_inputs.extend([
+        ("plan", "standard"),
+        ("vm_image_versions", "release/vm-image-versions.json"),
+        ("GITHUB_WORKSPACE", workspace_path.as_str()),
+    ]);
     let ingestion_publish = run_step(
         &emulator,
         &knobs,
         raw,
-        "publish job (mode: publish)",
-        &with_mode("publish", &ingestion_inputs),
+        "publish job (mode: publish, with vm_image_versions)",
+        &ingestion_publish_inputs,
     );
     println!("   a reviewer checks the preview and approves the environment\n");
     let ingestion = run_step(
@@ -116,6 +132,7 @@ fn main() -> ExitCode {
         &several_inputs,
     );
 
+    let _ = std::fs::remove_dir_all(&workspace);
     let codes = [
         cpp_publish,
         cpp,
@@ -204,9 +221,12 @@ fn run_step(
     {
         all.insert(name.to_owned(), value.to_owned());
     }
+    // GITHUB_WORKSPACE, when given, is the runner's variable, not an input.
+    let workspace = all.remove("GITHUB_WORKSPACE");
     let mut env: Vec<(String, String)> = all
         .into_iter()
         .map(|(name, value)| (format!("INPUT_{}", name.to_uppercase()), value))
+        .chain(workspace.map(|dir| ("GITHUB_WORKSPACE".to_owned(), dir)))
         .collect();
     let path = |p: &std::path::Path| p.display().to_string();
     env.extend([

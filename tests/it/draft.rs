@@ -369,3 +369,30 @@ fn file_inputs_are_refused_where_they_cannot_apply() {
     }
     assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }
+
+#[test]
+fn a_re_run_of_a_publish_finds_the_draft_unchanged_and_follows_the_preview() {
+    let emulator = vm_product(Knobs {
+        step_duration: Duration::from_secs(3),
+        ..knobs()
+    });
+    let file = json!([version("1.0.0", &sas("a", 30))]);
+    let first = with_file(&emulator, "publish", "standard", &file)
+        .with("wait", "false")
+        .run();
+    check_ended(&first, 0, "accepted", Some("started"));
+    // The job that ran out is re-run while its preview is in progress:
+    // nothing is changed or sent again, and the preview is followed.
+    let again = with_file(&emulator, "publish", "standard", &file)
+        .with("wait", "false")
+        .run();
+    check_ended(&again, 0, "running", Some("followed"));
+    assert_eq!(again.outputs["target"], "preview");
+    assert_eq!(draft_changes(&emulator).len(), 1);
+    let publishes = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.body.contains("\"preview\""))
+        .count();
+    assert_eq!(publishes, 1, "{}", again.stdout);
+}
