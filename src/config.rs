@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
-use crate::model::{DraftChange, Offer, OperationHandle, Stage};
+use crate::model::{DraftChange, DraftFile, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
 use crate::text::format_duration;
@@ -37,7 +37,7 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 23] = [
+pub const INPUT_NAMES: [&str; 24] = [
     "api",
     "mode",
     "publisher_id",
@@ -60,6 +60,7 @@ pub const INPUT_NAMES: [&str; 23] = [
     "notification_emails",
     "vm_image_versions",
     "plan",
+    "configure",
     "configure_timeout",
 ];
 
@@ -351,74 +352,97 @@ impl Config {
 /// The most a file input may hold.
 pub const FILE_CAP: u64 = 1024 * 1024;
 
-/// `vm_image_versions` with `plan`: read (with `FILE_CAP`), and checked
-/// by the API before any request, with every problem listed. The secrets
-/// the file holds come back to be masked.
+/// The draft change the file inputs ask for: `vm_image_versions` with
+/// `plan`, or `configure`, read (with `FILE_CAP`) and checked by the API
+/// before any request, with every problem listed. The secrets the file
+/// holds come back to be masked.
 fn parse_draft(
     raw: &RawInputs,
     mode: Mode,
     api: &dyn Api,
     target: &Target,
 ) -> Result<(Option<DraftChange>, Vec<Secret>), InputError> {
-    let file = raw.given("vm_image_versions");
+    let versions = raw.given("vm_image_versions");
+    let resources = raw.given("configure");
     let plan = raw.given("plan");
-    let Some(file) = file else {
-        if mode == Mode::Draft {
+    let (input, file, what) = match (versions, resources) {
+        (Some(_), Some(_)) => {
             return Err(invalid(
-                "mode: draft changes the draft as vm_image_versions asks: give vm_image_versions (and plan), or use mode: publish to publish the draft as it stands".to_owned(),
+                "vm_image_versions and configure cannot be given together: change the draft with one of them per run".to_owned(),
             ));
         }
-        if plan.is_some() {
-            return Err(invalid(
-                "plan names the plan whose image versions vm_image_versions changes: give vm_image_versions too, or leave plan empty".to_owned(),
-            ));
+        (None, None) => {
+            if mode == Mode::Draft {
+                return Err(invalid(
+                    "mode: draft changes the draft as vm_image_versions or configure asks: give one of them, or use mode: publish to publish the draft as it stands".to_owned(),
+                ));
+            }
+            if plan.is_some() {
+                return Err(invalid(
+                    "plan names the plan whose image versions vm_image_versions changes: give vm_image_versions too, or leave plan empty".to_owned(),
+                ));
+            }
+            return Ok((None, Vec::new()));
         }
-        return Ok((None, Vec::new()));
+        (Some(file), None) => {
+            let Some(plan) = plan else {
+                return Err(invalid(
+                    "vm_image_versions needs plan: the plan's ID as typed in Partner Center"
+                        .to_owned(),
+                ));
+            };
+            (
+                "vm_image_versions",
+                file,
+                DraftFile::Versions {
+                    plan: plan.to_owned(),
+                },
+            )
+        }
+        (None, Some(file)) => {
+            if plan.is_some() {
+                return Err(invalid(
+                    "plan goes with vm_image_versions; configure sends its resources as they are: leave plan empty".to_owned(),
+                ));
+            }
+            ("configure", file, DraftFile::Resources)
+        }
     };
     if !api.changes_drafts() {
         return Err(invalid(format!(
-            "vm_image_versions is not taken by the {} API: change the draft in Partner Center, or use api: product-ingestion",
+            "{input} is not taken by the {} API: change the draft in Partner Center, or use api: product-ingestion",
             api.name()
         )));
     }
     if !matches!(mode, Mode::Draft | Mode::Publish) {
         return Err(invalid(format!(
-            "vm_image_versions changes the draft, which only mode: draft and mode: publish do; mode {} never changes it",
+            "{input} changes the draft, which only mode: draft and mode: publish do; mode {} never changes it",
             mode.as_input()
         )));
     }
     if matches!(target, Target::Offers(_)) {
-        return Err(invalid(
-            "vm_image_versions cannot be given with offers: it names one plan of one offer; with offers, mode: publish publishes each draft as it stands".to_owned(),
-        ));
+        return Err(invalid(format!(
+            "{input} cannot be given with offers: it changes one offer's draft; with offers, mode: publish publishes each draft as it stands"
+        )));
     }
-    let Some(plan) = plan else {
-        return Err(invalid(
-            "vm_image_versions needs plan: the plan's ID as typed in Partner Center".to_owned(),
-        ));
-    };
     let path = match &raw.workspace {
         Some(workspace) => std::path::Path::new(workspace).join(file),
         None => std::path::PathBuf::from(file),
     };
-    let text = read_capped_file(&path).map_err(|why| {
-        invalid(format!(
-            "vm_image_versions '{}' {why}",
-            file.escape_default()
-        ))
-    })?;
+    let text = read_capped_file(&path)
+        .map_err(|why| invalid(format!("{input} '{}' {why}", file.escape_default())))?;
     let masks = api
-        .check_versions(&text, crate::clock::wall())
+        .check_draft_file(&what, &text, crate::clock::wall())
         .map_err(|problems| {
             invalid(format!(
-                "vm_image_versions '{}' cannot be used: {}",
+                "{input} '{}' cannot be used: {}",
                 file.escape_default(),
                 problems.join("; ")
             ))
         })?;
     Ok((
         Some(DraftChange {
-            plan: plan.to_owned(),
+            what,
             file: file.to_owned(),
             text,
         }),

@@ -296,22 +296,29 @@ impl Flow<'_> {
         summary.offer = Some(offer.clone());
         summary.stage = Stage::Draft;
         self.runner.info(&format!(
-            "Reading the draft of plan '{}' of {} through the {} API at {}, to put the image versions of {} into it",
-            change.plan,
+            "Reading the draft of {} through the {} API at {}, to put {} into it",
             offer.describe(),
             summary.api,
             self.config.endpoint.base,
-            change.file
+            change.describe()
         ));
         summary.sending = Sending::InFlight;
         let answer = self.publisher.change_draft(offer, change).await;
         summary.sending = Sending::NotYet;
         let job = match answer? {
-            DraftAnswer::Unchanged(seen) => {
+            DraftAnswer::Unchanged { seen, notes } => {
+                for note in notes {
+                    self.tell(summary, &note);
+                }
                 self.tell(summary, &format!("{seen}; nothing was sent"));
                 return Ok(false);
             }
-            DraftAnswer::Started(job) => job,
+            DraftAnswer::Started { operation, notes } => {
+                for note in notes {
+                    self.tell(summary, &note);
+                }
+                operation
+            }
         };
         self.runner.info(&format!(
             "draft change accepted: operation {}\n  {}",

@@ -90,26 +90,51 @@ impl Stage {
     }
 }
 
-/// A change of a plan's draft that the inputs ask for: the image versions
-/// of a file to put into the plan's technical configuration. The file was
-/// read and checked before any request; the API reads it again to merge it.
+/// A change of the draft that the inputs ask for: a file read and checked
+/// before any request; the API reads it again to apply it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftChange {
-    /// The plan's ID as typed in Partner Center.
-    pub plan: String,
+    pub what: DraftFile,
     /// The file's path as given, to name it.
     pub file: String,
     /// The file's text.
     pub text: String,
 }
 
+/// What a draft change's file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftFile {
+    /// Image versions to put into this plan (its ID as typed in Partner
+    /// Center): `vm_image_versions`.
+    Versions { plan: String },
+    /// Resources to send as they are: `configure`.
+    Resources,
+}
+
+impl DraftChange {
+    /// `the image versions of FILE for plan 'x'`, or `the resources of
+    /// FILE`.
+    pub fn describe(&self) -> String {
+        match &self.what {
+            DraftFile::Versions { plan } => {
+                format!("the image versions of {} for plan '{plan}'", self.file)
+            }
+            DraftFile::Resources => format!("the resources of {}", self.file),
+        }
+    }
+}
+
 /// What a draft change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DraftAnswer {
     /// The draft already held exactly what was asked: nothing was sent.
-    Unchanged(String),
+    /// The text says what was seen.
+    Unchanged { seen: String, notes: Vec<String> },
     /// The change was accepted as this operation (its stage `Draft`).
-    Started(OperationHandle),
+    Started {
+        operation: OperationHandle,
+        notes: Vec<String>,
+    },
 }
 
 /// What reading an offer's state found for a publish to preview.

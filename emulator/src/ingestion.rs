@@ -93,6 +93,9 @@ struct Product {
     submissions: Vec<Submission>,
     /// Its plans, each with its draft technical configuration.
     plans: Vec<Plan>,
+    /// Other draft resources `configure` set (listings, properties, ...),
+    /// by `id`, shown in the draft tree.
+    others: Vec<Value>,
 }
 
 /// A plan of a virtual machine product.
@@ -183,6 +186,7 @@ impl Products {
                     techs: Vec::new(),
                 }],
                 plans: Vec::new(),
+                others: Vec::new(),
             })
     }
 
@@ -410,6 +414,17 @@ impl Emulator {
         }
     }
 
+    /// The other draft resources `configure` set on the product.
+    pub fn draft_resources(&self, external_id: &str) -> Vec<Value> {
+        let world = self.world().lock().unwrap();
+        world
+            .ingestion
+            .by_external_id
+            .get(external_id)
+            .map(|product| product.others.clone())
+            .unwrap_or_default()
+    }
+
     /// The draft technical configuration of a plan, as the emulator holds
     /// it.
     pub fn draft_tech(&self, external_id: &str, plan: &str) -> Option<Value> {
@@ -634,6 +649,15 @@ async fn configure(
     });
     if is_tech {
         return configure_tech(&mut world, resource);
+    }
+    let resources = request["resources"].as_array().cloned().unwrap_or_default();
+    let submits = resources.iter().any(|r| {
+        r["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("/submission/"))
+    });
+    if !submits {
+        return configure_others(&mut world, resources);
     }
     if resource["$schema"].as_str() != Some(SUBMISSION_SCHEMA) {
         return error(
@@ -873,6 +897,63 @@ fn configure_tech(world: &mut World, resource: &Value) -> Response {
     json_answer(202, body)
 }
 
+/// `configure` of other draft resources: each replaces the draft's of the
+/// same `id` (or is added), as a short job. The emulator takes either one
+/// technical configuration or other resources in one request.
+fn configure_others(world: &mut World, resources: Vec<Value>) -> Response {
+    let n = world.next_id();
+    let World {
+        knobs, ingestion, ..
+    } = world;
+    let Some(guid) = resources
+        .first()
+        .and_then(|r| r["product"].as_str())
+        .map(|p| p.trim_start_matches("product/").to_owned())
+    else {
+        return error(400, "badRequest", "The resource names no product.");
+    };
+    let Some(external_id) = ingestion.by_guid(&guid).map(|p| p.external_id.clone()) else {
+        return error(404, "notFound", "The product was not found.");
+    };
+    if let Some(resource) = resources.iter().find(|r| {
+        r["$schema"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(DEAD_PREFIX))
+    }) {
+        return error(
+            400,
+            "badRequest",
+            &format!(
+                "Schema {} could not be accessed.",
+                resource["$schema"].as_str().unwrap_or_default()
+            ),
+        );
+    }
+    let product = ingestion.by_external_id.get_mut(&external_id).unwrap();
+    for resource in resources {
+        product
+            .others
+            .retain(|held| held["id"] != resource["id"] || resource["id"].is_null());
+        product.others.push(resource);
+    }
+    let job_id = format!("{n:08x}-3c4d-4b1a-8e2f-{:012x}", n * 7919);
+    ingestion.jobs.insert(
+        job_id.clone(),
+        Job {
+            id: job_id.clone(),
+            product: guid,
+            number: 0,
+            started: Instant::now(),
+            duration: knobs.step_duration,
+            end: JobEnd::Succeeds,
+            canceled_at: None,
+            refused: None,
+        },
+    );
+    let body = ingestion.job_body(knobs, &ingestion.jobs[&job_id]);
+    json_answer(202, body)
+}
+
 /// `GET resource-tree/product/{guid}?targetType=...`: the product, its
 /// plans and their technical configurations as the target holds them (the
 /// draft as `configure` last set it; a preview or live tree as its newest
@@ -953,6 +1034,7 @@ async fn resource_tree(
     }
     resources.extend(techs);
     if target == "draft" {
+        resources.extend(product.others.iter().cloned());
         resources.push(json!({
             "$schema": SUBMISSION_SCHEMA,
             "id": submission_id(&guid, 0),

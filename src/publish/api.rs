@@ -13,7 +13,8 @@ use reqwest::Url;
 use crate::failure::Failure;
 use crate::http::{SendError, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot,
+    DraftAnswer, DraftChange, DraftFile, GoLiveRequest, Offer, OfferState, OperationHandle,
+    Snapshot,
 };
 
 /// Which API a run speaks: the `api` input.
@@ -53,13 +54,18 @@ pub trait Api: Sync {
     fn publisher_required(&self) -> bool;
     /// Whether a publish to preview takes `notification_emails`.
     fn takes_notification_emails(&self) -> bool;
-    /// Whether the API changes a plan's draft (`vm_image_versions`).
+    /// Whether the API changes drafts (`vm_image_versions`, `configure`).
     fn changes_drafts(&self) -> bool;
-    /// Reads and checks a file of image versions before any request, with
-    /// the clock as an argument. `Ok` gives the secrets it holds, to mask
-    /// (SAS queries); `Err` lists every problem, naming the version and
-    /// the field, with no secret in it.
-    fn check_versions(&self, text: &str, now: SystemTime) -> Result<Vec<String>, Vec<String>>;
+    /// Reads and checks a draft change's file before any request, with the
+    /// clock as an argument. `Ok` gives the secrets it holds, to mask (SAS
+    /// queries); `Err` lists every problem, naming the version or resource
+    /// and the field, with no secret in it.
+    fn check_draft_file(
+        &self,
+        what: &DraftFile,
+        text: &str,
+        now: SystemTime,
+    ) -> Result<Vec<String>, Vec<String>>;
     /// Checks an offer ID; the error says what is expected.
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String>;
     /// The operation ID an `operation_location` URL names, if it names one.

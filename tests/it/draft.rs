@@ -354,7 +354,7 @@ fn file_inputs_are_refused_where_they_cannot_apply() {
         (
             "mode draft without a file",
             |a: Action| a.with("vm_image_versions", "").with("plan", ""),
-            "mode: draft changes the draft as vm_image_versions asks",
+            "mode: draft changes the draft as vm_image_versions or configure asks",
         ),
         (
             "a missing file",
@@ -395,4 +395,82 @@ fn a_re_run_of_a_publish_finds_the_draft_unchanged_and_follows_the_preview() {
         .filter(|r| r.method == "POST" && r.body.contains("\"preview\""))
         .count();
     assert_eq!(publishes, 1, "{}", again.stdout);
+}
+
+/// A run of `mode` with this `configure` file in the workspace.
+fn with_resources(emulator: &Emulator, mode: &str, file: &Value) -> Action {
+    let action = ingestion_go_live(&emulator.ingestion_url())
+        .with("mode", mode)
+        .with("configure", "release/draft.json")
+        .with("configure_timeout", "1m");
+    let dir = action.dir().join("workspace");
+    std::fs::create_dir_all(dir.join("release")).unwrap();
+    std::fs::write(dir.join("release/draft.json"), file.to_string()).unwrap();
+    action.env("GITHUB_WORKSPACE", dir.to_str().unwrap())
+}
+
+#[test]
+fn a_configure_file_is_sent_as_it_is_and_not_again() {
+    let emulator = vm_product(knobs());
+    let product = emulator.product_id(OFFER).unwrap();
+    let guid = product.trim_start_matches("product/");
+    let listing = json!({
+        "$schema": "https://product-ingestion.azureedge.net/schema/listing/2022-03-01-preview2",
+        "id": format!("listing/{guid}/public/main/default/en-us"),
+        "product": product,
+        "title": "Contoso VM 2",
+    });
+    // A resource-tree export, with the draft's own submission entry.
+    let export = json!({
+        "$schema": "https://schema.mp.microsoft.com/schema/resource-tree/2022-03-01-preview2",
+        "root": product,
+        "target": {"targetType": "draft"},
+        "resources": [listing, {"id": format!("submission/{guid}/0"), "product": product, "target": {"targetType": "draft"}}],
+    });
+    let run = with_resources(&emulator, "draft", &export).run();
+    check_ended(&run, 0, "succeeded", Some("started"));
+    assert!(
+        run.annotations("notice")
+            .iter()
+            .any(|n| n.ends_with("is the draft's own submission entry: it is left out")),
+        "{}",
+        run.stdout
+    );
+    let held = emulator.draft_resources(OFFER);
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["title"], "Contoso VM 2");
+    assert_eq!(
+        held[0]["$schema"],
+        "https://schema.mp.microsoft.com/schema/listing/2022-03-01-preview2"
+    );
+
+    let again = with_resources(&emulator, "draft", &export).run();
+    check_ended(&again, 0, "succeeded", Some("unchanged"));
+    let sent = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.body.contains("listing/"))
+        .count();
+    assert_eq!(sent, 1);
+
+    // The mode decides what is submitted, and one file changes a draft.
+    let preview = json!([{"$schema": "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2",
+        "product": product, "target": {"targetType": "preview"}}]);
+    let run = with_resources(&emulator, "draft", &preview).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error()
+            .contains("a submission to preview is refused: the mode decides what is submitted"),
+        "{}",
+        run.error()
+    );
+    let both = with_resources(&emulator, "draft", &export)
+        .with("vm_image_versions", "release/draft.json")
+        .with("plan", "standard")
+        .run();
+    assert_eq!(both.code, Some(2), "{}", both.stdout);
+    assert!(
+        both.error()
+            .contains("vm_image_versions and configure cannot be given together")
+    );
 }

@@ -25,8 +25,8 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict,
-    Snapshot, Stage, State, Verdict,
+    DraftAnswer, DraftChange, DraftFile, GoLiveRequest, Offer, OfferState, OperationHandle,
+    PublishVerdict, Snapshot, Stage, State, Verdict,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -67,9 +67,14 @@ impl Api for CloudPartnerPortal {
         false
     }
 
-    fn check_versions(&self, _: &str, _: SystemTime) -> Result<Vec<String>, Vec<String>> {
+    fn check_draft_file(
+        &self,
+        _: &DraftFile,
+        _: &str,
+        _: SystemTime,
+    ) -> Result<Vec<String>, Vec<String>> {
         Err(vec![
-            "the Cloud Partner Portal API takes no image versions".to_owned(),
+            "the Cloud Partner Portal API changes no draft".to_owned(),
         ])
     }
 

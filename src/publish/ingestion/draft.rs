@@ -284,6 +284,108 @@ pub fn sas_queries(versions: &[Value]) -> Vec<String> {
     found
 }
 
+/// The resources of a `configure` file, to send as they are: a configure
+/// envelope, an array of resources, one resource, or a resource-tree
+/// export. The draft's own submission entry is left out (a note says so),
+/// and the dead schema host replaced; a submission that targets preview or
+/// live is refused, as the mode decides what is submitted, and so are
+/// kinds that are no resource to configure. `Err` lists every problem.
+pub fn read_resources(text: &str) -> Result<(Vec<Value>, Vec<String>), Vec<String>> {
+    let items = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items,
+        Ok(Value::Object(object)) => match object.get("resources") {
+            Some(Value::Array(items)) => items.clone(),
+            Some(_) => return Err(vec!["its resources are not an array".to_owned()]),
+            None => vec![Value::Object(object)],
+        },
+        Ok(_) => {
+            return Err(vec![
+                "expected resources: an array, one object, or a configure envelope".to_owned(),
+            ]);
+        }
+        Err(error) => return Err(vec![format!("is not JSON: {error}")]),
+    };
+    let mut resources = Vec::new();
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    for (n, item) in items.into_iter().enumerate() {
+        let name = match item.get("id").and_then(Value::as_str) {
+            Some(id) => format!("resource {}", untrusted(id, 120)),
+            None => format!("resource #{}", n + 1),
+        };
+        if !item.is_object() {
+            problems.push(format!("{name}: is not an object"));
+            continue;
+        }
+        match kind(&item).as_str() {
+            "" => problems.push(format!(
+                "{name}: has neither an id nor a $schema that names its kind"
+            )),
+            "resource-tree" | "configure" | "configure-status" => {
+                problems.push(format!(
+                    "{name}: a {} is not a resource to configure",
+                    kind(&item)
+                ));
+            }
+            "submission" => {
+                let target = item
+                    .pointer("/target/targetType")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let draft_entry = target == "draft"
+                    || item
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| id.ends_with("/0"));
+                if draft_entry {
+                    notes.push(format!(
+                        "{name} is the draft's own submission entry: it is left out"
+                    ));
+                } else {
+                    problems.push(format!(
+                        "{name}: a submission to {} is refused: the mode decides what is submitted (mode: publish publishes to preview)",
+                        untrusted(if target.is_empty() { "an unknown target" } else { target }, 40)
+                    ));
+                }
+            }
+            _ => resources.push(with_live_schema(item)),
+        }
+    }
+    if resources.is_empty() && problems.is_empty() {
+        problems.push("holds no resource to configure".to_owned());
+    }
+    if problems.is_empty() {
+        Ok((resources, notes))
+    } else {
+        problems.truncate(MOST_PROBLEMS);
+        Err(problems)
+    }
+}
+
+/// Whether the draft already holds every resource exactly (the schema
+/// host aside): then nothing is sent. A resource without an `id` is new.
+pub fn already_holds(draft: &[Value], resources: &[Value]) -> bool {
+    resources.iter().all(|resource| {
+        let Some(id) = resource.get("id").and_then(Value::as_str) else {
+            return false;
+        };
+        draft
+            .iter()
+            .find(|held| held.get("id").and_then(Value::as_str) == Some(id))
+            .is_some_and(|held| with_live_schema(held.clone()) == *resource)
+    })
+}
+
+/// A resource with the dead schema host replaced in its `$schema`.
+fn with_live_schema(mut resource: Value) -> Value {
+    if let Some(Value::String(schema)) = resource.get_mut("$schema")
+        && let Some(rest) = schema.strip_prefix(DEAD_PREFIX)
+    {
+        *schema = format!("{LIVE_PREFIX}{rest}");
+    }
+    resource
+}
+
 /// The durable ID of the plan whose external ID is `plan`, among a tree's
 /// resources.
 pub fn plan_id(resources: &[Value], plan: &str) -> Option<String> {
@@ -474,12 +576,7 @@ pub fn merge(
     }
     let mut resource: Map<String, Value> = config.clone();
     resource.insert("vmImageVersions".to_owned(), Value::Array(versions));
-    if let Some(Value::String(schema)) = resource.get_mut("$schema")
-        && let Some(rest) = schema.strip_prefix(DEAD_PREFIX)
-    {
-        *schema = format!("{LIVE_PREFIX}{rest}");
-    }
-    let resource = Value::Object(resource);
+    let resource = with_live_schema(Value::Object(resource));
     let unchanged = resource.get("vmImageVersions") == read.get("vmImageVersions");
     Ok(Merged {
         resource,
@@ -671,6 +768,49 @@ mod tests {
             problems[0].contains("101 versions that are not deprecated"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_configure_file_is_read_in_each_shape() {
+        let listing = json!({"$schema": "https://product-ingestion.azureedge.net/schema/listing/2022-03-01-preview2",
+            "id": "listing/p/q/r", "title": "Contoso"});
+        let draft_entry = json!({"id": "submission/p/0", "target": {"targetType": "draft"}});
+        let envelope = json!({"$schema": "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2", "resources": [listing]});
+        let tree = json!({"root": "product/p", "target": {"targetType": "draft"}, "resources": [listing, draft_entry]});
+        for text in [envelope, tree, json!([listing]), listing.clone()] {
+            let (resources, _) = read_resources(&text.to_string()).unwrap();
+            assert_eq!(resources.len(), 1, "{text}");
+            assert_eq!(
+                resources[0]["$schema"],
+                "https://schema.mp.microsoft.com/schema/listing/2022-03-01-preview2"
+            );
+        }
+        let (_, notes) = read_resources(&json!([listing, draft_entry]).to_string()).unwrap();
+        assert_eq!(
+            notes,
+            ["resource submission/p/0 is the draft's own submission entry: it is left out"]
+        );
+        let preview = json!({"$schema": "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2",
+            "product": "product/p", "target": {"targetType": "preview"}});
+        assert_eq!(
+            read_resources(&json!([listing, preview, {"title": "x"}]).to_string()).unwrap_err(),
+            [
+                "resource #2: a submission to preview is refused: the mode decides what is submitted (mode: publish publishes to preview)",
+                "resource #3: has neither an id nor a $schema that names its kind",
+            ]
+        );
+        assert!(already_holds(
+            &[listing.clone()],
+            &[with_live_schema(listing.clone())]
+        ));
+        assert!(!already_holds(
+            &[listing.clone()],
+            &[json!({"id": "listing/p/q/r", "title": "Contoso 2"})]
+        ));
+        assert!(!already_holds(
+            &[],
+            &[json!({"$schema": "https://schema.mp.microsoft.com/schema/property/x"})]
+        ));
     }
 
     fn numbers() -> impl Strategy<Value = Vec<String>> {

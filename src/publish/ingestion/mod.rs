@@ -26,8 +26,8 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Snapshot, Stage,
-    State,
+    DraftAnswer, DraftChange, DraftFile, GoLiveRequest, Offer, OfferState, OperationHandle,
+    Snapshot, Stage, State,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -92,8 +92,20 @@ impl Api for ProductIngestion {
         true
     }
 
-    fn check_versions(&self, text: &str, now: SystemTime) -> Result<Vec<String>, Vec<String>> {
-        draft::read_versions(text, now).map(|versions| draft::sas_queries(&versions))
+    fn check_draft_file(
+        &self,
+        what: &DraftFile,
+        text: &str,
+        now: SystemTime,
+    ) -> Result<Vec<String>, Vec<String>> {
+        match what {
+            DraftFile::Versions { .. } => {
+                draft::read_versions(text, now).map(|versions| draft::sas_queries(&versions))
+            }
+            DraftFile::Resources => {
+                draft::read_resources(text).map(|(resources, _)| draft::sas_queries(&resources))
+            }
+        }
     }
 
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String> {
@@ -378,19 +390,56 @@ impl Client {
         offer: &Offer,
         change: &DraftChange,
     ) -> Result<DraftAnswer, Failure> {
-        let plan = &change.plan;
         let (product, _) = self.product(offer).await?;
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
-        let plan_id = draft::plan_id(&draft, plan).ok_or_else(|| {
+        let (resources, unchanged, notes) = match &change.what {
+            DraftFile::Versions { plan } => {
+                let merged = self.merged(offer, &product, &draft, plan, change).await?;
+                (vec![merged.resource], merged.unchanged, Vec::new())
+            }
+            DraftFile::Resources => {
+                let (resources, notes) =
+                    draft::read_resources(&change.text).map_err(|problems| {
+                        Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
+                    })?;
+                let unchanged = draft::already_holds(&draft, &resources);
+                (resources, unchanged, notes)
+            }
+        };
+        if unchanged {
+            return Ok(DraftAnswer::Unchanged {
+                seen: format!(
+                    "the draft of offer '{}' already holds {}: nothing to change",
+                    offer.offer_id,
+                    change.describe()
+                ),
+                notes,
+            });
+        }
+        let operation = self.send_draft(offer, &product, resources).await?;
+        Ok(DraftAnswer::Started { operation, notes })
+    }
+
+    /// The plan's technical configuration with the file's image versions
+    /// merged in, from the draft and what is published.
+    async fn merged(
+        &self,
+        offer: &Offer,
+        product: &Product,
+        draft: &[Value],
+        plan: &str,
+        change: &DraftChange,
+    ) -> Result<draft::Merged, Failure> {
+        let plan_id = draft::plan_id(draft, plan).ok_or_else(|| {
             Failure::NotSent(format!(
                 "offer '{}' has no plan '{}' in its draft (its plans: {}): check plan",
                 offer.offer_id,
                 untrusted(plan, 50),
-                draft::plan_names(&draft).join(", ")
+                draft::plan_names(draft).join(", ")
             ))
         })?;
-        let read = draft::tech_config(&draft, &plan_id).ok_or_else(|| {
+        let read = draft::tech_config(draft, &plan_id).ok_or_else(|| {
             Failure::NotSent(format!(
                 "plan '{}' of offer '{}' has no virtual machine technical configuration in its draft",
                 untrusted(plan, 50),
@@ -409,21 +458,24 @@ impl Client {
         let asked = draft::read_versions(&change.text, clock::wall()).map_err(|problems| {
             Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
         })?;
-        let merged = draft::merge(plan, &read, &published, &asked).map_err(|problems| {
+        draft::merge(plan, &read, &published, &asked).map_err(|problems| {
             Failure::NotSent(format!(
                 "the draft of plan '{}' was not changed: {}",
                 untrusted(plan, 50),
                 problems.join("; ")
             ))
-        })?;
-        if merged.unchanged {
-            return Ok(DraftAnswer::Unchanged(format!(
-                "the draft of plan '{}' of offer '{}' already holds the image versions of {}: nothing to change",
-                untrusted(plan, 50),
-                offer.offer_id,
-                change.file
-            )));
-        }
+        })
+    }
+
+    /// Sends the resources to `configure` as one draft change, unless a
+    /// publish is in progress.
+    async fn send_draft(
+        &self,
+        offer: &Offer,
+        product: &Product,
+        resources: Vec<Value>,
+    ) -> Result<OperationHandle, Failure> {
+        let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let submissions = self.submissions(&product.id).await.map_err(not_read)?;
         if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
             return Err(Failure::NotSent(format!(
@@ -436,7 +488,7 @@ impl Client {
         }
         let body = serde_json::json!({
             "$schema": CONFIGURE_SCHEMA,
-            "resources": [merged.resource],
+            "resources": resources,
         })
         .to_string();
         let url = self.url("configure", &[]);
@@ -465,11 +517,7 @@ impl Client {
                         product_id: Some(product.id.clone()),
                         submission_id: None,
                     };
-                    Ok(DraftAnswer::Started(self.handle(
-                        &job_id,
-                        &request,
-                        Stage::Draft,
-                    )))
+                    Ok(self.handle(&job_id, &request, Stage::Draft))
                 }
                 None => Err(Failure::MayHaveStarted(format!(
                     "the draft change was accepted (HTTP {}) without a job to follow; a re-run finds the draft changed if it was",
