@@ -800,11 +800,11 @@ mod tests {
             ]
         );
         assert!(already_holds(
-            &[listing.clone()],
+            std::slice::from_ref(&listing),
             &[with_live_schema(listing.clone())]
         ));
         assert!(!already_holds(
-            &[listing.clone()],
+            std::slice::from_ref(&listing),
             &[json!({"id": "listing/p/q/r", "title": "Contoso 2"})]
         ));
         assert!(!already_holds(
