@@ -171,13 +171,14 @@ fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
 #[test]
 fn a_sas_signature_is_masked_first_and_shown_nowhere() {
     let emulator = vm_product(knobs());
-    let file = json!([version("1.0.0", &sas("a", 30))]);
+    let uri = sas("a", 30);
+    let file = json!([version("1.0.0", &uri)]);
     let run = with_file(&emulator, "draft", "standard", &file).run();
     check_ended(&run, 0, "succeeded", Some("started"));
     // The support's check: no SAS signature outside a mask line, in the
     // log, the outputs or the summary.
     run.assert_not_shown(SIG);
-    let query = sas("a", 30).split_once('?').unwrap().1.to_owned();
+    let query = uri.split_once('?').unwrap().1.to_owned();
     assert!(
         run.masked_before(&query, "Reading the draft"),
         "{}",
