@@ -176,26 +176,7 @@ impl Flow<'_> {
                 request
             }
             Verdict::Running(operation) => {
-                self.tell(
-                    summary,
-                    &format!(
-                        "a go-live is already running on {}: operation {}; nothing was sent, {}",
-                        offer.describe(),
-                        operation.id,
-                        if self.config.wait {
-                            "following it"
-                        } else {
-                            "and wait is false: follow it with mode: follow"
-                        }
-                    ),
-                );
-                self.record_operation(summary, &operation)?;
-                self.set_outcome(summary, Outcome::Followed)?;
-                if !self.config.wait {
-                    self.set_status(summary, Status::Running)?;
-                    return Ok(None);
-                }
-                return Ok(Some(operation));
+                return self.pick_up(offer, operation, "a go-live", summary);
             }
             Verdict::Live(seen) => {
                 self.tell(summary, &format!("{seen}; nothing was sent"));
@@ -210,6 +191,38 @@ impl Flow<'_> {
         self.runner
             .info(&format!("Requesting go-live of {}", offer.describe()));
         self.started(&request, summary, Stage::Live).await
+    }
+
+    /// An operation (`what`: a go-live, a publish to preview) found running
+    /// on the offer: nothing is sent, its outputs are written, and it is
+    /// followed when waiting. The operation to follow, if the run waits.
+    fn pick_up(
+        &self,
+        offer: &Offer,
+        operation: OperationHandle,
+        what: &str,
+        summary: &mut Summary,
+    ) -> Result<Option<OperationHandle>, Failure> {
+        self.tell(
+            summary,
+            &format!(
+                "{what} is already running on {}: operation {}; nothing was sent, {}",
+                offer.describe(),
+                operation.id,
+                if self.config.wait {
+                    "following it"
+                } else {
+                    "and wait is false: follow it with mode: follow"
+                }
+            ),
+        );
+        self.record_operation(summary, &operation)?;
+        self.set_outcome(summary, Outcome::Followed)?;
+        if !self.config.wait {
+            self.set_status(summary, Status::Running)?;
+            return Ok(None);
+        }
+        Ok(Some(operation))
     }
 
     /// Sends the request that starts an operation of `stage`, reports it
@@ -254,26 +267,7 @@ impl Flow<'_> {
                 )));
             }
             PublishVerdict::Running(operation) => {
-                self.tell(
-                    summary,
-                    &format!(
-                        "a publish to preview is already running on {}: operation {}; nothing was sent, {}",
-                        offer.describe(),
-                        operation.id,
-                        if self.config.wait {
-                            "following it"
-                        } else {
-                            "and wait is false: follow it with mode: follow"
-                        }
-                    ),
-                );
-                self.record_operation(summary, &operation)?;
-                self.set_outcome(summary, Outcome::Followed)?;
-                if !self.config.wait {
-                    self.set_status(summary, Status::Running)?;
-                    return Ok(None);
-                }
-                return Ok(Some(operation));
+                return self.pick_up(offer, operation, "a publish to preview", summary);
             }
         };
         self.runner.info(&format!(

@@ -156,6 +156,16 @@ fn watched_product(location: &Url) -> Option<String> {
     }
 }
 
+/// A POST's answer that is not a success, sorted (`Client::sort_refusal`).
+enum Refusal {
+    /// The service cannot have started it: the reason, and the delay asked.
+    NotStarted(String, Option<Duration>),
+    /// It may have started: what the answer was.
+    Ambiguous(String),
+    /// Refused: the message, with its hint.
+    Refused(String),
+}
+
 struct Client {
     endpoint: Endpoint,
     transport: Arc<Transport>,
@@ -592,23 +602,33 @@ impl Client {
                 }
             };
         }
+        match self.sort_refusal(&reply, "the publish to preview") {
+            Refusal::NotStarted(reason, retry_after) => GoLiveAnswer::NotStarted {
+                reason,
+                retry_after,
+            },
+            Refusal::Ambiguous(what) => self.ambiguous_publish(request, &what).await,
+            Refusal::Refused(message) => GoLiveAnswer::Failed(Failure::Refused(message)),
+        }
+    }
+
+    /// How an answer that is not a success sorts, for a POST that starts an
+    /// operation: not started (408, 429: send again), maybe started (5xx:
+    /// read the state before anything else), or refused, with its words.
+    fn sort_refusal(&self, reply: &Reply, request: &str) -> Refusal {
+        let status = reply.status;
         let detail = error_detail(&reply.body);
+        let answered = format!("HTTP {}{detail}", status_text(status));
         if matches!(status.as_u16(), 408 | 429) {
-            return GoLiveAnswer::NotStarted {
-                reason: format!("HTTP {}{detail}", status_text(status)),
-                retry_after: retry_after(&reply.headers, clock::wall()),
-            };
+            Refusal::NotStarted(answered, retry_after(&reply.headers, clock::wall()))
+        } else if status.is_server_error() {
+            Refusal::Ambiguous(answered)
+        } else {
+            Refusal::Refused(format!(
+                "{request} was refused with {answered}: {}",
+                self.hint(status, Some(&reply.body))
+            ))
         }
-        if status.is_server_error() {
-            return self
-                .ambiguous_publish(request, &format!("HTTP {}{detail}", status_text(status)))
-                .await;
-        }
-        GoLiveAnswer::Failed(Failure::Refused(format!(
-            "the publish to preview was refused with HTTP {}{detail}: {}",
-            status_text(status),
-            self.hint(status, Some(&reply.body))
-        )))
     }
 
     /// The publish may have reached the service: a preview in progress, or
@@ -688,23 +708,14 @@ impl Client {
                 }),
             };
         }
-        let detail = error_detail(&reply.body);
-        if matches!(status.as_u16(), 408 | 429) {
-            return GoLiveAnswer::NotStarted {
-                reason: format!("HTTP {}{detail}", status_text(status)),
-                retry_after: retry_after(&reply.headers, clock::wall()),
-            };
+        match self.sort_refusal(&reply, "go-live") {
+            Refusal::NotStarted(reason, retry_after) => GoLiveAnswer::NotStarted {
+                reason,
+                retry_after,
+            },
+            Refusal::Ambiguous(what) => self.ambiguous(request, &what).await,
+            Refusal::Refused(message) => GoLiveAnswer::Failed(Failure::Refused(message)),
         }
-        if status.is_server_error() {
-            return self
-                .ambiguous(request, &format!("HTTP {}{detail}", status_text(status)))
-                .await;
-        }
-        GoLiveAnswer::Failed(Failure::Refused(format!(
-            "go-live was refused with HTTP {}{detail}: {}",
-            status_text(status),
-            self.hint(status, Some(&reply.body))
-        )))
     }
 
     /// The configure request may have reached the service: read the
