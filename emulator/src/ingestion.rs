@@ -879,12 +879,24 @@ fn configure_tech(world: &mut World, resource: &Value) -> Response {
             .unwrap();
         plan.tech = resource.clone();
     }
+    draft_job(knobs, ingestion, n, guid, refused)
+}
+
+/// A draft change's job, which ends after `step_duration`: failed with
+/// `refused` when given, else succeeded. Answers 202 with its status.
+fn draft_job(
+    knobs: &Knobs,
+    ingestion: &mut Products,
+    n: u64,
+    product: String,
+    refused: Option<Value>,
+) -> Response {
     let job_id = format!("{n:08x}-3c4d-4b1a-8e2f-{:012x}", n * 7919);
     ingestion.jobs.insert(
         job_id.clone(),
         Job {
             id: job_id.clone(),
-            product: guid,
+            product,
             number: 0,
             started: Instant::now(),
             duration: knobs.step_duration,
@@ -936,22 +948,7 @@ fn configure_others(world: &mut World, resources: Vec<Value>) -> Response {
             .retain(|held| held["id"] != resource["id"] || resource["id"].is_null());
         product.others.push(resource);
     }
-    let job_id = format!("{n:08x}-3c4d-4b1a-8e2f-{:012x}", n * 7919);
-    ingestion.jobs.insert(
-        job_id.clone(),
-        Job {
-            id: job_id.clone(),
-            product: guid,
-            number: 0,
-            started: Instant::now(),
-            duration: knobs.step_duration,
-            end: JobEnd::Succeeds,
-            canceled_at: None,
-            refused: None,
-        },
-    );
-    let body = ingestion.job_body(knobs, &ingestion.jobs[&job_id]);
-    json_answer(202, body)
+    draft_job(knobs, ingestion, n, guid, None)
 }
 
 /// `GET resource-tree/product/{guid}?targetType=...`: the product, its

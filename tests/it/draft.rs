@@ -7,8 +7,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::support::Action;
 use crate::support::emulated::{Api, ingestion_go_live, knobs};
-use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, Knobs};
 use serde_json::{Value, json};
 
@@ -95,23 +95,6 @@ fn versions_of(emulator: &Emulator, plan: &str) -> Vec<String> {
         .collect()
 }
 
-#[track_caller]
-fn check_ended(run: &Run, code: i32, status: &str, outcome: Option<&str>) {
-    assert_eq!(run.code, Some(code), "{}", run.stdout);
-    assert_eq!(
-        run.outputs.get("status").map(String::as_str),
-        Some(status),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(
-        run.outputs.get("outcome").map(String::as_str),
-        outcome,
-        "{}",
-        run.stdout
-    );
-}
-
 #[test]
 fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
     let emulator = vm_product(knobs());
@@ -120,7 +103,7 @@ fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
         version("1.1.0", &sas("b", 30))
     ]);
     let run = with_file(&emulator, "draft", "standard", &file).run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(run.outputs["target"], "draft");
     assert!(
         run.log().contains("The draft was changed"),
@@ -147,7 +130,7 @@ fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
 
     // The same file again: nothing to change, nothing sent.
     let again = with_file(&emulator, "draft", "standard", &file).run();
-    check_ended(&again, 0, "succeeded", Some("unchanged"));
+    again.check_ended(0, "succeeded", Some("unchanged"));
     assert!(
         again
             .annotations("notice")
@@ -161,7 +144,7 @@ fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
     // One more version: upserted, the others kept.
     let more = json!(version("1.2.0", &sas("c", 30)));
     let run = with_file(&emulator, "draft", "standard", &more).run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(
         versions_of(&emulator, "standard"),
         ["1.0.0", "1.1.0", "1.2.0"]
@@ -174,7 +157,7 @@ fn a_sas_signature_is_masked_first_and_shown_nowhere() {
     let uri = sas("a", 30);
     let file = json!([version("1.0.0", &uri)]);
     let run = with_file(&emulator, "draft", "standard", &file).run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     // The support's check: no SAS signature outside a mask line, in the
     // log, the outputs or the summary.
     run.assert_not_shown(SIG);
@@ -204,7 +187,7 @@ fn the_version_and_its_publish_go_to_preview_then_live() {
     let emulator = vm_product(knobs());
     let file = json!([version("1.0.0", &sas("a", 30))]);
     let run = with_file(&emulator, "publish", "standard", &file).run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(run.outputs["target"], "preview");
     assert_eq!(draft_changes(&emulator).len(), 1);
     let log = run.log();
@@ -217,13 +200,13 @@ fn the_version_and_its_publish_go_to_preview_then_live() {
     assert!(changed < published, "{log}");
 
     let live = Api::ProductIngestion.single(&emulator, OFFER).run();
-    check_ended(&live, 0, "succeeded", Some("started"));
+    live.check_ended(0, "succeeded", Some("started"));
     assert_eq!(live.outputs["submission_id"], run.outputs["submission_id"]);
 
     // A published version can be deprecated, not changed.
     let changed = json!([version("1.0.0", &sas("other", 30))]);
     let run = with_file(&emulator, "draft", "standard", &changed).run();
-    check_ended(&run, 1, "failed", None);
+    run.check_ended(1, "failed", None);
     assert!(
         run.error().contains("version 1.0.0 is already published (in preview or live): it cannot be changed, only deprecated"),
         "{}",
@@ -232,7 +215,7 @@ fn the_version_and_its_publish_go_to_preview_then_live() {
     let mut deprecated = version("1.0.0", &sas("a", 40));
     deprecated["lifecycleState"] = json!("deprecated");
     let run = with_file(&emulator, "draft", "standard", &json!([deprecated])).run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(draft_changes(&emulator).len(), 2);
 }
 
@@ -258,7 +241,7 @@ fn every_problem_is_listed_before_any_write() {
     let arm = json!({"versionNumber": "1.0.0", "vmImages": [{"imageType": "arm64Gen2",
         "source": {"sourceType": "sasUri", "osDisk": {"uri": sas("a", 30)}, "dataDisks": []}}]});
     let run = with_file(&emulator, "draft", "standard", &json!([arm])).run();
-    check_ended(&run, 1, "failed", None);
+    run.check_ended(1, "failed", None);
     assert!(
         run.error()
             .contains("imageType 'arm64Gen2' is not one of plan 'standard''s skus (x64Gen2)"),
@@ -272,7 +255,7 @@ fn every_problem_is_listed_before_any_write() {
         &json!([version("1.0.0", &sas("a", 30))]),
     )
     .run();
-    check_ended(&run, 1, "failed", None);
+    run.check_ended(1, "failed", None);
     assert!(
         run.error()
             .contains("plan 'byol' reuses the technical configuration of plan plan/"),
@@ -286,7 +269,7 @@ fn every_problem_is_listed_before_any_write() {
         &json!([version("1.0.0", &sas("a", 30))]),
     )
     .run();
-    check_ended(&run, 1, "failed", None);
+    run.check_ended(1, "failed", None);
     assert!(
         run.error()
             .contains("has no plan 'premium' in its draft (its plans: standard, byol)"),
@@ -310,7 +293,7 @@ fn the_draft_is_never_changed_under_a_running_publish() {
         &json!([version("1.0.0", &sas("a", 30))]),
     )
     .run();
-    check_ended(&run, 1, "failed", None);
+    run.check_ended(1, "failed", None);
     let error = run.error();
     assert!(
         error.contains("a publish is in progress on offer 'contoso-vm': submission "),
@@ -381,13 +364,13 @@ fn a_re_run_of_a_publish_finds_the_draft_unchanged_and_follows_the_preview() {
     let first = with_file(&emulator, "publish", "standard", &file)
         .with("wait", "false")
         .run();
-    check_ended(&first, 0, "accepted", Some("started"));
+    first.check_ended(0, "accepted", Some("started"));
     // The job that ran out is re-run while its preview is in progress:
     // nothing is changed or sent again, and the preview is followed.
     let again = with_file(&emulator, "publish", "standard", &file)
         .with("wait", "false")
         .run();
-    check_ended(&again, 0, "running", Some("followed"));
+    again.check_ended(0, "running", Some("followed"));
     assert_eq!(again.outputs["target"], "preview");
     assert_eq!(draft_changes(&emulator).len(), 1);
     let publishes = emulator
@@ -429,7 +412,7 @@ fn a_configure_file_is_sent_as_it_is_and_not_again() {
         "resources": [listing, {"id": format!("submission/{guid}/0"), "product": product, "target": {"targetType": "draft"}}],
     });
     let run = with_resources(&emulator, "draft", &export).run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     assert!(
         run.annotations("notice")
             .iter()
@@ -446,7 +429,7 @@ fn a_configure_file_is_sent_as_it_is_and_not_again() {
     );
 
     let again = with_resources(&emulator, "draft", &export).run();
-    check_ended(&again, 0, "succeeded", Some("unchanged"));
+    again.check_ended(0, "succeeded", Some("unchanged"));
     let sent = emulator
         .requests()
         .iter()

@@ -30,14 +30,7 @@ fn check_told(run: &Run, expected: &str) {
 
 #[track_caller]
 fn check_ended(run: &Run, code: i32, status: &str, outcome: Option<&str>) {
-    assert_eq!(run.code, Some(code), "{}", run.stdout);
-    assert_eq!(run.outputs["status"], status, "{}", run.stdout);
-    assert_eq!(
-        run.outputs.get("outcome").map(String::as_str),
-        outcome,
-        "{}",
-        run.stdout
-    );
+    run.check_ended(code, status, outcome);
     assert!(
         run.summary.contains(&format!("| status | **{status}** |")),
         "{}",

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
+use crate::support::Action;
 use crate::support::emulated::{Api, BOTH, knobs};
-use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, Fault, Knobs};
 
 const OFFER: &str = "contoso-vm";
@@ -40,24 +40,12 @@ fn publish_requests(emulator: &Emulator) -> Vec<String> {
         .collect()
 }
 
-#[track_caller]
-fn check_ended(run: &Run, code: i32, status: &str, outcome: Option<&str>) {
-    assert_eq!(run.code, Some(code), "{}", run.stdout);
-    assert_eq!(run.outputs["status"], status, "{}", run.stdout);
-    assert_eq!(
-        run.outputs.get("outcome").map(String::as_str),
-        outcome,
-        "{}",
-        run.stdout
-    );
-}
-
 #[test]
 fn a_draft_is_published_to_preview_then_taken_live() {
     for api in BOTH {
         let emulator = drafted(api, knobs());
         let run = publish(api, &emulator).run();
-        check_ended(&run, 0, "succeeded", Some("started"));
+        run.check_ended(0, "succeeded", Some("started"));
         assert_eq!(run.outputs["target"], "preview", "{api:?}");
         assert!(
             run.log()
@@ -88,7 +76,7 @@ fn a_draft_is_published_to_preview_then_taken_live() {
 
         // The gated job goes live with what the publish made.
         let run = api.single(&emulator, OFFER).run();
-        check_ended(&run, 0, "succeeded", Some("started"));
+        run.check_ended(0, "succeeded", Some("started"));
         assert_eq!(run.outputs["target"], "live");
         if let Api::ProductIngestion = api {
             assert_eq!(run.outputs.get("submission_id"), preview.as_ref());
@@ -106,11 +94,11 @@ fn a_re_run_follows_the_running_publish_and_sends_nothing() {
         };
         let emulator = drafted(api, slow);
         let first = publish(api, &emulator).with("wait", "false").run();
-        check_ended(&first, 0, "accepted", Some("started"));
+        first.check_ended(0, "accepted", Some("started"));
         assert_eq!(first.outputs["target"], "preview");
 
         let again = publish(api, &emulator).with("wait", "false").run();
-        check_ended(&again, 0, "running", Some("followed"));
+        again.check_ended(0, "running", Some("followed"));
         assert_eq!(again.outputs["target"], "preview");
         assert!(
             again
@@ -129,7 +117,7 @@ fn a_re_run_follows_the_running_publish_and_sends_nothing() {
             .with("wait_timeout", "200ms")
             .with("fail_on_timeout", "false")
             .run();
-        check_ended(&watch, 0, "running", Some("followed"));
+        watch.check_ended(0, "running", Some("followed"));
         assert_eq!(watch.outputs["target"], "preview", "{}", watch.stdout);
         assert_eq!(publish_requests(&emulator).len(), 1);
     }
@@ -144,12 +132,12 @@ fn a_publish_is_refused_while_a_go_live_runs() {
         };
         let emulator = drafted(api, slow);
         let published = publish(api, &emulator).run();
-        check_ended(&published, 0, "succeeded", Some("started"));
+        published.check_ended(0, "succeeded", Some("started"));
         let going_live = api.single(&emulator, OFFER).with("wait", "false").run();
-        check_ended(&going_live, 0, "accepted", Some("started"));
+        going_live.check_ended(0, "accepted", Some("started"));
 
         let run = publish(api, &emulator).run();
-        check_ended(&run, 1, "failed", None);
+        run.check_ended(1, "failed", None);
         let error = run.error();
         assert!(
             error.contains("the draft was not published: a go-live is running on"),
@@ -176,7 +164,7 @@ fn notification_emails_go_with_a_cloud_partner_portal_publish_only() {
             "release@contoso.com, ops@contoso.com",
         )
         .run();
-    check_ended(&run, 0, "succeeded", Some("started"));
+    run.check_ended(0, "succeeded", Some("started"));
     let body: serde_json::Value = serde_json::from_str(&publish_requests(&emulator)[0]).unwrap();
     assert_eq!(
         body,
@@ -232,7 +220,7 @@ fn an_answer_that_may_hide_an_accepted_publish_is_settled_by_reading_the_state()
             },
         );
         let run = publish(api, &emulator).run();
-        check_ended(&run, 0, "succeeded", Some("started"));
+        run.check_ended(0, "succeeded", Some("started"));
         assert_eq!(run.outputs["target"], "preview");
         assert_eq!(
             publish_requests(&emulator).len(),
@@ -249,7 +237,7 @@ fn an_answer_that_may_hide_an_accepted_publish_is_settled_by_reading_the_state()
             },
         );
         let run = publish(api, &emulator).run();
-        check_ended(&run, 0, "succeeded", Some("started"));
+        run.check_ended(0, "succeeded", Some("started"));
         assert!(
             run.log()
                 .contains("publish to preview was not accepted (HTTP 429 Too Many Requests"),
@@ -290,7 +278,7 @@ fn refusals_of_a_cloud_partner_portal_publish_name_what_to_do() {
             .create();
         let run = Action::new(&server.url()).with("mode", "publish").run();
         post.assert();
-        check_ended(&run, 1, "failed", None);
+        run.check_ended(1, "failed", None);
         let error = run.error();
         assert!(
             error.starts_with(&format!(

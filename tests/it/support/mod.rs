@@ -391,6 +391,25 @@ impl Run {
         text
     }
 
+    /// The exit code, and the `status` and `outcome` outputs (`None`: not
+    /// written).
+    #[track_caller]
+    pub fn check_ended(&self, code: i32, status: &str, outcome: Option<&str>) {
+        assert_eq!(self.code, Some(code), "{}", self.stdout);
+        assert_eq!(
+            self.outputs.get("status").map(String::as_str),
+            Some(status),
+            "{}",
+            self.stdout
+        );
+        assert_eq!(
+            self.outputs.get("outcome").map(String::as_str),
+            outcome,
+            "{}",
+            self.stdout
+        );
+    }
+
     /// Log lines that are not commands, as a person reads the log.
     pub fn log(&self) -> String {
         self.stdout
