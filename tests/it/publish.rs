@@ -317,3 +317,27 @@ fn offers_are_each_published_as_their_drafts_stand() {
         assert_eq!(publish_requests(&emulator).len(), 2, "{api:?}");
     }
 }
+
+#[test]
+fn a_publish_that_fails_certification_is_named_and_final() {
+    for api in BOTH {
+        let emulator = drafted(api, knobs());
+        emulator.fail_offer(OFFER);
+        let run = publish(api, &emulator).run();
+        run.check_ended(1, "failed", Some("started"));
+        assert_eq!(run.outputs["target"], "preview");
+        let error = run.error();
+        let named = match api {
+            Api::ProductIngestion => {
+                "certification failed: fix the image or offer; retrying will not help"
+            }
+            Api::CloudPartnerPortal => "step 'Certification'",
+        };
+        assert!(error.contains(named), "{api:?}: {error}");
+        assert_eq!(
+            publish_requests(&emulator).len(),
+            1,
+            "{api:?}: never sent again"
+        );
+    }
+}
