@@ -7,7 +7,7 @@
 //!         [--stateless-go-live] [--publish PUBLISHER/OFFER] [--preview OFFER]
 //!         [--status-fault F] [--go-live-fault F] [--token-fault F]
 //!         [--unfiltered-lookup] [--page-size N] [--list-envelope]
-//!         [--blocked-step STEP=MESSAGE]
+//!         [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...]
 //!
 //! It listens on a free loopback port unless `--listen` names an address
 //! (such as `0.0.0.0:8443`, to be reached from a container), and speaks
@@ -23,17 +23,23 @@
 //! `$version`, `--list-envelope` wraps the Cloud Partner Portal's list of
 //! operations in `{"value": [...]}`, and `--blocked-step` stops every
 //! publish at that step, blocked with that error message.
+//!
+//! `--vm-product contoso-vm=standard,byol=standard` makes a Product
+//! Ingestion virtual machine product with a draft only and those plans
+//! (`byol` reusing `standard`'s technical configuration), to rehearse a
+//! draft change and a publish.
 
 use std::time::Duration;
 
 use marketplace_emulator::{Emulator, Fault, Knobs, ListShape, ProductLookup};
 
-const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]... [--unfiltered-lookup] [--page-size N] [--list-envelope] [--blocked-step STEP=MESSAGE]";
+const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]... [--unfiltered-lookup] [--page-size N] [--list-envelope] [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...]";
 
 fn main() {
     let mut knobs = Knobs::new(Duration::from_millis(500));
     let mut publish = Vec::new();
     let mut preview = Vec::new();
+    let mut vm_products = Vec::new();
     let mut listen = "127.0.0.1:0".to_owned();
     let (mut cert, mut key) = (None, None);
     let mut args = std::env::args().skip(1);
@@ -58,6 +64,7 @@ fn main() {
             "--stateless-go-live" => knobs.stateless_go_live = true,
             "--publish" => publish.push(value()),
             "--preview" => preview.push(value()),
+            "--vm-product" => vm_products.push(value()),
             "--status-fault" => knobs.faults.push(fault(value())),
             "--go-live-fault" => knobs.go_live_faults.push(fault(value())),
             "--token-fault" => knobs.token_faults.push(fault(value())),
@@ -101,6 +108,14 @@ fn main() {
             Ok(location) => println!("publishing {publisher}/{offer} to preview: {location}"),
             Err(error) => println!("publish of {publisher}/{offer} failed: {error}"),
         }
+    }
+    for product in vm_products {
+        let Some((offer, plans)) = product.split_once('=') else {
+            usage("--vm-product takes OFFER=PLAN,PLAN=BASE,...")
+        };
+        let plans: Vec<&str> = plans.split(',').collect();
+        emulator.create_vm_product(offer, &plans);
+        println!("product {offer} with plans {}", plans.join(", "));
     }
     for offer in preview {
         println!(
