@@ -458,3 +458,38 @@ fn a_configure_file_is_sent_as_it_is_and_not_again() {
             .contains("vm_image_versions and configure cannot be given together")
     );
 }
+
+#[test]
+fn a_configure_file_that_drops_a_published_version_is_warned_of_and_refused_by_the_service() {
+    let emulator = vm_product(knobs());
+    let published = with_file(
+        &emulator,
+        "publish",
+        "standard",
+        &json!([version("1.0.0", &sas("a", 30))]),
+    )
+    .run();
+    published.check_ended(0, "succeeded", Some("started"));
+    // The plan's configuration, sent whole without 1.0.0: a delete request.
+    let mut tech = emulator.draft_tech(OFFER, "standard").unwrap();
+    tech["vmImageVersions"] = json!([version("2.0.0", &sas("b", 30))]);
+    let run = with_resources(&emulator, "draft", &json!([tech])).run();
+    run.check_ended(1, "failed", None);
+    assert!(
+        run.annotations("notice")
+            .iter()
+            .any(|n| n.contains("lacks published version(s) 1.0.0: it is sent as it is")),
+        "{}",
+        run.stdout
+    );
+    let error = run.error();
+    assert!(
+        error.contains("Cannot delete image '1.0.0' of type 'X64Gen2' as it is already published."),
+        "{error}"
+    );
+    assert!(
+        error.contains("the draft was not changed, and nothing was published"),
+        "{error}"
+    );
+    assert_eq!(versions_of(&emulator, "standard"), ["1.0.0"]);
+}

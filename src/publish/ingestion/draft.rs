@@ -376,6 +376,40 @@ pub fn already_holds(draft: &[Value], resources: &[Value]) -> bool {
     })
 }
 
+/// For each technical configuration among `resources`, the versions the
+/// `published` resources (preview and live trees) hold for its plan that
+/// it lacks: by plan ID.
+pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<(String, Vec<String>)> {
+    let number = |v: &Value| {
+        v.get("versionNumber")
+            .and_then(Value::as_str)
+            .map(|n| untrusted(n, 40))
+    };
+    let mut found = Vec::new();
+    for resource in resources {
+        let Some(plan) = resource.get("plan").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(before) = tech_config(published, plan) else {
+            continue;
+        };
+        if !kind(resource).ends_with("virtual-machine-plan-technical-configuration") {
+            continue;
+        }
+        let sent: Vec<String> = versions(resource).iter().filter_map(number).collect();
+        let mut missing: Vec<String> = versions(&before)
+            .iter()
+            .filter_map(number)
+            .filter(|n| !sent.contains(n))
+            .collect();
+        missing.dedup();
+        if !missing.is_empty() {
+            found.push((plan.to_owned(), missing));
+        }
+    }
+    found
+}
+
 /// A resource with the dead schema host replaced in its `$schema`.
 fn with_live_schema(mut resource: Value) -> Value {
     if let Some(Value::String(schema)) = resource.get_mut("$schema")

@@ -409,11 +409,14 @@ impl Client {
                 (vec![merged.resource], merged.unchanged, Vec::new())
             }
             DraftFile::Resources => {
-                let (resources, notes) =
+                let (resources, mut notes) =
                     draft::read_resources(&change.text).map_err(|problems| {
                         Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
                     })?;
                 let unchanged = draft::already_holds(&draft, &resources);
+                if !unchanged {
+                    notes.extend(self.published_left_out(&product, &resources, change).await);
+                }
                 (resources, unchanged, notes)
             }
         };
@@ -429,6 +432,34 @@ impl Client {
         }
         let operation = self.send_draft(offer, &product, resources).await?;
         Ok(DraftAnswer::Started { operation, notes })
+    }
+
+    /// A warning for each technical configuration of a `configure` file
+    /// that lacks a version already published (in preview or live): the
+    /// list is replaced whole, so the service will refuse it.
+    async fn published_left_out(
+        &self,
+        product: &Product,
+        resources: &[Value],
+        change: &DraftChange,
+    ) -> Vec<String> {
+        let mut published = Vec::new();
+        for target in ["preview", "live"] {
+            if let Ok(tree) = self.tree(&product.id, target).await {
+                published.extend(tree);
+            }
+        }
+        draft::left_out(resources, &published)
+            .into_iter()
+            .map(|(plan, versions)| {
+                format!(
+                    "the technical configuration of {} in {} lacks published version(s) {}: it is sent as it is, and the service refuses to delete a published version",
+                    untrusted(&plan, 120),
+                    change.file,
+                    versions.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// The plan's technical configuration with the file's image versions
