@@ -270,6 +270,13 @@ impl Flow<'_> {
                 return self.pick_up(offer, operation, "a publish to preview", summary);
             }
         };
+        if let Some((preview, seen)) = self.publisher.already_published(&request).await {
+            self.tell(summary, &format!("{seen}; nothing was sent"));
+            self.record_operation(summary, &preview)?;
+            self.set_outcome(summary, Outcome::Unchanged)?;
+            self.set_status(summary, Status::Succeeded)?;
+            return Ok(None);
+        }
         self.runner.info(&format!(
             "Publishing the draft of {} to preview",
             offer.describe()

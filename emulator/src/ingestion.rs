@@ -116,8 +116,9 @@ struct Submission {
     fails: bool,
     /// The go-live job a `live` entry belongs to.
     job: Option<String>,
-    /// The technical configurations this submission holds (a preview's,
-    /// copied from the draft; a live one's, from its preview).
+    /// The technical configurations and other resources this submission
+    /// holds (a preview's, copied from the draft; a live one's, from its
+    /// preview).
     techs: Vec<Value>,
 }
 
@@ -199,7 +200,12 @@ impl Products {
         let fails = knobs.failing_preview || self.failing.contains(external_id);
         let product = self.product_mut(n, external_id);
         let number = FIRST_NUMBER + n;
-        let techs = product.plans.iter().map(|plan| plan.tech.clone()).collect();
+        let techs = product
+            .plans
+            .iter()
+            .map(|plan| plan.tech.clone())
+            .chain(product.others.iter().cloned())
+            .collect();
         product.submissions.push(Submission {
             number,
             target: "preview",

@@ -93,6 +93,13 @@ pub trait Publisher {
         request: &'a GoLiveRequest,
         notification_emails: &'a [String],
     ) -> BoxFuture<'a, GoLiveAnswer>;
+    /// Whether the newest preview already holds the draft as it stands, so
+    /// that a publish would change nothing: that preview, and what was
+    /// seen. `None` when it does not, or cannot be told.
+    fn already_published<'a>(
+        &'a self,
+        request: &'a GoLiveRequest,
+    ) -> BoxFuture<'a, Option<(OperationHandle, String)>>;
     /// Reads the draft, merges the change into it and, unless it already
     /// holds it, sends it, once (never under a running publish). An
     /// accepted change is an operation of stage `Draft`.

@@ -493,3 +493,28 @@ fn a_configure_file_that_drops_a_published_version_is_warned_of_and_refused_by_t
     );
     assert_eq!(versions_of(&emulator, "standard"), ["1.0.0"]);
 }
+
+#[test]
+fn a_changed_draft_is_published_again_and_an_unchanged_one_is_not() {
+    let emulator = vm_product(knobs());
+    let one = json!([version("1.0.0", &sas("a", 30))]);
+    let first = with_file(&emulator, "publish", "standard", &one).run();
+    first.check_ended(0, "succeeded", Some("started"));
+    // The job re-run after it succeeded: nothing to change, nothing to
+    // publish.
+    let again = with_file(&emulator, "publish", "standard", &one).run();
+    again.check_ended(0, "succeeded", Some("unchanged"));
+    assert_eq!(
+        again.outputs["submission_id"],
+        first.outputs["submission_id"]
+    );
+    // A new version: the draft changes, and a new preview is made.
+    let two = json!([version("1.1.0", &sas("b", 30))]);
+    let next = with_file(&emulator, "publish", "standard", &two).run();
+    next.check_ended(0, "succeeded", Some("started"));
+    assert_ne!(
+        next.outputs["submission_id"],
+        first.outputs["submission_id"]
+    );
+    assert_eq!(draft_changes(&emulator).len(), 2);
+}

@@ -341,3 +341,36 @@ fn a_publish_that_fails_certification_is_named_and_final() {
         );
     }
 }
+
+#[test]
+fn a_preview_that_already_holds_the_draft_is_not_published_again() {
+    let emulator = drafted(Api::ProductIngestion, knobs());
+    let first = publish(Api::ProductIngestion, &emulator).run();
+    first.check_ended(0, "succeeded", Some("started"));
+    let again = publish(Api::ProductIngestion, &emulator).run();
+    again.check_ended(0, "succeeded", Some("unchanged"));
+    assert_eq!(again.outputs["target"], "preview");
+    assert_eq!(
+        again.outputs["submission_id"],
+        first.outputs["submission_id"]
+    );
+    assert!(
+        again
+            .annotations("notice")
+            .iter()
+            .any(|n| n.contains("already holds its draft as it stands: nothing to publish")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(publish_requests(&emulator).len(), 1);
+
+    // The Cloud Partner Portal shows no draft to compare: it publishes.
+    let emulator = drafted(Api::CloudPartnerPortal, knobs());
+    publish(Api::CloudPartnerPortal, &emulator)
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    publish(Api::CloudPartnerPortal, &emulator)
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    assert_eq!(publish_requests(&emulator).len(), 2);
+}

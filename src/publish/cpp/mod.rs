@@ -132,6 +132,14 @@ impl Publisher for Client {
         Box::pin(self.publish(&request.offer, notification_emails))
     }
 
+    fn already_published<'a>(
+        &'a self,
+        _: &'a GoLiveRequest,
+    ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
+        // The API shows no draft to compare with the preview.
+        Box::pin(async { None })
+    }
+
     fn change_draft<'a>(
         &'a self,
         _: &'a Offer,

@@ -410,6 +410,30 @@ pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<(String, Vec<St
     found
 }
 
+/// Whether two trees hold the same resources, as the reference compares a
+/// draft with its preview: submissions, the schema host and listing-asset
+/// URLs (which expire) aside, in any order.
+pub fn same_tree(draft: &[Value], preview: &[Value]) -> bool {
+    let comparable = |resources: &[Value]| {
+        let mut kept: Vec<String> = resources
+            .iter()
+            .filter(|r| kind(r) != "submission")
+            .map(|r| {
+                let mut r = with_live_schema(r.clone());
+                if kind(&r).starts_with("listing-asset")
+                    && let Some(object) = r.as_object_mut()
+                {
+                    object.remove("url");
+                }
+                r.to_string()
+            })
+            .collect();
+        kept.sort();
+        kept
+    };
+    comparable(draft) == comparable(preview)
+}
+
 /// A resource with the dead schema host replaced in its `$schema`.
 fn with_live_schema(mut resource: Value) -> Value {
     if let Some(Value::String(schema)) = resource.get_mut("$schema")

@@ -196,6 +196,13 @@ impl Publisher for Client {
         Box::pin(self.change_draft(offer, change))
     }
 
+    fn already_published<'a>(
+        &'a self,
+        request: &'a GoLiveRequest,
+    ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
+        Box::pin(self.already_published(request))
+    }
+
     fn status_url(&self, operation: &OperationHandle) -> Url {
         with_query_default(&operation.location, "$version", &self.endpoint.version)
     }
@@ -460,6 +467,36 @@ impl Client {
                 )
             })
             .collect()
+    }
+
+    /// The newest preview, when it succeeded and its tree equals the
+    /// draft's (`draft::same_tree`): a publish would change nothing.
+    async fn already_published(
+        &self,
+        request: &GoLiveRequest,
+    ) -> Option<(OperationHandle, String)> {
+        let product = request.product_id.as_deref()?;
+        let preview = request.submission_id.as_deref()?;
+        let submissions = self.submissions(product).await.ok()?;
+        let newest = submissions
+            .iter()
+            .filter(|s| s.target() == "preview")
+            .max_by_key(|s| s.number())?;
+        if newest.id != preview || !newest.succeeded() {
+            return None;
+        }
+        let draft = self.tree(product, "draft").await.ok()?;
+        let published = self.tree(product, "preview").await.ok()?;
+        draft::same_tree(&draft, &published).then(|| {
+            (
+                self.submission_handle(product, preview, Stage::Preview),
+                format!(
+                    "the preview of offer '{}' (submission {}) already holds its draft as it stands: nothing to publish",
+                    request.offer.offer_id,
+                    untrusted(preview, 100)
+                ),
+            )
+        })
     }
 
     /// The plan's technical configuration with the file's image versions
