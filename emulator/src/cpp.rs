@@ -330,6 +330,11 @@ impl Offers {
         } else {
             phase
         };
+        if kind == Kind::Publish
+            && let Some(message) = &knobs.publish_invalid
+        {
+            return error(422, "ValidationFailed", message);
+        }
         if matches!(phase, Some(Phase::Running | Phase::Blocked)) {
             return error(
                 409,

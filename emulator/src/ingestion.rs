@@ -197,7 +197,9 @@ impl Products {
 
     /// A preview submission, started now; returns its ID.
     fn publish_preview(&mut self, knobs: &Knobs, n: u64, external_id: &str) -> String {
-        let fails = knobs.failing_preview || self.failing.contains(external_id);
+        let fails = knobs.failing_preview
+            || knobs.preview_job_end != JobEnd::Succeeds
+            || self.failing.contains(external_id);
         let product = self.product_mut(n, external_id);
         let number = FIRST_NUMBER + n;
         let techs = product
@@ -716,7 +718,7 @@ async fn configure(
             let end = if knobs.failing_preview || ingestion.failing.contains(&external_id) {
                 JobEnd::FailsCertification
             } else {
-                JobEnd::Succeeds
+                knobs.preview_job_end
             };
             (number, knobs.step_duration, end)
         }

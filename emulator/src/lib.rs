@@ -154,6 +154,12 @@ pub struct Knobs {
     pub page_size: Option<usize>,
     /// How a Product Ingestion go-live job ends.
     pub job_end: JobEnd,
+    /// How a Product Ingestion publish-to-preview job ends (a failing
+    /// offer's fails certification whatever this says).
+    pub preview_job_end: JobEnd,
+    /// A Cloud Partner Portal publish answers 422 with this validation
+    /// message.
+    pub publish_invalid: Option<String>,
     /// Product Ingestion previews fail instead of succeeding.
     pub failing_preview: bool,
     /// A bearer token both APIs accept besides those Entra issued.
@@ -202,6 +208,8 @@ impl Knobs {
             product_lookup: ProductLookup::Filtered,
             page_size: None,
             job_end: JobEnd::Succeeds,
+            preview_job_end: JobEnd::Succeeds,
+            publish_invalid: None,
             failing_preview: false,
             static_token: None,
             stateless_go_live: false,

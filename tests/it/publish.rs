@@ -374,3 +374,48 @@ fn a_preview_that_already_holds_the_draft_is_not_published_again() {
         .check_ended(0, "succeeded", Some("started"));
     assert_eq!(publish_requests(&emulator).len(), 2);
 }
+
+#[test]
+fn the_services_refusals_of_a_publish_are_shown_with_what_to_do() {
+    // Product Ingestion: a publish job that meets another in progress.
+    let emulator = drafted(
+        Api::ProductIngestion,
+        Knobs {
+            preview_job_end: marketplace_emulator::JobEnd::FailsInProgress,
+            ..knobs()
+        },
+    );
+    let run = publish(Api::ProductIngestion, &emulator).run();
+    run.check_ended(1, "failed", Some("started"));
+    let error = run.error();
+    assert!(error.contains("An In Progress submission"), "{error}");
+    assert!(
+        error.contains(
+            "another publish is running on the offer: wait for it to end, then run this again"
+        ),
+        "{error}"
+    );
+
+    // Cloud Partner Portal: the offer failed validation.
+    let emulator = drafted(
+        Api::CloudPartnerPortal,
+        Knobs {
+            publish_invalid: Some("The plan contoso has no VM image.".into()),
+            ..knobs()
+        },
+    );
+    let run = publish(Api::CloudPartnerPortal, &emulator).run();
+    run.check_ended(1, "failed", None);
+    let error = run.error();
+    assert!(
+        error.contains(
+            "HTTP 422 Unprocessable Entity (ValidationFailed: The plan contoso has no VM image.)"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains("failed validation: fix what the service names"),
+        "{error}"
+    );
+    assert_eq!(publish_requests(&emulator).len(), 1);
+}
