@@ -567,3 +567,51 @@ fn the_docs_links_lead_to_their_headings() {
     }
     assert!(broken.is_empty(), "links to no heading: {broken:?}");
 }
+
+/// README's inputs and outputs tables name every input and output
+/// `action.yml` declares, and nothing it does not.
+#[test]
+fn readmes_tables_list_every_input_and_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let table = |heading: &str| -> Vec<String> {
+        let section = readme
+            .split(&format!("\n## {heading}\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("README has a section {heading}"));
+        let section = section.split("\n## ").next().unwrap();
+        section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `")?.split('`').next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut inputs: Vec<String> = marketplace_emulator::runner::declared_inputs(&action)
+        .into_keys()
+        .collect();
+    assert!(inputs.len() >= 24, "{inputs:?}");
+    let mut listed = table("Inputs");
+    inputs.sort();
+    listed.sort();
+    assert_eq!(
+        listed, inputs,
+        "README's inputs table and action.yml's inputs"
+    );
+    let outputs_section = action.split("\noutputs:\n").nth(1).unwrap();
+    let mut outputs: Vec<String> = outputs_section
+        .lines()
+        .take_while(|line| !line.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .filter_map(|line| line.strip_prefix("  ")?.strip_suffix(':'))
+        .filter(|name| !name.starts_with(' '))
+        .map(str::to_owned)
+        .collect();
+    assert!(outputs.len() >= 8, "{outputs:?}");
+    let mut listed = table("Outputs");
+    outputs.sort();
+    listed.sort();
+    assert_eq!(
+        listed, outputs,
+        "README's outputs table and action.yml's outputs"
+    );
+}
