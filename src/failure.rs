@@ -48,6 +48,10 @@ impl Failure {
         let request = stage.request();
         match self {
             Failure::NotSent(message) => format!("{message}; no {request} request was sent"),
+            // A draft change is sent whole: sending it again is safe.
+            Failure::MayHaveStarted(message) if stage == Stage::Draft => {
+                format!("{message}; nothing was published")
+            }
             Failure::MayHaveStarted(message) => format!(
                 "{message}; {request} may have started all the same: check the offer's status in Partner Center before running this again"
             ),

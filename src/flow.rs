@@ -320,6 +320,13 @@ impl Flow<'_> {
                 }
                 operation
             }
+            DraftAnswer::Landed { seen, notes } => {
+                for note in notes {
+                    self.tell(summary, &note);
+                }
+                self.tell(summary, &seen);
+                return Ok(true);
+            }
         };
         self.runner.info(&format!(
             "draft change accepted: operation {}\n  {}",

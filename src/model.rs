@@ -135,6 +135,9 @@ pub enum DraftAnswer {
         operation: OperationHandle,
         notes: Vec<String>,
     },
+    /// The answer to the change was lost, but the draft holds it now: it
+    /// landed, with no operation left to follow.
+    Landed { seen: String, notes: Vec<String> },
 }
 
 /// What reading an offer's state found for a publish to preview.

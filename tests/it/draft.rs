@@ -518,3 +518,41 @@ fn a_changed_draft_is_published_again_and_an_unchanged_one_is_not() {
     );
     assert_eq!(draft_changes(&emulator).len(), 2);
 }
+
+#[test]
+fn a_lost_answer_to_a_draft_change_is_settled_by_reading_the_draft() {
+    // The change landed, then the service failed to say so.
+    let emulator = vm_product(Knobs {
+        go_live_faults: vec![marketplace_emulator::Fault::AcceptThenFail(500)],
+        ..knobs()
+    });
+    let file = json!([version("1.0.0", &sas("a", 30))]);
+    let run = with_file(&emulator, "draft", "standard", &file).run();
+    run.check_ended(0, "succeeded", Some("started"));
+    assert!(
+        run.annotations("notice")
+            .iter()
+            .any(|n| n.contains("and the draft now holds it: it landed")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(draft_changes(&emulator).len(), 1, "never sent again");
+    assert_eq!(versions_of(&emulator, "standard"), ["1.0.0"]);
+
+    // It did not land: the outcome is not known, and a re-run is safe.
+    let emulator = vm_product(Knobs {
+        go_live_faults: vec![marketplace_emulator::Fault::Status(500, None)],
+        ..knobs()
+    });
+    let run = with_file(&emulator, "draft", "standard", &file).run();
+    run.check_ended(1, "unknown", None);
+    assert!(
+        run.error().contains(
+            "the draft does not hold it yet; a re-run sends it again whole, which is safe"
+        ),
+        "{}",
+        run.error()
+    );
+    let again = with_file(&emulator, "draft", "standard", &file).run();
+    again.check_ended(0, "succeeded", Some("started"));
+}

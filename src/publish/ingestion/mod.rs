@@ -156,6 +156,14 @@ fn watched_product(location: &Url) -> Option<String> {
     }
 }
 
+/// What became of a draft change that was sent.
+enum Sent {
+    /// Accepted as this job.
+    Job(OperationHandle),
+    /// Its answer was lost, but the draft holds it: the text says so.
+    Landed(String),
+}
+
 /// A POST's answer that is not a success, sorted (`Client::sort_refusal`).
 enum Refusal {
     /// The service cannot have started it: the reason, and the delay asked.
@@ -437,8 +445,10 @@ impl Client {
                 notes,
             });
         }
-        let operation = self.send_draft(offer, &product, resources).await?;
-        Ok(DraftAnswer::Started { operation, notes })
+        Ok(match self.send_draft(offer, &product, resources).await? {
+            Sent::Job(operation) => DraftAnswer::Started { operation, notes },
+            Sent::Landed(seen) => DraftAnswer::Landed { seen, notes },
+        })
     }
 
     /// A warning for each technical configuration of a `configure` file
@@ -552,7 +562,7 @@ impl Client {
         offer: &Offer,
         product: &Product,
         resources: Vec<Value>,
-    ) -> Result<OperationHandle, Failure> {
+    ) -> Result<Sent, Failure> {
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let submissions = self.submissions(&product.id).await.map_err(not_read)?;
         if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
@@ -576,9 +586,9 @@ impl Client {
                 return Err(Failure::NotSent(format!("the draft change: {error}")));
             }
             Err(error) => {
-                return Err(Failure::MayHaveStarted(format!(
-                    "the draft change got {error}; a re-run finds the draft changed if it was"
-                )));
+                return self
+                    .settle_draft(product, &resources, &error.to_string())
+                    .await;
             }
         };
         let status = reply.status;
@@ -595,25 +605,46 @@ impl Client {
                         product_id: Some(product.id.clone()),
                         submission_id: None,
                     };
-                    Ok(self.handle(&job_id, &request, Stage::Draft))
+                    Ok(Sent::Job(self.handle(&job_id, &request, Stage::Draft)))
                 }
-                None => Err(Failure::MayHaveStarted(format!(
-                    "the draft change was accepted (HTTP {}) without a job to follow; a re-run finds the draft changed if it was",
-                    status_text(status)
-                ))),
+                None => {
+                    let what = format!("HTTP {} without a job to follow", status_text(status));
+                    self.settle_draft(product, &resources, &what).await
+                }
             };
         }
         if status.is_server_error() {
-            return Err(Failure::MayHaveStarted(format!(
-                "the draft change got HTTP {}{detail}; a re-run finds the draft changed if it was",
-                status_text(status)
-            )));
+            let what = format!("HTTP {}{detail}", status_text(status));
+            return self.settle_draft(product, &resources, &what).await;
         }
         Err(Failure::NotSent(format!(
             "the draft change was refused with HTTP {}{detail}: {}; the draft was not changed",
             status_text(status),
             self.hint(status, Some(&reply.body))
         )))
+    }
+
+    /// An answer to the draft change that may hide its landing: the draft
+    /// is read again, and holds the change (it landed, nothing more is
+    /// sent) or does not (it may still land: a re-run is safe, as the
+    /// change is sent whole).
+    async fn settle_draft(
+        &self,
+        product: &Product,
+        resources: &[Value],
+        what: &str,
+    ) -> Result<Sent, Failure> {
+        match self.tree(&product.id, "draft").await {
+            Ok(draft) if draft::already_holds(&draft, resources) => Ok(Sent::Landed(format!(
+                "the draft change got {what}, and the draft now holds it: it landed"
+            ))),
+            Ok(_) => Err(Failure::MayHaveStarted(format!(
+                "the draft change got {what}, and the draft does not hold it yet; a re-run sends it again whole, which is safe"
+            ))),
+            Err(ReadError(message, _)) => Err(Failure::MayHaveStarted(format!(
+                "the draft change got {what}, and reading the draft again failed too ({message}); a re-run sends it again whole, which is safe"
+            ))),
+        }
     }
 
     /// The submission resource that publishes the draft to preview: no
