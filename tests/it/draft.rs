@@ -556,3 +556,47 @@ fn a_lost_answer_to_a_draft_change_is_settled_by_reading_the_draft() {
     let again = with_file(&emulator, "draft", "standard", &file).run();
     again.check_ended(0, "succeeded", Some("started"));
 }
+
+#[test]
+fn a_property_on_in_live_and_off_in_the_draft_is_named_and_left_as_read() {
+    let emulator = vm_product(knobs());
+    let one = json!([version("1.0.0", &sas("a", 30))]);
+    with_file(&emulator, "publish", "standard", &one)
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    let mut tech = emulator.draft_tech(OFFER, "standard").unwrap();
+    tech["vmProperties"]["supportsNVMe"] = json!(true);
+    with_resources(&emulator, "publish", &json!([tech]))
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    Api::ProductIngestion
+        .single(&emulator, OFFER)
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    // The draft shows it off again, as the service's may.
+    tech["vmProperties"]["supportsNVMe"] = json!(false);
+    with_resources(&emulator, "draft", &json!([tech]))
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+
+    let run = with_file(
+        &emulator,
+        "draft",
+        "standard",
+        &json!([version("1.1.0", &sas("b", 30))]),
+    )
+    .run();
+    run.check_ended(0, "succeeded", Some("started"));
+    assert!(
+        run.annotations("notice").iter().any(|n| n.contains(
+            "plan 'standard': vmProperties.supportsNVMe is on in the live offer and off in the draft; go-live never changes vmProperties"
+        )),
+        "{}",
+        run.stdout
+    );
+    let sent = draft_changes(&emulator);
+    assert_eq!(
+        sent.last().unwrap()["resources"][0]["vmProperties"]["supportsNVMe"],
+        json!(false)
+    );
+}

@@ -434,6 +434,22 @@ pub fn same_tree(draft: &[Value], preview: &[Value]) -> bool {
     comparable(draft) == comparable(preview)
 }
 
+/// The `vmProperties` on in the live configuration and off in the draft:
+/// some cannot be turned off once on, and the draft may show a stale
+/// `false`. They are sent as read, never changed; a note names them.
+pub fn sticky_properties(draft: &Value, live: &Value) -> Vec<String> {
+    let Some(live) = live.get("vmProperties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    live.iter()
+        .filter(|(name, on)| {
+            **on == Value::Bool(true)
+                && draft.pointer(&format!("/vmProperties/{name}")) == Some(&Value::Bool(false))
+        })
+        .map(|(name, _)| untrusted(name, 60))
+        .collect()
+}
+
 /// A resource with the dead schema host replaced in its `$schema`.
 fn with_live_schema(mut resource: Value) -> Value {
     if let Some(Value::String(schema)) = resource.get_mut("$schema")
@@ -869,6 +885,14 @@ mod tests {
             &[],
             &[json!({"$schema": "https://schema.mp.microsoft.com/schema/property/x"})]
         ));
+    }
+
+    #[test]
+    fn properties_on_in_live_and_off_in_the_draft_are_named() {
+        let draft = json!({"vmProperties": {"supportsNVMe": false, "supportsCloudInit": true, "supportsBackup": false}});
+        let live = json!({"vmProperties": {"supportsNVMe": true, "supportsCloudInit": true, "supportsBackup": false}});
+        assert_eq!(sticky_properties(&draft, &live), ["supportsNVMe"]);
+        assert!(sticky_properties(&draft, &json!({})).is_empty());
     }
 
     fn numbers() -> impl Strategy<Value = Vec<String>> {

@@ -420,8 +420,8 @@ impl Client {
         let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
         let (resources, unchanged, notes) = match &change.what {
             DraftFile::Versions { plan } => {
-                let merged = self.merged(offer, &product, &draft, plan, change).await?;
-                (vec![merged.resource], merged.unchanged, Vec::new())
+                let (merged, notes) = self.merged(offer, &product, &draft, plan, change).await?;
+                (vec![merged.resource], merged.unchanged, notes)
             }
             DraftFile::Resources => {
                 let (resources, mut notes) =
@@ -518,7 +518,7 @@ impl Client {
         draft: &[Value],
         plan: &str,
         change: &DraftChange,
-    ) -> Result<draft::Merged, Failure> {
+    ) -> Result<(draft::Merged, Vec<String>), Failure> {
         let plan_id = draft::plan_id(draft, plan).ok_or_else(|| {
             Failure::NotSent(format!(
                 "offer '{}' has no plan '{}' in its draft (its plans: {}): check plan",
@@ -535,24 +535,34 @@ impl Client {
             ))
         })?;
         let mut published = Vec::new();
+        let mut notes = Vec::new();
         for target in ["preview", "live"] {
             // A target never published answers an error: it holds nothing.
             if let Ok(tree) = self.tree(&product.id, target).await
                 && let Some(config) = draft::tech_config(&tree, &plan_id)
             {
                 published.extend(draft::versions(&config));
+                if target == "live" {
+                    notes.extend(draft::sticky_properties(&read, &config).into_iter().map(|name| {
+                        format!(
+                            "plan '{}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)",
+                            untrusted(plan, 50)
+                        )
+                    }));
+                }
             }
         }
         let asked = draft::read_versions(&change.text, clock::wall()).map_err(|problems| {
             Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
         })?;
-        draft::merge(plan, &read, &published, &asked).map_err(|problems| {
+        let merged = draft::merge(plan, &read, &published, &asked).map_err(|problems| {
             Failure::NotSent(format!(
                 "the draft of plan '{}' was not changed: {}",
                 untrusted(plan, 50),
                 problems.join("; ")
             ))
-        })
+        })?;
+        Ok((merged, notes))
     }
 
     /// Sends the resources to `configure` as one draft change, unless a
