@@ -600,3 +600,68 @@ fn a_property_on_in_live_and_off_in_the_draft_is_named_and_left_as_read() {
         json!(false)
     );
 }
+
+#[test]
+fn a_file_that_is_too_large_or_not_json_is_refused_by_name() {
+    let emulator = vm_product(knobs());
+    let action = |text: &str| {
+        let action = ingestion_go_live(&emulator.ingestion_url())
+            .with("mode", "draft")
+            .with("plan", "standard")
+            .with("vm_image_versions", "versions.json");
+        std::fs::write(action.dir().join("versions.json"), text).unwrap();
+        let dir = action.dir();
+        action.env("GITHUB_WORKSPACE", dir.to_str().unwrap())
+    };
+    for (text, expected) in [
+        (
+            "[{\"versionNumber\": ".to_owned(),
+            "vm_image_versions 'versions.json' cannot be used: is not JSON",
+        ),
+        (
+            " ".repeat(1024 * 1024 + 1),
+            "vm_image_versions 'versions.json' is larger than 1024 KiB",
+        ),
+        (
+            "[]".to_owned(),
+            "vm_image_versions 'versions.json' cannot be used: holds no image version",
+        ),
+    ] {
+        let run = action(&text).run();
+        assert_eq!(run.code, Some(2), "{expected}: {}", run.stdout);
+        assert!(run.error().starts_with(expected), "{}", run.error());
+    }
+    assert!(emulator.requests().is_empty());
+}
+
+#[test]
+fn a_draft_change_still_running_at_configure_timeout_says_so_and_publishes_nothing() {
+    let emulator = vm_product(Knobs {
+        step_duration: Duration::from_secs(600),
+        ..knobs()
+    });
+    let run = with_file(
+        &emulator,
+        "publish",
+        "standard",
+        &json!([version("1.0.0", &sas("a", 30))]),
+    )
+    .with("configure_timeout", "300ms")
+    .run();
+    run.check_ended(1, "unknown", None);
+    let error = run.error();
+    assert!(
+        error.contains("the draft change is still running after configure_timeout (300ms)"),
+        "{error}"
+    );
+    assert!(
+        error.contains("nothing was published: run this again later"),
+        "{error}"
+    );
+    assert!(
+        !emulator
+            .requests()
+            .iter()
+            .any(|r| r.body.contains("\"preview\""))
+    );
+}
