@@ -1,8 +1,10 @@
 //! Getting the bearer token for the API: the `token` input as it is, or a
 //! token from Microsoft Entra ID, signed in with a client secret or with a
-//! GitHub OIDC token (federated credentials, no secret at all).
+//! federated token (no secret at all): GitHub's or Azure Pipelines' OIDC
+//! token, asked for afresh before each sign-in, or a token file such as
+//! GitLab's, read again before each.
 //!
-//! Owns the Entra token endpoint, the GitHub OIDC endpoint, token renewal
+//! Owns the Entra token endpoint, the two OIDC endpoints, token renewal
 //! before expiry, and the wording of sign-in failures. Every token and JWT is
 //! masked the moment it is received. It does not know the publishing API:
 //! the scope to ask for is given to it.
@@ -19,7 +21,7 @@ use tokio::sync::Semaphore;
 use crate::body::read_capped;
 use crate::clock;
 use crate::credentials::{Credentials, Entra, Proof};
-use crate::github::Runner;
+use crate::host::Runner;
 use crate::retry::{backoff, jitter};
 use crate::secret::Secret;
 use crate::text::{error_chain, untrusted};
@@ -145,7 +147,7 @@ impl Auth {
             ("client_id", client_id.clone()),
             ("scope", self.scope.to_owned()),
         ];
-        // The GitHub token lives minutes: a fresh one for every exchange.
+        // A federated token lives minutes: a fresh one for every exchange.
         let assertion = match proof {
             Proof::ClientSecret(secret) => {
                 form.push(("client_secret", secret.expose().to_owned()));
@@ -155,18 +157,28 @@ impl Auth {
                 request_url,
                 request_token,
                 audience,
-            } => {
-                let jwt = self
-                    .github_token(request_url, request_token, audience)
-                    .await?;
-                form.push((
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
-                ));
-                form.push(("client_assertion", jwt.expose().to_owned()));
-                Some(jwt)
-            }
+            } => Some(
+                self.github_token(request_url, request_token, audience)
+                    .await?,
+            ),
+            Proof::TokenFile(path) => Some(self.token_file(path)?),
+            Proof::Assertion { token, .. } => Some(token.clone()),
+            Proof::AzurePipelines {
+                request_url,
+                access_token,
+                service_connection_id,
+            } => Some(
+                self.pipelines_token(request_url, access_token, service_connection_id)
+                    .await?,
+            ),
         };
+        if let Some(jwt) = &assertion {
+            form.push((
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+            ));
+            form.push(("client_assertion", jwt.expose().to_owned()));
+        }
         let endpoint = authority
             .join(&format!("{tenant_id}/oauth2/v2.0/token"))
             .expect("a validated tenant ID always forms a URL");
@@ -187,7 +199,12 @@ impl Auth {
             .await
             .map_err(|error| anyhow::anyhow!("Microsoft Entra's answer was unreadable: {error}"))?;
         if !status.is_success() {
-            bail!(entra_failure(status.as_u16(), &body, assertion.as_ref()));
+            bail!(entra_failure(
+                status.as_u16(),
+                &body,
+                assertion.as_ref(),
+                proof
+            ));
         }
         let (token, lifetime) = token_answer(status, &body)?;
         self.runner.mask(&token);
@@ -204,42 +221,14 @@ impl Auth {
     ) -> anyhow::Result<Secret> {
         let mut url = request_url.clone();
         url.query_pairs_mut().append_pair("audience", audience);
-        // Retried as the toolkit does, after a failed connection or a 5xx;
-        // the request is a GET and changes nothing.
-        let mut attempt = 1;
-        let (status, body) = loop {
-            let sent = self
-                .http
-                .get(url.clone())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .bearer_auth(request_token.expose())
-                .send()
-                .await;
-            let failure = match sent {
-                Ok(response) if !response.status().is_server_error() => {
-                    let status = response.status();
-                    let body = read_capped(response).await.map_err(|error| {
-                        anyhow::anyhow!(
-                            "GitHub's answer to the OIDC token request was unreadable: {error}"
-                        )
-                    })?;
-                    break (status, body);
-                }
-                Ok(response) => format!("HTTP {}", response.status()),
-                Err(error) => error_chain(&error),
-            };
-            if attempt >= GITHUB_OIDC_ATTEMPTS {
-                bail!(
-                    "cannot get a GitHub OIDC token after {GITHUB_OIDC_ATTEMPTS} tries, the last one: {failure}"
-                );
-            }
-            let delay = backoff(self.first_retry, attempt, self.first_retry * 4, jitter());
-            self.runner.debug(&format!(
-                "the GitHub OIDC token request failed ({failure}); trying again in {delay:?}"
-            ));
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        };
+        let (status, body) = self
+            .ask("GitHub", || {
+                self.http
+                    .get(url.clone())
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .bearer_auth(request_token.expose())
+            })
+            .await?;
         if !status.is_success() {
             bail!(
                 "GitHub refused the OIDC token request with HTTP {status} ({}): check that the job has permissions: id-token: write",
@@ -253,10 +242,113 @@ impl Auth {
         self.runner.mask(&jwt);
         Ok(jwt)
     }
+
+    /// A fresh OIDC token of Azure Pipelines for the service connection:
+    /// its tokens live about ten minutes, and a wait lasts hours.
+    async fn pipelines_token(
+        &self,
+        request_url: &Url,
+        access_token: &Secret,
+        service_connection_id: &str,
+    ) -> anyhow::Result<Secret> {
+        let mut url = request_url.clone();
+        url.query_pairs_mut()
+            .append_pair("api-version", "7.1")
+            .append_pair("serviceConnectionId", service_connection_id);
+        let (status, body) = self
+            .ask("Azure Pipelines", || {
+                self.http
+                    .post(url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header("X-TFS-FedAuthRedirect", "Suppress")
+                    .bearer_auth(access_token.expose())
+            })
+            .await?;
+        let shown = untrusted(body.trim(), 300);
+        if body.contains("No service connection found") {
+            bail!(
+                "Azure Pipelines refused the OIDC token request with HTTP {status} ({shown}): check that AZURESUBSCRIPTION_SERVICE_CONNECTION_ID names a service connection the step may use (run go-live in an AzureCLI@2 step whose azureSubscription is that connection)"
+            );
+        }
+        if status.as_u16() == 401 || status.as_u16() == 403 {
+            bail!(
+                "Azure Pipelines refused the OIDC token request with HTTP {status} ({shown}): SYSTEM_ACCESSTOKEN was not accepted; map the job's token in the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))"
+            );
+        }
+        if !status.is_success() {
+            bail!("Azure Pipelines refused the OIDC token request with HTTP {status} ({shown})");
+        }
+        let reply: PipelinesReply = serde_json::from_str(&body).with_context(|| {
+            format!("Azure Pipelines answered the OIDC token request with HTTP {status} but no oidcToken")
+        })?;
+        let jwt = Secret::new(reply.oidc_token);
+        self.runner.mask(&jwt);
+        Ok(jwt)
+    }
+
+    /// The federated token in the file, read now: whoever renews the file
+    /// (a job, a sidecar) is followed.
+    fn token_file(&self, path: &std::path::Path) -> anyhow::Result<Secret> {
+        use std::io::Read;
+        const CAP: u64 = 64 * 1024;
+        let shown = path.display();
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(CAP).read_to_string(&mut text))
+            .map_err(|error| {
+                anyhow::anyhow!("cannot read AZURE_FEDERATED_TOKEN_FILE '{shown}' ({error})")
+            })?;
+        let token = Secret::new(text.trim().to_owned());
+        self.runner.mask(&token);
+        if token.expose().is_empty() || token.expose().contains(char::is_whitespace) {
+            bail!(
+                "AZURE_FEDERATED_TOKEN_FILE '{shown}' holds no token (it is empty, or holds more than one line): write the ID token alone into it, as printf '%s' \"$TOKEN\" > \"$AZURE_FEDERATED_TOKEN_FILE\" does"
+            );
+        }
+        Ok(token)
+    }
+
+    /// Sends the request built by `request`, again after a failed
+    /// connection or a 5xx, at most `OIDC_ATTEMPTS` times: it asks for a
+    /// token and changes nothing. `who` runs the endpoint.
+    async fn ask(
+        &self,
+        who: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> anyhow::Result<(reqwest::StatusCode, String)> {
+        let mut attempt = 1;
+        loop {
+            let failure = match request().send().await {
+                Ok(response) if !response.status().is_server_error() => {
+                    let status = response.status();
+                    let body = read_capped(response).await.map_err(|error| {
+                        anyhow::anyhow!(
+                            "{who}'s answer to the OIDC token request was unreadable: {error}"
+                        )
+                    })?;
+                    return Ok((status, body));
+                }
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(error) => error_chain(&error),
+            };
+            if attempt >= OIDC_ATTEMPTS {
+                let article = if who.starts_with('A') { "an" } else { "a" };
+                bail!(
+                    "cannot get {article} {who} OIDC token after {OIDC_ATTEMPTS} tries, the last one: {failure}"
+                );
+            }
+            let delay = backoff(self.first_retry, attempt, self.first_retry * 4, jitter());
+            self.runner.debug(&format!(
+                "the {who} OIDC token request failed ({failure}); trying again in {delay:?}"
+            ));
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
 }
 
-/// The GitHub OIDC token request is sent at most this many times.
-const GITHUB_OIDC_ATTEMPTS: u32 = 3;
+/// An OIDC token request is sent at most this many times.
+const OIDC_ATTEMPTS: u32 = 3;
 
 /// The longest token lifetime believed, in seconds (a day); a larger
 /// `expires_in` is cut to it.
@@ -309,6 +401,12 @@ struct OidcReply {
     value: String,
 }
 
+#[derive(Deserialize)]
+struct PipelinesReply {
+    #[serde(rename = "oidcToken")]
+    oidc_token: String,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct EntraError {
@@ -317,9 +415,9 @@ struct EntraError {
 }
 
 /// Entra's `error` and `error_description` (which starts with the AADSTS
-/// code), a hint for the common codes, and, when no federated credential
-/// matched, the claims of the GitHub token that was offered.
-fn entra_failure(status: u16, body: &str, assertion: Option<&Secret>) -> String {
+/// code), a hint for the common codes, and, when a federated token was
+/// refused, the claims of the token offered that Entra compares.
+fn entra_failure(status: u16, body: &str, assertion: Option<&Secret>, proof: &Proof) -> String {
     let parsed: EntraError = serde_json::from_str(body).unwrap_or_default();
     let error = parsed.error.unwrap_or_else(|| "no error code".to_owned());
     let description = match parsed.error_description {
@@ -338,12 +436,38 @@ fn entra_failure(status: u16, body: &str, assertion: Option<&Secret>) -> String 
         Some("no application with this client_id exists in the tenant: check client_id and tenant_id".to_owned())
     } else if code("90002") {
         Some("the tenant was not found: check tenant_id".to_owned())
-    } else if code("70021") || code("700213") {
+    } else if (code("70021") || code("700213")) && matches!(proof, Proof::GitHubOidc { .. }) {
         let mut hint = "no federated credential of the application matches this workflow's GitHub token: add one whose subject matches the token's sub claim (for a job with an environment: repo:OWNER/REPO:environment:NAME), issuer https://token.actions.githubusercontent.com and audience api://AzureADTokenExchange".to_owned();
         if let Some(claims) = assertion.and_then(identifying_claims) {
             hint.push_str(&format!("; the GitHub token offered has {claims}"));
         }
         Some(hint)
+    } else if code("70021") || code("700213") {
+        let example = match proof {
+            Proof::AzurePipelines { .. } => {
+                "for a service connection, issuer https://vstoken.dev.azure.com/<organization ID> and subject sc://ORGANIZATION/PROJECT/CONNECTION"
+            }
+            _ => {
+                "for GitLab, issuer https://gitlab.com and subject project_path:GROUP/PROJECT:ref_type:branch:ref:main"
+            }
+        };
+        Some(with_claims(
+            format!(
+                "no federated credential of the application matches the token offered: Entra compares the token's issuer (iss), subject (sub) and audience (aud) with each federated credential's ({example})"
+            ),
+            assertion,
+        ))
+    } else if code("700212") {
+        Some(with_claims(
+            "the token's audience (aud) is not the federated credential's: make them equal (api://AzureADTokenExchange is the usual one; on GitLab, id_tokens: aud)".to_owned(),
+            assertion,
+        ))
+    } else if code("700024") {
+        Some(match proof {
+            Proof::Assertion { once: true, .. } => "the idToken of AzureCLI@2 has expired (it lives about ten minutes and is never renewed): map SYSTEM_ACCESSTOKEN in the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)) so that a fresh token is requested before each sign-in".to_owned(),
+            Proof::TokenFile(_) => "the token in AZURE_FEDERATED_TOKEN_FILE has expired: write a fresh one into the file before it does (a GitLab ID token lives as long as the job's timeout)".to_owned(),
+            _ => "the federated token offered has expired: sign in again with a fresh one".to_owned(),
+        })
     } else {
         None
     };
@@ -352,6 +476,14 @@ fn entra_failure(status: u16, body: &str, assertion: Option<&Secret>) -> String 
         message.push_str(&hint);
     }
     message
+}
+
+/// The hint, and the claims of the token offered.
+fn with_claims(mut hint: String, assertion: Option<&Secret>) -> String {
+    if let Some(claims) = assertion.and_then(identifying_claims) {
+        hint.push_str(&format!("; the token offered has {claims}"));
+    }
+    hint
 }
 
 /// The claims that identify the workflow, read from the JWT's payload
@@ -435,7 +567,7 @@ mod tests {
                     let header = format!("Bearer {}", token.expose());
                     prop_assert!(reqwest::header::HeaderValue::from_str(&header).is_ok());
                 }
-                let _ = entra_failure(status, &body, None);
+                let _ = entra_failure(status, &body, None, &Proof::ClientSecret(Secret::new(String::new())));
             }
         }
 
@@ -446,7 +578,9 @@ mod tests {
             for jwt in [text.clone(), format!("h.{encoded}.s"), format!("h.{encoded}=="), format!("{text}.{text}")] {
                 let secret = Secret::new(jwt);
                 let _ = identifying_claims(&secret);
-                let _ = entra_failure(400, r#"{"error":"invalid_client","error_description":"AADSTS70021: x"}"#, Some(&secret));
+                for proof in [Proof::TokenFile("f".into()), Proof::ClientSecret(Secret::new(String::new()))] {
+                    let _ = entra_failure(400, r#"{"error":"invalid_client","error_description":"AADSTS70021: x"}"#, Some(&secret), &proof);
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
+use crate::credentials::{ASSERTION_LIFETIME, Credentials, Entra, OidcRequest, Proof};
 use crate::model::{DraftChange, DraftFile, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
@@ -109,6 +109,15 @@ impl RawInputs {
         }
     }
 
+    /// The inputs a command line gives, by input name; relative paths
+    /// start in the current directory.
+    pub fn from_values(values: std::collections::BTreeMap<&'static str, String>) -> RawInputs {
+        RawInputs {
+            values,
+            workspace: None,
+        }
+    }
+
     /// Values that must be masked before anything else is printed, whether or
     /// not the rest of the inputs are valid.
     pub fn secrets(&self) -> Vec<Secret> {
@@ -119,6 +128,18 @@ impl RawInputs {
             .collect()
     }
 }
+
+/// The variables of the environment a command line may sign in with that
+/// hold secrets: masked before anything else is printed.
+pub const SECRET_VARIABLES: [&str; 7] = [
+    "GO_LIVE_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_FEDERATED_TOKEN",
+    "SYSTEM_ACCESSTOKEN",
+    "idToken",
+    "servicePrincipalKey",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+];
 
 /// The run, validated.
 #[derive(Debug)]
@@ -151,6 +172,51 @@ pub struct Config {
     /// What the file inputs hold that must be masked before anything else
     /// is printed (SAS queries).
     pub masks: Vec<Secret>,
+    /// The way of signing in chosen from the environment, in a sentence,
+    /// and what a person should know about it (a command line only).
+    pub sign_in: Option<String>,
+    pub sign_in_notes: Vec<String>,
+    /// Run as a command line (its sign-in comes from the environment), not
+    /// as the action: advice names commands and flags.
+    pub command_line: bool,
+}
+
+impl Config {
+    /// How a later run follows again, in the words of this run's surface,
+    /// before "the same offer": "run this action with mode: follow and",
+    /// or "run go-live follow with".
+    pub fn follow_again(&self) -> &'static str {
+        if self.command_line {
+            "run go-live follow with"
+        } else {
+            "run this action with mode: follow and"
+        }
+    }
+
+    /// How to name `operation_location` to this run's surface.
+    pub fn operation_location_words(&self) -> &'static str {
+        if self.command_line {
+            "--operation-location "
+        } else {
+            "operation_location: "
+        }
+    }
+}
+
+/// Where the sign-in comes from.
+pub enum SignIn {
+    /// The action's inputs (`token`, `client_secret`, ...) and the GitHub
+    /// OIDC request the runner gives.
+    Inputs(OidcRequest),
+    /// The environment, as the Azure SDKs read it (a command line).
+    Environment(Vec<(String, String)>),
+}
+
+impl Default for SignIn {
+    /// The action's inputs, without a GitHub OIDC request.
+    fn default() -> SignIn {
+        SignIn::Inputs(OidcRequest::default())
+    }
 }
 
 /// The `mode` input: what a run may do.
@@ -281,7 +347,7 @@ impl RawInputs {
 }
 
 impl Config {
-    pub fn from_inputs(raw: &RawInputs, oidc: OidcRequest) -> Result<Config, InputError> {
+    pub fn from_inputs(raw: &RawInputs, sign_in: SignIn) -> Result<Config, InputError> {
         let kind = parse_api(raw.given("api"))?;
         let api = kind.api();
         let api_url = raw.given("api_url").unwrap_or(api.default_url());
@@ -314,7 +380,14 @@ impl Config {
             (None, mode) => mode.target(parse_offer(raw, api)?),
         };
 
-        let credentials = parse_credentials(raw, oidc, api)?;
+        let command_line = matches!(sign_in, SignIn::Environment(_));
+        let (credentials, sign_in, mut sign_in_notes) = match sign_in {
+            SignIn::Inputs(oidc) => (parse_credentials(raw, oidc, api)?, None, Vec::new()),
+            SignIn::Environment(env) => {
+                let (credentials, chosen, notes) = environment_credentials(raw, &env, api)?;
+                (credentials, Some(chosen), notes)
+            }
+        };
 
         let wait = parse_bool("wait", raw.given("wait"), false)?;
         let wait_timeout = parse_duration("wait_timeout", raw.given("wait_timeout"), "60m")?;
@@ -326,9 +399,17 @@ impl Config {
         let configure_timeout =
             parse_duration("configure_timeout", raw.given("configure_timeout"), "30m")?;
         let (draft, masks) = parse_draft(raw, mode, api, &target)?;
+        let waits = wait || mode == Mode::Follow || matches!(target, Target::Follow(_));
+        let once = matches!(&credentials, Credentials::Entra(entra) if matches!(entra.proof, Proof::Assertion { once: true, .. }));
+        if once && waits && wait_timeout > ASSERTION_LIFETIME {
+            sign_in_notes.push(format!(
+                "the idToken of AzureCLI@2 lives about ten minutes and is never renewed, and this run may wait {}: map SYSTEM_ACCESSTOKEN in the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)) so that a fresh token is requested before each sign-in",
+                format_duration(wait_timeout)
+            ));
+        }
 
         Ok(Config {
-            wait: wait || mode == Mode::Follow || matches!(target, Target::Follow(_)),
+            wait: waits,
             target,
             mode,
             credentials,
@@ -345,6 +426,9 @@ impl Config {
             draft,
             configure_timeout,
             masks,
+            sign_in,
+            sign_in_notes,
+            command_line,
         })
     }
 }
@@ -451,7 +535,7 @@ fn parse_draft(
 }
 
 /// A file's text, at most `FILE_CAP` bytes of UTF-8.
-fn read_capped_file(path: &std::path::Path) -> Result<String, String> {
+pub(crate) fn read_capped_file(path: &std::path::Path) -> Result<String, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|error| {
         format!("cannot be read ({error}); a relative path starts in the workspace")
@@ -541,6 +625,24 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
 
 /// The offer, with a publisher where the API needs one.
 fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
+    if let Some(offer_id) = raw.given("offer_id") {
+        if offer_id.contains(',') {
+            return Err(invalid(format!(
+                "offer_id '{}' holds commas: it names one offer; list several in offers, one offer a line",
+                offer_id.escape_default()
+            )));
+        }
+        if let Some((publisher, offer)) = offer_id.split_once('/')
+            && api.publisher_required()
+        {
+            return Err(invalid(format!(
+                "offer_id '{}' holds a publisher: split it, publisher_id: {} and offer_id: {} (or list it in offers, where a line may be publisher_id/offer_id)",
+                offer_id.escape_default(),
+                publisher.escape_default(),
+                offer.escape_default()
+            )));
+        }
+    }
     let publisher_id = match raw.given("publisher_id") {
         Some(publisher_id) => Some(parse_id("publisher_id", publisher_id)?),
         None if api.publisher_required() => {
@@ -650,6 +752,9 @@ fn parse_offer_line(
     default_publisher: Option<&str>,
     api: &dyn Api,
 ) -> Result<Offer, String> {
+    if line.contains(',') {
+        return Err("holds commas: list one offer a line (one --offer each)".to_owned());
+    }
     let (publisher_id, offer_id) = match line.split_once('/') {
         Some(_) if !api.publisher_required() => {
             return Err(format!(
@@ -711,12 +816,7 @@ fn parse_credentials(
     let tenant_id = raw.given("tenant_id");
     let client_id = raw.given("client_id");
     let client_secret = raw.given("client_secret");
-    const ENTRA: &str = "https://login.microsoftonline.com";
-    let authority = parse_service_url(
-        "authority_url",
-        raw.given("authority_url").unwrap_or(ENTRA),
-        ENTRA,
-    )?;
+    let authority = parse_authority(raw)?;
     if token.is_some() && client_secret.is_some() {
         return Err(invalid(
             "token and client_secret are both given, and it is not clear which to use: pass token alone, or tenant_id, client_id and client_secret without token".to_owned(),
@@ -742,19 +842,7 @@ fn parse_credentials(
             missing.join(" and ")
         )));
     };
-    let domain_like = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-    if !tenant_id.chars().all(domain_like) || tenant_id.starts_with('.') {
-        return Err(invalid(format!(
-            "tenant_id '{}' is not valid: expected the directory (tenant) ID, a GUID, or a domain such as contoso.onmicrosoft.com",
-            tenant_id.escape_default()
-        )));
-    }
-    if client_id.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(invalid(format!(
-            "client_id '{}' is not valid: expected the application (client) ID, a GUID",
-            client_id.escape_default()
-        )));
-    }
+    check_application("tenant_id", tenant_id, "client_id", client_id)?;
     let proof = match client_secret {
         Some(secret) => Proof::ClientSecret(Secret::new(secret.to_owned())),
         None => {
@@ -786,6 +874,244 @@ fn parse_credentials(
     })))
 }
 
+/// Refuses a tenant that cannot be a tenant (it goes into Entra's URL)
+/// or a client ID with spaces or control characters, naming the input or
+/// the variable each came from.
+fn check_application(
+    tenant_name: &str,
+    tenant_id: &str,
+    client_name: &str,
+    client_id: &str,
+) -> Result<(), InputError> {
+    let domain_like = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    if !tenant_id.chars().all(domain_like) || tenant_id.starts_with('.') || tenant_id.is_empty() {
+        return Err(invalid(format!(
+            "{tenant_name} '{}' is not valid: expected the directory (tenant) ID, a GUID, or a domain such as contoso.onmicrosoft.com",
+            tenant_id.escape_default()
+        )));
+    }
+    if client_id.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(invalid(format!(
+            "{client_name} '{}' is not valid: expected the application (client) ID, a GUID",
+            client_id.escape_default()
+        )));
+    }
+    Ok(())
+}
+
+/// Microsoft Entra, unless `authority_url` names another.
+fn parse_authority(raw: &RawInputs) -> Result<Url, InputError> {
+    const ENTRA: &str = "https://login.microsoftonline.com";
+    parse_service_url(
+        "authority_url",
+        raw.given("authority_url").unwrap_or(ENTRA),
+        ENTRA,
+    )
+}
+
+/// The way a command line signs in, from the environment: the first of
+/// these that applies, in this order (empty variables count as unset).
+/// 1. `GO_LIVE_TOKEN`, used as it is.
+/// 2. `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`.
+/// 3. The same two with `AZURE_FEDERATED_TOKEN_FILE` (read again before
+///    each sign-in) or `AZURE_FEDERATED_TOKEN`.
+/// 4. GitHub OIDC (`ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`).
+/// 5. Azure Pipelines federation: `SYSTEM_OIDCREQUESTURI`,
+///    `SYSTEM_ACCESSTOKEN` and the service connection `AzureCLI@2` names
+///    (`AZURESUBSCRIPTION_*`), a fresh OIDC token before each sign-in.
+/// 6. What `AzureCLI@2` exports with `addSpnToEnvironment`
+///    (`servicePrincipalId`, `tenantId`, and `idToken` or
+///    `servicePrincipalKey`).
+///
+/// `--tenant-id` and `--client-id` come before the variables. Returns the
+/// credentials, the sentence naming the way chosen, and notes.
+fn environment_credentials(
+    raw: &RawInputs,
+    env: &[(String, String)],
+    api: &dyn Api,
+) -> Result<(Credentials, String, Vec<String>), InputError> {
+    let var = |name: &str| {
+        env.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+    let mut notes = Vec::new();
+    const MAP_IT: &str = "SYSTEM_OIDCREQUESTURI is set but SYSTEM_ACCESSTOKEN is not, so Azure Pipelines federation cannot be used: map it in the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))";
+    let unmapped = var("SYSTEM_OIDCREQUESTURI").is_some() && var("SYSTEM_ACCESSTOKEN").is_none();
+    if unmapped {
+        notes.push(MAP_IT.to_owned());
+    }
+    if let Some(token) = var("GO_LIVE_TOKEN") {
+        if token.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(invalid(
+                "GO_LIVE_TOKEN contains spaces or control characters: pass the bare access token, without 'Bearer '".to_owned(),
+            ));
+        }
+        return Ok((
+            Credentials::Token(Secret::new(token)),
+            "Signing in with GO_LIVE_TOKEN, used as it is".to_owned(),
+            notes,
+        ));
+    }
+    let authority = match var("AZURE_AUTHORITY_HOST") {
+        Some(host) if raw.given("authority_url").is_none() => parse_service_url(
+            "AZURE_AUTHORITY_HOST",
+            &host,
+            "https://login.microsoftonline.com",
+        )?,
+        _ => parse_authority(raw)?,
+    };
+    let entra = |tenant: (&str, String), client: (&str, String), proof: Proof| {
+        let (tenant_name, tenant_id) = tenant;
+        let (client_name, client_id) = client;
+        check_application(tenant_name, &tenant_id, client_name, &client_id)?;
+        Ok::<_, InputError>(Credentials::Entra(Box::new(Entra {
+            authority: authority.clone(),
+            tenant_id,
+            client_id,
+            proof,
+        })))
+    };
+    // The flags first, then the variables of the flow.
+    let pick = |flag: &'static str, variable: &'static str| -> Option<(&'static str, String)> {
+        match raw.given(flag) {
+            Some(value) => Some((flag, value.to_owned())),
+            None => var(variable).map(|value| (variable, value)),
+        }
+    };
+    let tenant = pick("tenant_id", "AZURE_TENANT_ID");
+    let client = pick("client_id", "AZURE_CLIENT_ID");
+    let named = |how: &str, client: &(&str, String)| {
+        format!(
+            "Signing in to Microsoft Entra as the application {} with {how}",
+            client.1
+        )
+    };
+    if let (Some(tenant), Some(client)) = (&tenant, &client) {
+        if let Some(secret) = var("AZURE_CLIENT_SECRET") {
+            let chosen = named("AZURE_CLIENT_SECRET", client);
+            let proof = Proof::ClientSecret(Secret::new(secret));
+            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
+        }
+        if let Some(path) = var("AZURE_FEDERATED_TOKEN_FILE") {
+            let chosen = named(
+                "the federated token in AZURE_FEDERATED_TOKEN_FILE, read again before each sign-in",
+                client,
+            );
+            let proof = Proof::TokenFile(std::path::PathBuf::from(path));
+            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
+        }
+        if let Some(token) = var("AZURE_FEDERATED_TOKEN") {
+            let chosen = named("the federated token in AZURE_FEDERATED_TOKEN", client);
+            let proof = Proof::Assertion {
+                token: Secret::new(token),
+                source: "AZURE_FEDERATED_TOKEN",
+                once: false,
+            };
+            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
+        }
+        if let (Some(url), Some(request_token)) = (
+            var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        ) {
+            let request_url = Url::parse(&url).map_err(|error| {
+                invalid(format!(
+                    "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL ({error})"
+                ))
+            })?;
+            let chosen = named("GitHub OIDC", client);
+            let proof = Proof::GitHubOidc {
+                request_url,
+                request_token: Secret::new(request_token),
+                audience: raw
+                    .given("oidc_audience")
+                    .unwrap_or("api://AzureADTokenExchange")
+                    .to_owned(),
+            };
+            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
+        }
+    }
+    if let (Some(url), Some(access_token), Some(connection)) = (
+        var("SYSTEM_OIDCREQUESTURI"),
+        var("SYSTEM_ACCESSTOKEN"),
+        var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
+    ) {
+        let tenant = pick("tenant_id", "AZURESUBSCRIPTION_TENANT_ID");
+        let client = pick("client_id", "AZURESUBSCRIPTION_CLIENT_ID");
+        if let (Some(tenant), Some(client)) = (tenant, client) {
+            let request_url = Url::parse(&url).map_err(|error| {
+                invalid(format!("SYSTEM_OIDCREQUESTURI is not a URL ({error})"))
+            })?;
+            check_scheme("SYSTEM_OIDCREQUESTURI", &request_url)?;
+            if connection
+                .chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || c == '-'))
+            {
+                return Err(invalid(format!(
+                    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID '{}' is not valid: expected the service connection's ID, a GUID",
+                    connection.escape_default()
+                )));
+            }
+            let chosen = named(
+                &format!(
+                    "Azure Pipelines workload identity federation (service connection {connection}), a fresh OIDC token before each sign-in"
+                ),
+                &client,
+            );
+            let proof = Proof::AzurePipelines {
+                request_url,
+                access_token: Secret::new(access_token),
+                service_connection_id: connection,
+            };
+            return Ok((entra(tenant, client, proof)?, chosen, notes));
+        }
+    }
+    if let (Some(client), Some(tenant)) = (var("servicePrincipalId"), var("tenantId")) {
+        let client = ("servicePrincipalId", client);
+        let tenant = ("tenantId", tenant);
+        if let Some(token) = var("idToken") {
+            let chosen = named(
+                "the idToken AzureCLI@2 exported (addSpnToEnvironment)",
+                &client,
+            );
+            let proof = Proof::Assertion {
+                token: Secret::new(token),
+                source: "idToken",
+                once: true,
+            };
+            return Ok((entra(tenant, client, proof)?, chosen, notes));
+        }
+        if let Some(secret) = var("servicePrincipalKey") {
+            let chosen = named(
+                "the servicePrincipalKey AzureCLI@2 exported (addSpnToEnvironment)",
+                &client,
+            );
+            let proof = Proof::ClientSecret(Secret::new(secret));
+            return Ok((entra(tenant, client, proof)?, chosen, notes));
+        }
+    }
+    let audience = api.scope().trim_end_matches("/.default");
+    let mut message = format!(
+        "no way to sign in was found in the environment: set GO_LIVE_TOKEN (an access token for {audience}); or AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; or run where GitHub OIDC (permissions: id-token: write) or an AzureCLI@2 step with a workload identity service connection gives one"
+    );
+    if tenant.is_some() != client.is_some() {
+        message.push_str(&format!(
+            " ({} is not set)",
+            if tenant.is_none() {
+                "AZURE_TENANT_ID"
+            } else {
+                "AZURE_CLIENT_ID"
+            }
+        ));
+    }
+    if unmapped {
+        message.push_str("; ");
+        message.push_str(MAP_IT);
+    }
+    Err(invalid(message))
+}
+
 /// A publisher ID goes into the URL path, so it is held to the characters
 /// the service uses for it; none of these can change the path or the query.
 fn parse_id(name: &str, value: &str) -> Result<String, InputError> {
@@ -812,36 +1138,60 @@ fn parse_bool(name: &str, value: Option<&str>, default: bool) -> Result<bool, In
     }
 }
 
-/// A positive whole number followed by `ms`, `s`, `m` or `h`, at most
+/// Positive whole numbers each followed by a unit, `ms`, `s`, `m`, `h` or
+/// `d`: one (`45m`, `2d`) or several (`1h30m`), at most
 /// `LONGEST_DURATION`.
 fn parse_duration(name: &str, value: Option<&str>, default: &str) -> Result<Duration, InputError> {
     let text = value.unwrap_or(default);
-    let bad = || {
+    let bad = |why: &str| {
         invalid(format!(
-            "{name} '{}' is not a duration: expected a positive number with a unit, such as 500ms, 30s, 45m or 5h",
+            "{name} '{}' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too{why}",
             text.escape_default()
         ))
     };
-    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits.parse().map_err(|_| bad())?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(number),
-        "s" => Duration::from_secs(number),
-        "m" => Duration::from_secs(number.checked_mul(60).ok_or_else(bad)?),
-        "h" => Duration::from_secs(number.checked_mul(3600).ok_or_else(bad)?),
-        _ => return Err(bad()),
-    };
-    if duration.is_zero() {
-        return Err(bad());
+    if text.contains(['.', ',']) {
+        return Err(bad(" (whole numbers only: 90m rather than 1.5h)"));
     }
-    if duration > LONGEST_DURATION {
-        return Err(invalid(format!(
+    let too_long = || {
+        invalid(format!(
             "{name} '{}' is longer than 35 days, the longest a workflow run may last",
             text.escape_default()
-        )));
+        ))
+    };
+    let mut rest = text;
+    let mut millis: u128 = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(bad(""));
+        }
+        let number: u128 = rest[..digits].parse::<u64>().map_err(|_| bad(""))?.into();
+        rest = &rest[digits..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit: u128 = match &rest[..unit_end] {
+            "ms" => 1,
+            "s" => 1000,
+            "m" => 60 * 1000,
+            "h" => 3600 * 1000,
+            "d" => 24 * 3600 * 1000,
+            "" => return Err(bad(" (each number needs its unit)")),
+            _ => return Err(bad("")),
+        };
+        rest = &rest[unit_end..];
+        millis = millis.saturating_add(number.saturating_mul(unit));
     }
-    Ok(duration)
+    if millis == 0 {
+        return Err(bad(" (it must be more than zero)"));
+    }
+    if millis > LONGEST_DURATION.as_millis() {
+        return Err(too_long());
+    }
+    // Within 35 days, so it fits.
+    Ok(Duration::from_millis(millis as u64))
 }
 
 /// An https URL, or http on a loopback host (tests and the local emulator).
@@ -987,7 +1337,9 @@ mod tests {
     use proptest::prelude::*;
 
     /// The words of the answers this module reads.
-    const WORDS: &[&str] = &["5s", "0ms", "840h", "841h", "1d", "-5s", "h", "ms", ""];
+    const WORDS: &[&str] = &[
+        "5s", "0ms", "840h", "841h", "1d", "36d", "1h30m", "-5s", "h", "ms", "",
+    ];
 
     #[track_caller]
     fn check_duration(text: &str, expected: Option<Duration>) {
@@ -1002,6 +1354,10 @@ mod tests {
         check_duration("45m", Some(Duration::from_secs(45 * 60)));
         check_duration("5h", Some(Duration::from_secs(5 * 3600)));
         check_duration("840h", Some(LONGEST_DURATION));
+        check_duration("2d", Some(Duration::from_secs(2 * 24 * 3600)));
+        check_duration("1h30m", Some(Duration::from_secs(90 * 60)));
+        check_duration("1d2h3m4s5ms", Some(Duration::from_millis(93_784_005)));
+        check_duration("35d", Some(LONGEST_DURATION));
         for bad in [
             "",
             "5",
@@ -1009,7 +1365,10 @@ mod tests {
             "-5s",
             "5 s",
             "1.5h",
-            "5d",
+            "36d",
+            "1h30",
+            "h30m",
+            "1x",
             "s",
             "99999999999999999999h",
             "9999999999999999999s",

@@ -1,6 +1,10 @@
 //! How a run proves who it is, as plain data: a token given as it is, or
-//! Microsoft Entra sign-in with a client secret or a GitHub OIDC token.
+//! Microsoft Entra sign-in with a client secret or a federated token
+//! (GitHub OIDC, Azure Pipelines, a token file such as GitLab's).
 //! `config` builds it from the inputs; `auth` uses it. Sends nothing.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use reqwest::Url;
 
@@ -34,7 +38,28 @@ pub enum Proof {
         request_token: Secret,
         audience: String,
     },
+    /// A federated token read from this file before each sign-in
+    /// (`AZURE_FEDERATED_TOKEN_FILE`), so that a renewed file is used.
+    TokenFile(PathBuf),
+    /// A federated token given as it is, by the variable `source`. `once`:
+    /// it cannot be renewed and lives about `ASSERTION_LIFETIME`
+    /// (`AzureCLI@2`'s `idToken`).
+    Assertion {
+        token: Secret,
+        source: &'static str,
+        once: bool,
+    },
+    /// Azure Pipelines workload identity federation: a fresh OIDC token
+    /// from `SYSTEM_OIDCREQUESTURI` before each sign-in.
+    AzurePipelines {
+        request_url: Url,
+        access_token: Secret,
+        service_connection_id: String,
+    },
 }
+
+/// How long a federated token of Azure Pipelines lives, about.
+pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
 /// What the runner gives a job with `permissions: id-token: write`:
 /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.

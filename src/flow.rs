@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::config::{Config, Mode, Target};
 use crate::failure::Failure;
-use crate::github::Runner;
+use crate::host::Runner;
 use crate::model::{
     DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Outcome,
     PublishVerdict, Stage, State, Status, Verdict,
@@ -212,7 +212,11 @@ impl Flow<'_> {
                 if self.config.wait {
                     "following it"
                 } else {
-                    "and wait is false: follow it with mode: follow"
+                    if self.config.command_line {
+                        "and --wait is not given: follow it with go-live follow"
+                    } else {
+                        "and wait is false: follow it with mode: follow"
+                    }
                 }
             ),
         );
@@ -581,7 +585,7 @@ impl Flow<'_> {
                     self.runner.error(&message);
                     summary.errors.push(message);
                 } else {
-                    self.runner.warning(&message);
+                    self.runner.timed_out(&message);
                 }
                 (State::Running, Ending::TimedOut)
             }
@@ -809,17 +813,17 @@ fn write_status(runner: &Runner, outputs: &dyn Outputs, summary: &mut Summary, s
 /// How to follow an operation again: by the offer (or offers) the run was
 /// given, or by its URL.
 pub fn resume_advice(config: &Config, location: &reqwest::Url) -> String {
+    let (follow, at) = (config.follow_again(), config.operation_location_words());
     match config.target {
+        Target::Follow(_) if config.command_line => {
+            format!("to follow it again, run go-live follow with --operation-location {location}")
+        }
         Target::Follow(_) => {
             format!("to follow it again, run this action with operation_location: {location}")
         }
         Target::Offers(_) => format!(
-            "to follow it again, run this action with mode: {} and the same offers (or, for this offer alone, with operation_location: {location})",
-            Mode::Follow.as_input()
+            "to follow it again, {follow} the same offers (or, for this offer alone, with {at}{location})"
         ),
-        _ => format!(
-            "to follow it again, run this action with mode: {} and the same offer (or with operation_location: {location})",
-            Mode::Follow.as_input()
-        ),
+        _ => format!("to follow it again, {follow} the same offer (or with {at}{location})"),
     }
 }

@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode, Url};
 use crate::auth::Auth;
 use crate::body::{BodyError, read_capped};
 use crate::credentials::Credentials;
-use crate::github::Runner;
+use crate::host::Runner;
 use crate::text::error_chain;
 use tokio::sync::Semaphore;
 

@@ -1,20 +1,23 @@
-//! go-live: takes an Azure Marketplace offer live through the Cloud Partner
-//! Portal publishing API or the Product Ingestion API, as a GitHub container
-//! action.
+//! go-live: takes Azure Marketplace offers through a release (a change of
+//! the draft, a publish to preview, going live) through the Cloud Partner
+//! Portal publishing API or the Product Ingestion API, as a GitHub
+//! container action or as a command line on any CI host or a terminal.
 //!
-//! `run` is the whole program given its environment; `main` only gathers the
-//! environment and turns the result into the process's exit code.
+//! `run` is the action given its environment and `run_command_line` the
+//! command line; `main` only gathers the arguments and the environment and
+//! turns the result into the process's exit code.
 
 #[cfg(test)]
 mod arbitrary;
 pub mod auth;
 pub mod body;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod failure;
 pub mod flow;
-pub mod github;
+pub mod host;
 pub mod http;
 pub mod model;
 pub mod offers;
@@ -27,30 +30,48 @@ pub mod signals;
 pub mod text;
 pub mod tls;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use config::{Config, RawInputs, Target};
+use config::{Config, RawInputs, SignIn, Target};
 use credentials::OidcRequest;
 use flow::Flow;
-use github::Runner;
+use host::{HostKind, Runner, Settings, Stream};
 use report::{Ended, Ending, Summary, exit_code};
 use secret::Secret;
 use signals::Signals;
 
+/// A variable's value, when set and not empty.
+fn lookup(env: &[(String, String)], name: &str) -> Option<String> {
+    env.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.clone())
+        .filter(|value| !value.is_empty())
+}
+
 /// Runs the action with the given environment variables and returns the
 /// exit code. `not_utf8` names the variables whose values are not UTF-8
-/// (and so are not in `env`).
+/// (and so are not in `env`). Without any `INPUT_*` variable it is not run
+/// by the action: the usage is printed.
 pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
-    let var = |name: &str| {
-        env.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .filter(|value| !value.is_empty())
-    };
+    let var = |name: &str| lookup(env, name);
+    let is_input = |name: &String| name.starts_with("INPUT_");
+    if !env.iter().any(|(key, _)| is_input(key)) && !not_utf8.iter().any(is_input) {
+        let runner = Runner::new(
+            HostKind::Terminal.host(&settings(env, false, None, false, false)),
+            None,
+            false,
+        );
+        runner.info(&format!(
+            "go-live needs a command (or, as the GitHub action, INPUT_* variables).\n\n{}",
+            cli::usage()
+        ));
+        return exit_code(true, &INVALID);
+    }
     let runner = Runner::new(
-        var("GITHUB_OUTPUT").map(PathBuf::from),
-        var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
-        var("RUNNER_DEBUG").as_deref() == Some("1"),
+        HostKind::GitHub.host(&settings(env, false, None, false, false)),
+        None,
+        false,
     );
 
     // Masks come first: a token handed over from an earlier step's output
@@ -63,14 +84,112 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
     for secret in raw.secrets().iter().chain(&oidc.token) {
         runner.mask(secret);
     }
-    let mut config =
-        match config::check_utf8(not_utf8).and_then(|()| Config::from_inputs(&raw, oidc)) {
-            Ok(config) => config,
-            Err(error) => {
-                runner.error(&error.to_string());
-                return exit_code(true, &INVALID);
-            }
-        };
+    let config = match config::check_utf8(not_utf8)
+        .and_then(|()| Config::from_inputs(&raw, SignIn::Inputs(oidc)))
+    {
+        Ok(config) => config,
+        Err(error) => {
+            runner.error(&error.to_string());
+            return exit_code(true, &INVALID);
+        }
+    };
+    go(config, &runner, env, None).await
+}
+
+/// Runs a command line (`args` starts with the program's name) and returns
+/// the exit code: the same run as the action's, with its inputs from flags
+/// and `GO_LIVE_*` variables, its sign-in from the environment, and its log
+/// in the syntax of the host it runs on.
+pub async fn run_command_line(
+    args: Vec<OsString>,
+    env: &[(String, String)],
+    not_utf8: &[String],
+) -> u8 {
+    let parsed = match cli::parse(args) {
+        Ok(parsed) => parsed,
+        Err(cli::Stop::Shown(shown)) => {
+            let _ = shown.print();
+            return exit_code(true, &DONE);
+        }
+        Err(cli::Stop::Usage(error)) => {
+            let _ = error.print();
+            return exit_code(true, &INVALID);
+        }
+    };
+    let invocation = parsed.invocation();
+    let (host, json, results_file, dotenv, debug, no_colour) = match &invocation {
+        Ok(given) => (
+            given.host,
+            given.json,
+            given.results_file.clone(),
+            given.dotenv.clone(),
+            given.debug,
+            given.no_colour,
+        ),
+        Err(_) => (None, false, None, None, false, false),
+    };
+    let kind = host.unwrap_or_else(|| HostKind::detect(|name| lookup(env, name)));
+    let runner = Runner::new(
+        kind.host(&settings(env, json, dotenv, debug, no_colour)),
+        results_file,
+        json,
+    );
+    // Masked before anything else is printed, on the hosts that mask.
+    for name in config::SECRET_VARIABLES {
+        if let Some(value) = lookup(env, name) {
+            runner.mask(&Secret::new(value));
+        }
+    }
+    if let Some(name) = not_utf8.iter().find(|name| name.starts_with("GO_LIVE_")) {
+        runner.error(&format!("{name} is not valid UTF-8 text: pass it as UTF-8"));
+        return exit_code(true, &INVALID);
+    }
+    let config = invocation.and_then(|invocation| {
+        let config = Config::from_inputs(&invocation.inputs, SignIn::Environment(env.to_vec()))?;
+        Ok((config, invocation.key))
+    });
+    let (config, key) = match config {
+        Ok(config) => config,
+        Err(error) => {
+            runner.error(&error.to_string());
+            return exit_code(true, &INVALID);
+        }
+    };
+    if let Some(sign_in) = &config.sign_in {
+        runner.info(sign_in);
+    }
+    for note in &config.sign_in_notes {
+        runner.warning(note);
+    }
+    go(config, &runner, env, key).await
+}
+
+/// How the hosts are set up.
+fn settings(
+    env: &[(String, String)],
+    json: bool,
+    dotenv: Option<PathBuf>,
+    debug: bool,
+    no_colour: bool,
+) -> Settings {
+    Settings {
+        env: env.to_vec(),
+        messages: if json { Stream::Err } else { Stream::Out },
+        dotenv,
+        debug,
+        no_colour,
+    }
+}
+
+/// The run, its inputs checked: masks, the runner's limits, then every
+/// offer or the one target, and the outputs' last word.
+async fn go(
+    mut config: Config,
+    runner: &Runner,
+    env: &[(String, String)],
+    key: Option<String>,
+) -> u8 {
+    let var = |name: &str| lookup(env, name);
     // What the file inputs hold (SAS queries) is masked before anything
     // else is printed.
     for secret in &config.masks {
@@ -90,14 +209,22 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
 
     // Installed before any request: the runner cancels a job with SIGINT,
     // then SIGTERM, and PID 1 ignores both unless it handles them.
-    let mut signals = Signals::install(&runner);
+    let mut signals = Signals::install(runner);
     let ended = match &config.target {
         Target::Offers(listed) => {
-            offers::run(&config, listed, extra_roots, &runner, &mut signals, fitted).await
+            offers::run(&config, listed, extra_roots, runner, &mut signals, fitted).await
         }
-        target => single(&config, target, extra_roots, &runner, &mut signals, fitted).await,
+        target => single(&config, target, extra_roots, runner, &mut signals, fitted).await,
     };
-    runner.print_local_outputs();
+    let key = key.or_else(|| match &config.target {
+        Target::GoLive(offer)
+        | Target::FollowOffer(offer)
+        | Target::Check(offer)
+        | Target::Publish(offer)
+        | Target::Draft(offer) => Some(offer.key()),
+        Target::Follow(_) | Target::Offers(_) => None,
+    });
+    runner.finish(key.as_deref());
     exit_code(config.fail_on_timeout, &ended)
 }
 
@@ -105,6 +232,12 @@ pub async fn run(env: &[(String, String)], not_utf8: &[String]) -> u8 {
 const INVALID: Ended = Ended {
     status: None,
     ending: Ending::Invalid,
+};
+
+/// A run with nothing to do: `--help` and `--version`.
+const DONE: Ended = Ended {
+    status: None,
+    ending: Ending::Done,
 };
 
 /// A run of one offer, or of one operation.
@@ -148,7 +281,7 @@ async fn single(
         Err(signal) => flow::report_stop(signal, runner, &outputs, &mut summary, config),
     };
     summary.elapsed = Some(started.elapsed());
-    if let Err(error) = runner.add_summary(&summary.to_markdown()) {
+    if let Err(error) = runner.add_summary(&summary.to_markdown(), &summary.to_text()) {
         runner.warning(&format!("{error:#}"));
     }
     summary.ended(ending)

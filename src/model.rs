@@ -15,6 +15,14 @@ pub struct Offer {
 }
 
 impl Offer {
+    /// `publisher/offer`, or `offer`: as a line of `offers` names it.
+    pub fn key(&self) -> String {
+        match &self.publisher_id {
+            Some(publisher) => format!("{publisher}/{}", self.offer_id),
+            None => self.offer_id.clone(),
+        }
+    }
+
     /// `offer 'x' of publisher 'y'`, or `offer 'x'`.
     pub fn describe(&self) -> String {
         match &self.publisher_id {

@@ -18,7 +18,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::clock;
 use crate::config::{Config, Listed, Mode};
 use crate::flow::{self, Flow, Outputs};
-use crate::github::Runner;
+use crate::host::Runner;
 use crate::model::{OperationHandle, Outcome, Status};
 use crate::publish::Publisher;
 use crate::report::{Ended, Several, Summary};
@@ -113,8 +113,8 @@ pub async fn run(
         }
         if any_started {
             let advice = format!(
-                "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, run this action with mode: {} and the same offers",
-                Mode::Follow.as_input()
+                "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, {} the same offers",
+                config.follow_again()
             );
             runner.error(&advice);
             notes.push(advice);
@@ -141,7 +141,7 @@ pub async fn run(
         elapsed: started.elapsed(),
         notes,
     };
-    if let Err(error) = runner.add_summary(&several.to_markdown()) {
+    if let Err(error) = runner.add_summary(&several.to_markdown(), &several.to_text()) {
         runner.warning(&format!("{error:#}"));
     }
     ended

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::clock;
 use crate::config::Config;
-use crate::github::Runner;
+use crate::host::Runner;
 use crate::model::{OperationHandle, Snapshot, State};
 use crate::publish::{PollAnswer, Publisher};
 use crate::retry::{backoff, jitter};

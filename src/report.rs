@@ -1,11 +1,10 @@
 //! What the user is told at the end of a run: the exit code and the step
-//! summary's Markdown. It decides the wording; `github` writes it out. It
-//! knows no API: the API's name, the operation and its last snapshot are
+//! summary, as Markdown and as plain text. It decides the wording; the host
+//! writes it out. It knows no API: the API's name, the operation and its last snapshot are
 //! given to it.
 
 use std::time::Duration;
 
-use crate::github::markdown_cell;
 use crate::model::{Offer, OperationHandle, Outcome, Snapshot, Stage, Status};
 use crate::text::{format_duration, untrusted};
 
@@ -229,6 +228,38 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The summary as a person reads it at a terminal: one fact a line,
+    /// then the errors.
+    pub fn to_text(&self) -> String {
+        let status = self
+            .status
+            .map_or(Status::Unknown.as_output(), Status::as_output);
+        let mut lines = vec![format!("go-live: {status}")];
+        let mut fact = |name: &str, value: &str| lines.push(format!("  {name:<12} {value}"));
+        if !self.api.is_empty() {
+            fact("API", self.api);
+        }
+        if let Some(offer) = &self.offer {
+            fact("offer", &offer.key());
+        }
+        if let Some(operation) = &self.operation {
+            fact("operation", operation.location.as_str());
+            fact("target", operation.stage.as_output());
+        }
+        if let Some(outcome) = self.outcome {
+            fact("outcome", outcome.as_output());
+        }
+        if let Some(elapsed) = self.elapsed {
+            fact("elapsed", &format_duration(elapsed));
+        }
+        for error in &self.errors {
+            lines.push(format!("  ! {}", untrusted(error, LONGEST_ENTRY)));
+        }
+        lines.join("\n")
+    }
+}
+
 /// The step summary of a run of several offers: one table with a row per
 /// offer, then why each failed offer failed, then the notes.
 pub struct Several<'a> {
@@ -290,6 +321,61 @@ impl Several<'_> {
     }
 }
 
+/// Escapes text for a Markdown table cell: no line breaks, no cell breaks,
+/// no HTML.
+pub fn markdown_cell(text: &str) -> String {
+    let mut cell = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => cell.push_str("\\|"),
+            '<' => cell.push_str("&lt;"),
+            '>' => cell.push_str("&gt;"),
+            '&' => cell.push_str("&amp;"),
+            '`' => cell.push_str("\\`"),
+            '*' | '_' | '[' | ']' | '\\' => {
+                cell.push('\\');
+                cell.push(c);
+            }
+            '\n' | '\r' => cell.push(' '),
+            c if c.is_control() => {}
+            c => cell.push(c),
+        }
+    }
+    cell
+}
+
+impl Several<'_> {
+    /// The summary as a person reads it at a terminal: a line per offer.
+    pub fn to_text(&self) -> String {
+        let mut lines = vec![format!(
+            "go-live: {} ({} offers, {}, {})",
+            self.status.as_output(),
+            self.offers.len(),
+            self.api,
+            format_duration(self.elapsed)
+        )];
+        for (key, summary) in &self.offers {
+            lines.push(format!(
+                "  {:<10} {:<10} {}  {}",
+                summary
+                    .status
+                    .map_or(Status::Unknown.as_output(), Status::as_output),
+                summary.outcome.map(Outcome::as_output).unwrap_or(""),
+                untrusted(key, 200),
+                summary
+                    .operation
+                    .as_ref()
+                    .map(|operation| operation.location.as_str())
+                    .unwrap_or_default(),
+            ));
+            for error in &summary.errors {
+                lines.push(format!("    ! {}", untrusted(error, LONGEST_ENTRY)));
+            }
+        }
+        lines.join("\n")
+    }
+}
+
 /// Appends the pieces while they fit within `SUMMARY_CAP`, then says the
 /// rest was cut.
 fn push_within_cap(md: &mut String, pieces: Vec<String>) {
@@ -312,6 +398,11 @@ mod tests {
 
     /// The words of the answers this module reads.
     const WORDS: &[&str] = &["|", "`", "<img>", "&", "\n", "*", ""];
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(markdown_cell("a|b\n<img>"), "a\\|b &lt;img&gt;");
+    }
 
     #[test]
     fn the_summary_stays_under_its_cap_with_the_link_first() {

@@ -4,7 +4,7 @@
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::github::Runner;
+use crate::host::Runner;
 
 /// SIGINT and SIGTERM, as one stream.
 pub struct Signals {

@@ -1,6 +1,9 @@
 //! Microsoft Entra's v2 token endpoint (client secret or client assertion,
-//! one token per scope) and GitHub's OIDC token endpoint (unsigned JWTs
-//! with a configurable subject).
+//! one token per scope), and the OIDC providers whose tokens its
+//! application trusts through federated credentials: GitHub's OIDC token
+//! endpoint, Azure Pipelines' (for one service connection, with the job's
+//! access token) and GitLab's ID tokens. The tokens are unsigned JWTs,
+//! accepted for `assertion_lifetime`.
 
 use std::collections::HashMap;
 
@@ -12,12 +15,66 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::{Scope, SharedWorld, json_answer};
+use crate::{Scope, SharedWorld, World, json_answer};
 
 pub(crate) fn routes() -> Router<SharedWorld> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/oidc/token", get(oidc_token))
+        .route("/azp/oidctoken", post(pipelines_token))
+}
+
+pub(crate) const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+pub(crate) const PIPELINES_ISSUER: &str =
+    "https://vstoken.dev.azure.com/6f1a3b5c-7d9e-4f21-8a3b-5c7d9e1f2a4b";
+pub(crate) const GITLAB_ISSUER: &str = "https://gitlab.com";
+/// The audience every federated credential of the application has.
+const EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// An unsigned JWT from `issuer`, accepted for `assertion_lifetime`.
+pub(crate) fn mint(world: &mut World, issuer: &str, subject: &str, audience: &str) -> String {
+    mint_with(world, issuer, subject, audience, json!({}))
+}
+
+fn mint_with(
+    world: &mut World,
+    issuer: &str,
+    subject: &str,
+    audience: &str,
+    extra: Value,
+) -> String {
+    let n = world.next_id();
+    let jti = format!("emulator-{n}");
+    let lifetime = world.knobs.assertion_lifetime;
+    world
+        .assertions
+        .insert(jti.clone(), std::time::Instant::now() + lifetime);
+    let encode =
+        |value: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
+    let mut claims = json!({"jti": jti, "sub": subject, "aud": audience, "iss": issuer});
+    if let (Some(claims), Value::Object(extra)) = (claims.as_object_mut(), extra) {
+        claims.extend(extra);
+    }
+    format!(
+        "{}.{}.",
+        encode(json!({"alg": "none", "typ": "JWT"})),
+        encode(claims)
+    )
+}
+
+/// Writes a fresh GitLab ID token to `federated_token_file`, the one there
+/// before refused from now on.
+pub(crate) fn renew_token_file(world: &mut World) {
+    let Some(path) = world.knobs.federated_token_file.clone() else {
+        return;
+    };
+    if let Some(old) = world.token_file_jti.take() {
+        world.assertions.remove(&old);
+    }
+    let subject = world.knobs.gitlab_subject.clone();
+    let token = mint(world, GITLAB_ISSUER, &subject, EXCHANGE_AUDIENCE);
+    world.token_file_jti = jwt_claim(&token, "jti");
+    std::fs::write(&path, token).expect("the emulator writes the token file");
 }
 
 fn refuse(status: u16, error: &str, code: &str, text: &str) -> Response {
@@ -74,17 +131,8 @@ async fn token(
             );
         }
         (None, Some(assertion)) => {
-            let subject = jwt_claim(&assertion, "sub");
-            if subject.as_deref() != Some(world.knobs.federated_subject.as_str()) {
-                return refuse(
-                    400,
-                    "invalid_request",
-                    "AADSTS70021",
-                    &format!(
-                        "No matching federated identity record found for presented assertion subject '{}'.",
-                        subject.unwrap_or_default()
-                    ),
-                );
+            if let Some(refusal) = check_assertion(&mut world, &assertion) {
+                return refusal;
             }
         }
         _ => {
@@ -104,6 +152,93 @@ async fn token(
     )
 }
 
+/// Entra's federated credentials: one per issuer (GitHub, Azure
+/// Pipelines, GitLab), each with its subject and the exchange audience,
+/// and the token within its lifetime. A sign-in with the token of the
+/// token file renews the file.
+fn check_assertion(world: &mut World, assertion: &str) -> Option<Response> {
+    let claim = |name: &str| jwt_claim(assertion, name).unwrap_or_default();
+    let (issuer, subject, audience, jti) = (claim("iss"), claim("sub"), claim("aud"), claim("jti"));
+    let credentials = [
+        (GITHUB_ISSUER, world.knobs.federated_subject.as_str()),
+        (PIPELINES_ISSUER, world.knobs.pipelines_subject.as_str()),
+        (GITLAB_ISSUER, world.knobs.gitlab_subject.as_str()),
+    ];
+    if !credentials.contains(&(issuer.as_str(), subject.as_str())) {
+        return Some(refuse(
+            400,
+            "invalid_request",
+            "AADSTS70021",
+            &format!(
+                "No matching federated identity record found for presented assertion subject '{subject}'."
+            ),
+        ));
+    }
+    if audience != EXCHANGE_AUDIENCE && issuer != GITHUB_ISSUER {
+        return Some(refuse(
+            400,
+            "invalid_request",
+            "AADSTS700212",
+            &format!(
+                "No matching federated identity record found for presented assertion audience '{audience}'."
+            ),
+        ));
+    }
+    let live = world
+        .assertions
+        .get(&jti)
+        .is_some_and(|until| std::time::Instant::now() < *until);
+    if !live {
+        return Some(refuse(
+            400,
+            "invalid_client",
+            "AADSTS700024",
+            "Client assertion is not within its valid time range.",
+        ));
+    }
+    if world.token_file_jti.as_deref() == Some(jti.as_str()) {
+        renew_token_file(world);
+    }
+    None
+}
+
+/// Azure Pipelines' OIDC token request: the job's access token, the
+/// redirect suppressed, and a service connection it knows.
+async fn pipelines_token(
+    Shared(world): Shared<SharedWorld>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let mut world = world.lock().unwrap();
+    let expected = format!("Bearer {}", world.knobs.pipelines_access_token);
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return json_answer(
+            401,
+            json!({"message": "TF400813: The user is not authorized to access this resource."}),
+        );
+    }
+    if headers
+        .get("x-tfs-fedauthredirect")
+        .and_then(|v| v.to_str().ok())
+        != Some("Suppress")
+    {
+        return json_answer(302, json!({"message": "redirected to sign in"}));
+    }
+    let connection = query
+        .get("serviceConnectionId")
+        .cloned()
+        .unwrap_or_default();
+    if !query.contains_key("api-version") || connection != world.knobs.service_connection_id {
+        return json_answer(
+            400,
+            json!({"message": format!("No service connection found with identifier {connection}.")}),
+        );
+    }
+    let subject = world.knobs.pipelines_subject.clone();
+    let jwt = mint(&mut world, PIPELINES_ISSUER, &subject, EXCHANGE_AUDIENCE);
+    json_answer(200, json!({"oidcToken": jwt}))
+}
+
 async fn oidc_token(
     Shared(world): Shared<SharedWorld>,
     headers: HeaderMap,
@@ -118,28 +253,18 @@ async fn oidc_token(
         .get("audience")
         .cloned()
         .unwrap_or_else(|| "https://github.com/contoso".into());
-    let n = world.next_id();
     let subject = world.knobs.oidc_subject.clone();
     let parts: Vec<&str> = subject.split(':').collect();
     let (repository, environment) = (
         parts.get(1).copied().unwrap_or(""),
         parts.get(3).copied().unwrap_or(""),
     );
-    let encode =
-        |value: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
-    let jwt = format!(
-        "{}.{}.",
-        encode(json!({"alg": "none", "typ": "JWT"})),
-        encode(json!({
-            "jti": format!("emulator-{n}"),
-            "sub": subject,
-            "aud": audience,
-            "iss": "https://token.actions.githubusercontent.com",
-            "repository": repository,
-            "environment": environment,
-            "ref": "refs/heads/main",
-        }))
-    );
+    let extra = json!({
+        "repository": repository,
+        "environment": environment,
+        "ref": "refs/heads/main",
+    });
+    let jwt = mint_with(&mut world, GITHUB_ISSUER, &subject, &audience, extra);
     json_answer(200, json!({"count": 1, "value": jwt}))
 }
 

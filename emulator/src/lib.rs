@@ -11,6 +11,7 @@
 //! documentation is silent are listed in each API's module, so that nobody
 //! takes them for facts about the service.
 
+pub mod agents;
 pub mod cpp;
 pub mod entra;
 pub mod ingestion;
@@ -179,8 +180,25 @@ pub struct Knobs {
     pub oidc_request_token: String,
     /// The `sub` claim of the GitHub tokens it issues.
     pub oidc_subject: String,
-    /// The subject of the application's federated credential.
+    /// The subject of the application's federated credential for GitHub.
     pub federated_subject: String,
+    /// `SYSTEM_ACCESSTOKEN` the Azure Pipelines OIDC endpoint expects.
+    pub pipelines_access_token: String,
+    /// The service connection the Azure Pipelines OIDC endpoint knows.
+    pub service_connection_id: String,
+    /// The subject of its tokens, and of the application's federated
+    /// credential for Azure Pipelines.
+    pub pipelines_subject: String,
+    /// The subject of the application's federated credential for GitLab
+    /// (the `sub` of the ID tokens `Emulator::gitlab_id_token` issues).
+    pub gitlab_subject: String,
+    /// How long every OIDC token it issues is accepted by its Entra.
+    pub assertion_lifetime: Duration,
+    /// A file the emulator keeps one GitLab ID token in, as a platform
+    /// that renews the token file would: a fresh token is written when the
+    /// emulator starts and after each sign-in with the one there, which is
+    /// refused from then on.
+    pub federated_token_file: Option<std::path::PathBuf>,
 }
 
 impl Knobs {
@@ -220,6 +238,12 @@ impl Knobs {
             oidc_request_token: "emulator-oidc-request-token".into(),
             oidc_subject: "repo:contoso/app:environment:production".into(),
             federated_subject: "repo:contoso/app:environment:production".into(),
+            pipelines_access_token: "emulator-system-access-token".into(),
+            service_connection_id: "5b1e7f3a-2c4d-4e6f-8a9b-0c1d2e3f4a5b".into(),
+            pipelines_subject: "sc://contoso/marketplace/partner-center-wif".into(),
+            gitlab_subject: "project_path:contoso/app:ref_type:branch:ref:main".into(),
+            assertion_lifetime: Duration::from_secs(600),
+            federated_token_file: None,
         }
     }
 }
@@ -262,6 +286,10 @@ pub(crate) struct World {
     token_faults: VecDeque<Fault>,
     oidc_faults: VecDeque<Fault>,
     pub(crate) tokens: HashMap<String, (Instant, Scope)>,
+    /// Every OIDC token issued, by its `jti`: when it stops being accepted.
+    pub(crate) assertions: HashMap<String, Instant>,
+    /// The `jti` of the token in `federated_token_file`.
+    pub(crate) token_file_jti: Option<String>,
     requests: Vec<Recorded>,
     /// Requests being answered now, and the most there ever were.
     in_flight: usize,
@@ -355,6 +383,8 @@ impl Emulator {
             oidc_faults: knobs.oidc_faults.iter().cloned().collect(),
             knobs,
             tokens: HashMap::new(),
+            assertions: HashMap::new(),
+            token_file_jti: None,
             requests: Vec::new(),
             in_flight: 0,
             most_in_flight: 0,
@@ -378,6 +408,7 @@ impl Emulator {
                 record_and_fault,
             ))
             .with_state(world.clone());
+        entra::renew_token_file(&mut world.lock().unwrap());
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -414,6 +445,32 @@ impl Emulator {
     /// emulator (it already has a query, as GitHub's does).
     pub fn oidc_request_url(&self) -> String {
         format!("{}/oidc/token?api-version=2.0", self.url)
+    }
+
+    /// `SYSTEM_OIDCREQUESTURI` for a job whose Azure Pipelines is this
+    /// emulator.
+    pub fn pipelines_oidc_url(&self) -> String {
+        format!("{}/azp/oidctoken", self.url)
+    }
+
+    /// A GitLab ID token for the audience, as `id_tokens` gives a job.
+    pub fn gitlab_id_token(&self, audience: &str) -> String {
+        let mut world = self.world.lock().unwrap();
+        let subject = world.knobs.gitlab_subject.clone();
+        entra::mint(&mut world, entra::GITLAB_ISSUER, &subject, audience)
+    }
+
+    /// A token of Azure Pipelines for the service connection, as
+    /// `AzureCLI@2` exports it in `idToken`.
+    pub fn pipelines_id_token(&self) -> String {
+        let mut world = self.world.lock().unwrap();
+        let subject = world.knobs.pipelines_subject.clone();
+        entra::mint(
+            &mut world,
+            entra::PIPELINES_ISSUER,
+            &subject,
+            "api://AzureADTokenExchange",
+        )
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -558,7 +615,8 @@ async fn record_and_fault(
             || path.ends_with("/configure")
             || path.ends_with("/publish"));
     let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");
-    let is_oidc = method == "GET" && path == "/oidc/token";
+    let is_oidc =
+        method == "GET" && path == "/oidc/token" || method == "POST" && path == "/azp/oidctoken";
     let (fault, latency) = {
         let mut world = world.lock().unwrap();
         world.in_flight += 1;

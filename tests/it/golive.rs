@@ -402,8 +402,8 @@ fn every_input_is_validated_before_any_request() {
         &["poll_interval '0s' is not a duration"],
     );
     check_invalid(
-        &[("request_timeout", "1d")],
-        &["request_timeout '1d' is not a duration"],
+        &[("request_timeout", "1w")],
+        &["request_timeout '1w' is not a duration"],
     );
     check_invalid(
         &[("api_url", "http://cloudpartner.example.com")],

@@ -2,14 +2,14 @@
 //! intact, and earlier records are kept.
 
 use crate::support::parse_outputs;
-use go_live::github::Runner;
+use go_live::host::Runner;
 
 #[track_caller]
 fn check_round_trip(values: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("output");
     std::fs::write(&path, "earlier=kept\n").unwrap();
-    let runner = Runner::new(Some(path.clone()), None, false);
+    let runner = Runner::github(Some(path.clone()), None, false);
     for (name, value) in values {
         runner.set_output(name, value).unwrap();
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use go_live::config::{Config, Mode, Target};
 use go_live::credentials::Credentials;
-use go_live::github::Runner;
+use go_live::host::Runner;
 use go_live::http::Transport;
 use go_live::model::{OperationHandle, Stage, State};
 use go_live::poll::follow;
@@ -39,6 +39,9 @@ fn config(api_url: &str, location: &str) -> Config {
         draft: None,
         configure_timeout: Duration::from_secs(30),
         masks: Vec::new(),
+        sign_in: None,
+        sign_in_notes: Vec::new(),
+        command_line: false,
         endpoint: Endpoint {
             kind: Kind::CloudPartnerPortal,
             base: format!("{api_url}/").parse().unwrap(),
@@ -69,7 +72,7 @@ async fn check(statuses: &[&str], expected: State) {
     }
     let url = format!("{}/op/1", server.url());
     let config = config(&server.url(), &url);
-    let runner = Runner::new(None, None, false);
+    let runner = Runner::github(None, None, false);
     let api = config.endpoint.kind.api();
     let transport = Transport::new(
         config.endpoint.base.clone(),

@@ -582,6 +582,11 @@ impl Client {
             403 => format!(
                 "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
             ),
+            404 if self.endpoint.base.path().ends_with("/api/") => format!(
+                "api_url '{}' ends in /api, and every path of the API starts with /api/ already (the request went to .../api/api/...): give api_url without it, such as {}",
+                self.endpoint.base,
+                self.endpoint.kind.api().default_url()
+            ),
             404 => format!(
                 "publisher '{publisher_id}' or offer '{}' does not exist: check publisher_id and offer_id",
                 offer.offer_id

@@ -174,6 +174,9 @@ enum Refusal {
     Refused(String),
 }
 
+/// The path under which the API lives on its host.
+const API_PATH: &str = "/rp/product-ingestion";
+
 struct Client {
     endpoint: Endpoint,
     transport: Arc<Transport>,
@@ -329,7 +332,14 @@ impl Client {
         // Not found is documented as an empty collection, and may be a 404.
         let products: Vec<Product> = match self.read_all(url, "the product").await {
             Ok(products) => products,
-            Err(ReadError(_, Some(StatusCode::NOT_FOUND))) => Vec::new(),
+            Err(ReadError(_, Some(StatusCode::NOT_FOUND))) => {
+                if let Some(hint) = self.api_url_hint() {
+                    return Err(Failure::NotSent(format!(
+                        "the product lookup was not found (HTTP 404): {hint}"
+                    )));
+                }
+                Vec::new()
+            }
             Err(ReadError(message, _)) => return Err(Failure::NotSent(message)),
         };
         let (product, note) =
@@ -867,6 +877,18 @@ impl Client {
         }
     }
 
+    /// When `api_url` lacks the API's own path, what to give instead: the
+    /// service answers not found to every request then.
+    fn api_url_hint(&self) -> Option<String> {
+        let base = &self.endpoint.base;
+        (!base.path().ends_with(&format!("{API_PATH}/"))).then(|| {
+            format!(
+                "api_url '{base}' lacks the API's path {API_PATH}: give it whole, such as {}",
+                self.endpoint.kind.api().default_url()
+            )
+        })
+    }
+
     /// What to do about a refusal, from its status and the known messages
     /// of the service.
     fn hint(&self, status: StatusCode, body: Option<&str>) -> String {
@@ -879,7 +901,7 @@ impl Client {
             401 if self.transport.can_renew() => "the API refused a freshly issued access token: check that the application was added to the Partner Center account".to_owned(),
             401 => "the token was refused: the Product Ingestion API needs a token for https://graph.microsoft.com (not for https://cloudpartner.azure.com); pass a fresh one in token, or let the action sign in with tenant_id and client_id".to_owned(),
             403 => "the application is not allowed to do this: it needs the Manager role in Partner Center (Account settings, User management, Microsoft Entra applications)".to_owned(),
-            404 => "not found: check offer_id, and that the application was added to the Partner Center account that owns the offer".to_owned(),
+            404 => self.api_url_hint().unwrap_or_else(|| "not found: check offer_id, and that the application was added to the Partner Center account that owns the offer".to_owned()),
             409 | 423 => "another publish is running on the offer: wait for it to end, then run this again".to_owned(),
             _ => "unexpected answer from the Product Ingestion API".to_owned(),
         }

@@ -1,0 +1,494 @@
+//! Where a run reports: the CI host that runs it (GitHub Actions, Azure
+//! Pipelines, GitLab CI) or a plain terminal. Each host is a file of this
+//! folder behind the one `Host` trait, and `HostKind::host` is the one
+//! match on which is in use.
+//!
+//! `Runner` is what the rest of the program holds: it prefixes the lines
+//! of one offer in a run of several, keeps every output written (for
+//! `--json` and `--results-file`), and hands the text to the host, which
+//! alone knows its syntax, its escaping and its streams. This folder is the
+//! only code that writes stdout or stderr.
+
+pub mod azure;
+pub mod github;
+pub mod gitlab;
+pub mod terminal;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+
+use crate::secret::Secret;
+
+/// The hosts a run can report to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKind {
+    GitHub,
+    AzurePipelines,
+    GitLab,
+    Terminal,
+}
+
+impl HostKind {
+    pub const ALL: [HostKind; 4] = [
+        HostKind::GitHub,
+        HostKind::AzurePipelines,
+        HostKind::GitLab,
+        HostKind::Terminal,
+    ];
+
+    /// The `--host` value for it.
+    pub fn as_flag(self) -> &'static str {
+        match self {
+            HostKind::GitHub => "github",
+            HostKind::AzurePipelines => "azure-pipelines",
+            HostKind::GitLab => "gitlab",
+            HostKind::Terminal => "terminal",
+        }
+    }
+
+    /// The host that set the variables each one sets on every process it
+    /// starts (`GITHUB_ACTIONS`, `TF_BUILD`, `GITLAB_CI`), else a terminal.
+    pub fn detect(var: impl Fn(&str) -> Option<String>) -> HostKind {
+        if var("GITHUB_ACTIONS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            HostKind::GitHub
+        } else if var("TF_BUILD").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            HostKind::AzurePipelines
+        } else if var("GITLAB_CI").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            HostKind::GitLab
+        } else {
+            HostKind::Terminal
+        }
+    }
+
+    /// The host itself, set up from what it needs of the environment.
+    pub fn host(self, settings: &Settings) -> Arc<dyn Host> {
+        match self {
+            HostKind::GitHub => Arc::new(github::GitHub::new(
+                settings.var("GITHUB_OUTPUT").map(PathBuf::from),
+                settings.var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+                settings.debug || settings.var("RUNNER_DEBUG").as_deref() == Some("1"),
+                settings.messages,
+            )),
+            HostKind::AzurePipelines => Arc::new(azure::AzurePipelines::new(
+                settings.var("AGENT_TEMPDIRECTORY").map(PathBuf::from),
+                settings.debug
+                    || settings
+                        .var("SYSTEM_DEBUG")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+                settings.messages,
+            )),
+            HostKind::GitLab => Arc::new(gitlab::GitLab::new(
+                settings.dotenv.clone(),
+                settings.debug,
+                settings.colour(false),
+            )),
+            HostKind::Terminal => Arc::new(terminal::Terminal::new(
+                settings.debug,
+                settings.colour(true),
+                Stream::Err.is_terminal(),
+            )),
+        }
+    }
+}
+
+/// What the hosts are set up from.
+pub struct Settings {
+    /// The variables of the environment, as `main` gathered them.
+    pub env: Vec<(String, String)>,
+    /// Where the log goes on the hosts that read workflow commands from
+    /// either stream: stderr when stdout carries `--json`.
+    pub messages: Stream,
+    /// `--dotenv FILE`: GitLab's dotenv report.
+    pub dotenv: Option<PathBuf>,
+    /// `--debug`.
+    pub debug: bool,
+    /// `--no-color`.
+    pub no_colour: bool,
+}
+
+impl Settings {
+    fn var(&self, name: &str) -> Option<String> {
+        self.env
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// Whether the log may be coloured: never with `--no-color`, a
+    /// non-empty `NO_COLOR` or `TERM=dumb`; on a terminal only when stderr
+    /// is one (`needs_tty`).
+    fn colour(&self, needs_tty: bool) -> bool {
+        !self.no_colour
+            && self.var("NO_COLOR").is_none()
+            && self.var("TERM").as_deref() != Some("dumb")
+            && (!needs_tty || Stream::Err.is_terminal())
+    }
+}
+
+/// How bad an annotation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl Level {
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        }
+    }
+}
+
+/// One host's side of the conversation. Text handed to it is the program's
+/// own wording with server text inside: untrusted, and made safe here.
+pub trait Host: Send + Sync {
+    /// Keeps the secret's value out of every later line of the log, on a
+    /// host that masks; elsewhere it is simply never printed.
+    fn mask(&self, value: &str);
+    /// Plain lines of the log (line breaks already `\n`).
+    fn info(&self, text: &str);
+    /// Shown only when the run is debugged.
+    fn debug(&self, text: &str);
+    fn annotate(&self, level: Level, text: &str);
+    /// A collapsible group: a one-line title and its lines. Where nothing
+    /// collapses, the title alone is the line of the change.
+    fn group(&self, title: &str, body: &str);
+    /// An output, written the moment it is known, where the host takes
+    /// outputs as they come.
+    fn set_output(&self, name: &str, value: &str) -> anyhow::Result<()>;
+    /// The summary of the run: as Markdown, and as plain text.
+    fn summary(&self, markdown: &str, text: &str) -> anyhow::Result<()>;
+    /// The wait ran out and the run does not fail for it.
+    fn timed_out(&self, message: &str) {
+        self.annotate(Level::Warning, message);
+    }
+    /// The run's end, with every output written (not called with `--json`).
+    fn finish(&self, _outputs: &[(String, String)]) {}
+}
+
+/// The run's side: the host, with what holds for every host.
+#[derive(Clone)]
+pub struct Runner {
+    host: Arc<dyn Host>,
+    /// Starts every log line, annotation and group title: the offer the
+    /// line is about, in a run of several.
+    prefix: Option<Arc<str>>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Every output, in the order first written; the last value wins.
+    outputs: Mutex<Vec<(String, String)>>,
+    /// `--results-file`: the outputs as one JSON object, kept up to date.
+    results_file: Option<PathBuf>,
+    /// `--json`: the same object on stdout at the end.
+    json: bool,
+}
+
+impl Runner {
+    pub fn new(host: Arc<dyn Host>, results_file: Option<PathBuf>, json: bool) -> Runner {
+        Runner {
+            host,
+            prefix: None,
+            shared: Arc::new(Shared {
+                outputs: Mutex::default(),
+                results_file,
+                json,
+            }),
+        }
+    }
+
+    /// The GitHub runner, as the container action sees it. Paths are `None`
+    /// when the variable is not set, for example when run by hand.
+    pub fn github(
+        output_file: Option<PathBuf>,
+        summary_file: Option<PathBuf>,
+        debug: bool,
+    ) -> Runner {
+        Runner::new(
+            Arc::new(github::GitHub::new(
+                output_file,
+                summary_file,
+                debug,
+                Stream::Out,
+            )),
+            None,
+            false,
+        )
+    }
+
+    /// The same runner, whose every log line, annotation and group title
+    /// starts with `name: ` (without control characters).
+    pub fn for_offer(&self, name: &str) -> Runner {
+        Runner {
+            prefix: Some(format!("{}: ", plain(name).replace('\n', " ")).into()),
+            ..self.clone()
+        }
+    }
+
+    /// `text` with the prefix before each of its lines.
+    fn prefixed(&self, text: &str) -> String {
+        match &self.prefix {
+            // Nothing to print stays nothing.
+            _ if text.is_empty() => String::new(),
+            None => text.to_owned(),
+            Some(prefix) => text
+                .split('\n')
+                .map(|line| format!("{prefix}{line}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    /// Asks the host to replace the secret's value in every later line.
+    pub fn mask(&self, secret: &Secret) {
+        self.host.mask(secret.expose());
+    }
+
+    /// Plain log lines, whatever they hold: a host's commands in them are
+    /// never obeyed.
+    pub fn info(&self, text: &str) {
+        self.host
+            .info(&self.prefixed(&text.replace("\r\n", "\n").replace('\r', "\n")));
+    }
+
+    /// Shown only when the run is debugged.
+    pub fn debug(&self, text: &str) {
+        self.host.debug(&self.prefixed(text));
+    }
+
+    pub fn error(&self, text: &str) {
+        self.host.annotate(Level::Error, &self.prefixed(text));
+    }
+
+    pub fn notice(&self, text: &str) {
+        self.host.annotate(Level::Notice, &self.prefixed(text));
+    }
+
+    pub fn warning(&self, text: &str) {
+        self.host.annotate(Level::Warning, &self.prefixed(text));
+    }
+
+    /// The wait ran out, and the run does not fail for it: a warning, and
+    /// on Azure Pipelines the step's result "succeeded with issues".
+    pub fn timed_out(&self, text: &str) {
+        self.host.timed_out(&self.prefixed(text));
+    }
+
+    /// A collapsible group, written at once: a one-line title without
+    /// control characters, and `body` as `info` prints it.
+    pub fn group(&self, title: &str, body: &str) {
+        let title = plain(&self.prefixed(&plain(title).replace('\n', " ")));
+        let body = self.prefixed(&body.replace("\r\n", "\n").replace('\r', "\n"));
+        self.host.group(&title, &body);
+    }
+
+    /// Writes the output, where the host takes it, and into the results
+    /// file; any value arrives intact.
+    pub fn set_output(&self, name: &str, value: &str) -> anyhow::Result<()> {
+        {
+            let mut outputs = self.outputs();
+            match outputs.iter_mut().find(|(known, _)| known == name) {
+                Some((_, known)) => value.clone_into(known),
+                None => outputs.push((name.to_owned(), value.to_owned())),
+            }
+        }
+        self.host.set_output(name, value)?;
+        if let Some(path) = &self.shared.results_file {
+            write_whole(path, &format!("{}\n", self.results(None)))
+                .with_context(|| format!("cannot write --results-file {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn outputs(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
+        self.shared
+            .outputs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The summary of the run, as the host shows one.
+    pub fn add_summary(&self, markdown: &str, text: &str) -> anyhow::Result<()> {
+        self.host.summary(markdown, text)
+    }
+
+    /// The outputs as one JSON object, shaped as the `results` output: the
+    /// `results` written by a run of several offers, else one entry under
+    /// `key` (the offer as given, or the operation's ID).
+    fn results(&self, key: Option<&str>) -> String {
+        let outputs = self.outputs();
+        let get = |name: &str| {
+            outputs
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, value)| value.clone())
+        };
+        if let Some(results) = get("results") {
+            return results;
+        }
+        let mut entry = serde_json::Map::new();
+        for name in ["operation_location", "operation_id", "status", "outcome"] {
+            entry.insert(name.into(), get(name).unwrap_or_default().into());
+        }
+        for name in ["product_id", "submission_id", "target"] {
+            if let Some(value) = get(name) {
+                entry.insert(name.into(), value.into());
+            }
+        }
+        let key = key
+            .map(str::to_owned)
+            .or_else(|| get("operation_id"))
+            .unwrap_or_default();
+        let mut results = serde_json::Map::new();
+        results.insert(key, entry.into());
+        serde_json::Value::Object(results).to_string()
+    }
+
+    /// The end of the run: the results file and `--json` (under `key`),
+    /// else what the host shows of the outputs.
+    pub fn finish(&self, key: Option<&str>) {
+        let results = self.results(key);
+        if let Some(path) = &self.shared.results_file
+            && let Err(error) = write_whole(path, &format!("{results}\n"))
+        {
+            self.warning(&format!(
+                "cannot write --results-file {}: {error}",
+                path.display()
+            ));
+        }
+        if self.shared.json {
+            write_lines(Stream::Out, [results]);
+        } else {
+            let outputs = self.outputs().clone();
+            self.host.finish(&outputs);
+        }
+    }
+}
+
+/// The two streams of the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+impl Stream {
+    fn is_terminal(self) -> bool {
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the one place that touches stdout and stderr"
+        )]
+        match self {
+            Stream::Out => std::io::stdout().is_terminal(),
+            Stream::Err => std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Writes the lines together, with one flush: a group or a long message
+/// costs one write, and nothing else comes between its lines.
+pub(crate) fn write_lines<S: AsRef<str>>(stream: Stream, lines: impl IntoIterator<Item = S>) {
+    let mut block = String::new();
+    for line in lines {
+        block.push_str(line.as_ref());
+        block.push('\n');
+    }
+    write_raw(stream, &block);
+}
+
+/// Writes the text as it is, with one flush.
+pub(crate) fn write_raw(stream: Stream, text: &str) {
+    // A closed stream is not worth failing the go-live for.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one place that touches stdout and stderr"
+    )]
+    let _ = match stream {
+        Stream::Out => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = std::io::stderr().lock();
+            err.write_all(text.as_bytes()).and_then(|()| err.flush())
+        }
+    };
+}
+
+/// Replaces the file's content at once: a reader sees the old content or
+/// the new, never half of it.
+pub(crate) fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.{}", std::process::id()));
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
+
+/// Text without control characters: CRLF and a lone CR become one line
+/// break, a tab a space, and the rest (ESC included) are removed, so that
+/// nothing from a server can move the cursor or recolour the log.
+pub(crate) fn plain(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// A token nobody can guess: 128 bits from the operating system.
+pub fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).expect("the operating system provides random bytes");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_removed_not_escaped() {
+        assert_eq!(
+            plain("a\r\nb\rc\u{1b}[31md\u{7}\te\u{9b}f"),
+            "a\nb\nc[31md ef"
+        );
+    }
+
+    #[test]
+    fn the_host_is_told_by_its_variables() {
+        let detect = |vars: &[(&str, &str)]| {
+            HostKind::detect(|name| {
+                vars.iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            })
+        };
+        assert_eq!(detect(&[("GITHUB_ACTIONS", "true")]), HostKind::GitHub);
+        assert_eq!(detect(&[("TF_BUILD", "True")]), HostKind::AzurePipelines);
+        assert_eq!(
+            detect(&[("GITLAB_CI", "true"), ("CI", "true")]),
+            HostKind::GitLab
+        );
+        assert_eq!(detect(&[("CI", "true")]), HostKind::Terminal);
+        assert_eq!(detect(&[]), HostKind::Terminal);
+    }
+}

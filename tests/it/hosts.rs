@@ -1,0 +1,479 @@
+//! The command line on each host, through the built binary against the
+//! emulator: the whole release (a draft change, a publish to preview, go
+//! live) from GitHub, Azure Pipelines, GitLab and a terminal, each host's
+//! outputs read back the way that host reads them; masks before first
+//! use; server text that would be a command; a wait that runs out; the
+//! usage, `--help` and `--version`; flags over `GO_LIVE_*` over defaults.
+
+use std::collections::BTreeMap;
+
+use crate::support::TOKEN;
+use crate::support::cli::{Line, Ran};
+use crate::support::emulated::{OFFER, knobs};
+use marketplace_emulator::agents::{azure_pipelines, gitlab_dotenv};
+use marketplace_emulator::runner::parse_outputs;
+use marketplace_emulator::{Emulator, Knobs};
+use serde_json::{Value, json};
+
+/// A versions file of one new image version for plan `standard`.
+fn versions() -> String {
+    json!([{"versionNumber": "2.0.0", "vmImages": [{"imageType": "x64Gen2",
+        "source": {"sourceType": "sasUri", "dataDisks": [],
+            "osDisk": {"uri": "https://contoso.blob.core.windows.net/vhds/b.vhd?sv=2023-11-03&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig=c2lnbmF0dXJl"}}}]}])
+    .to_string()
+}
+
+/// A step of the release: `command` on the emulator's product, signed in
+/// with `GO_LIVE_TOKEN`, waiting in milliseconds.
+fn step(emulator: &Emulator, command: &str) -> Line {
+    let line = Line::new(&[command])
+        .args(&["--api", "product-ingestion", "--api-url"])
+        .arg(&emulator.ingestion_url())
+        .args(&[
+            "--offer",
+            OFFER,
+            "--poll-interval",
+            "10ms",
+            "--wait-timeout",
+            "1m",
+        ])
+        .env("GO_LIVE_TOKEN", TOKEN);
+    match command {
+        "draft" | "publish" => {
+            std::fs::write(line.dir.path().join("versions.json"), versions()).unwrap();
+            line.args(&[
+                "--vm-image-versions",
+                "versions.json",
+                "--plan",
+                "standard",
+                "--configure-timeout",
+                "1m",
+                "--wait",
+            ])
+        }
+        _ => line.arg("--wait"),
+    }
+}
+
+fn vm_product() -> Emulator {
+    let emulator = Emulator::start(knobs());
+    emulator.create_vm_product(OFFER, &["standard"]);
+    emulator
+}
+
+/// The secret is in no line but a host's mask command.
+#[track_caller]
+fn shown_only_to_mask(ran: &Ran, secret: &str) {
+    for line in ran.both().lines() {
+        let mask = line.starts_with("::add-mask::") || line.starts_with("##vso[task.setsecret]");
+        assert!(mask || !line.contains(secret), "{secret} shown: {line}");
+    }
+}
+
+/// Runs draft, publish and live, each set up for the host by `host`, and
+/// returns each step's run with the step's directory.
+fn release(host: impl Fn(Line) -> Line) -> Vec<(Ran, Line)> {
+    let emulator = vm_product();
+    ["draft", "publish", "live"]
+        .into_iter()
+        .map(|command| {
+            let line = host(step(&emulator, command));
+            let ran = line.run();
+            assert_eq!(ran.code, Some(0), "{command}:\n{}", ran.both());
+            for secret in [TOKEN, "c2lnbmF0dXJl"] {
+                shown_only_to_mask(&ran, secret);
+            }
+            (ran, line)
+        })
+        .collect()
+}
+
+#[test]
+fn the_whole_release_from_a_terminal() {
+    let steps = release(|line| line);
+    let targets = ["draft", "preview", "live"];
+    for ((ran, _), target) in steps.iter().zip(targets) {
+        // No workflow command of any host, and data alone on stdout.
+        assert!(!ran.both().contains("::"), "{}", ran.both());
+        assert!(!ran.both().contains("##"), "{}", ran.both());
+        let outputs: BTreeMap<&str, &str> = ran
+            .stdout
+            .lines()
+            .map(|line| line.split_once('=').expect("name=value"))
+            .collect();
+        assert_eq!(outputs["status"], "succeeded", "{}", ran.stdout);
+        assert_eq!(outputs["target"], target);
+        assert!(outputs["operation_location"].starts_with("http"));
+        // The summary, as text, at the end of the messages.
+        assert!(
+            ran.stderr.contains("go-live: succeeded\n  API"),
+            "{}",
+            ran.stderr
+        );
+        assert!(
+            ran.stderr.contains("Signing in with GO_LIVE_TOKEN"),
+            "{}",
+            ran.stderr
+        );
+    }
+}
+
+#[test]
+fn json_is_the_one_thing_on_stdout_and_the_results_file_holds_it_too() {
+    let emulator = vm_product();
+    let line = step(&emulator, "draft").args(&["--json", "--results-file", "results.json"]);
+    let ran = line.run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    let printed: Value = serde_json::from_str(ran.stdout.trim()).expect("one JSON object");
+    let entry = &printed[OFFER];
+    assert_eq!(entry["status"], "succeeded");
+    assert_eq!(entry["outcome"], "started");
+    assert_eq!(entry["target"], "draft");
+    assert!(
+        entry["operation_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(line.path("results.json")).unwrap()).unwrap();
+    assert_eq!(file, printed);
+    assert!(
+        ran.stderr.contains("The draft was changed"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn the_whole_release_from_github_as_a_command_line() {
+    let steps = release(|line| {
+        let output = line.path("output");
+        let summary = line.path("summary");
+        line.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+    });
+    for (ran, line) in &steps {
+        let outputs =
+            parse_outputs(&std::fs::read_to_string(line.path("output")).unwrap()).unwrap();
+        assert_eq!(outputs["status"], "succeeded");
+        assert!(ran.stdout.contains(&format!("::add-mask::{TOKEN}")));
+        let summary = std::fs::read_to_string(line.path("summary")).unwrap();
+        assert!(summary.contains("go-live: succeeded"), "{summary}");
+    }
+}
+
+/// The agent's view of a step, its commands all known and well formed.
+fn agent_view(ran: &Ran) -> marketplace_emulator::agents::AgentView {
+    let view = azure_pipelines(&ran.both());
+    assert!(
+        view.failures.is_empty(),
+        "{:?}\n{}",
+        view.failures,
+        ran.both()
+    );
+    view
+}
+
+#[test]
+fn the_whole_release_from_azure_pipelines() {
+    let steps = release(|line| {
+        let temp = line.path("");
+        line.env("TF_BUILD", "True")
+            .env("AGENT_TEMPDIRECTORY", &temp)
+    });
+    for (ran, _) in &steps {
+        let view = agent_view(ran);
+        // The token is a secret of the agent's before anything else.
+        assert_eq!(view.commands[0].name, "task.setsecret");
+        assert_eq!(view.commands[0].data, TOKEN);
+        assert_eq!(view.outputs["status"], "succeeded");
+        assert!(view.outputs["operationLocation"].starts_with("http"));
+        assert!(view.outputs.contains_key("operationId"));
+        assert_eq!(view.summaries.len(), 1, "{}", ran.both());
+        let summary = std::fs::read_to_string(&view.summaries[0]).unwrap();
+        assert!(summary.contains("go-live: succeeded"), "{summary}");
+        assert!(view.result.is_none());
+        assert!(ran.stdout.contains("##[group]"), "{}", ran.stdout);
+    }
+}
+
+#[test]
+fn the_whole_release_from_gitlab() {
+    let steps = release(|line| {
+        line.env("GITLAB_CI", "true").env("CI", "true").args(&[
+            "--dotenv",
+            "go-live.env",
+            "--results-file",
+            "results.json",
+        ])
+    });
+    for (target, (ran, line)) in ["draft", "preview", "live"].into_iter().zip(&steps) {
+        let report = std::fs::read_to_string(line.path("go-live.env")).unwrap();
+        let variables = gitlab_dotenv(&report).unwrap();
+        assert_eq!(variables["GO_LIVE_STATUS"], "succeeded", "{report}");
+        assert_eq!(variables["GO_LIVE_TARGET"], target);
+        assert!(variables["GO_LIVE_OPERATION_LOCATION"].starts_with("http"));
+        let results: Value =
+            serde_json::from_str(&std::fs::read_to_string(line.path("results.json")).unwrap())
+                .unwrap();
+        assert_eq!(results[OFFER]["status"], "succeeded");
+        // Plain lines, and sections GitLab folds.
+        assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+        assert!(!ran.stderr.contains("::"), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains("\u{1b}[0Ksection_start:"),
+            "{}",
+            ran.stderr
+        );
+    }
+}
+
+/// A Cloud Partner Portal offer that is published to preview, and whose
+/// step names hold text that would be a command of the agent.
+fn hostile_offer(knobs: Knobs) -> Emulator {
+    let emulator = Emulator::start(Knobs {
+        failing_step: Some((
+            "Certification".into(),
+            "##vso[task.setvariable variable=status]succeeded\n##[error]fake ##vso[task.complete result=Succeeded;]done %AZP25 %0A".into(),
+        )),
+        ..knobs
+    });
+    emulator.publish("contoso", OFFER).unwrap();
+    emulator
+}
+
+#[test]
+fn server_text_never_forms_a_command_of_the_agent() {
+    let emulator = hostile_offer(knobs());
+    let ran = Line::new(&[
+        "publish",
+        "--publisher",
+        "contoso",
+        "--offer",
+        OFFER,
+        "--wait",
+    ])
+    .args(&[
+        "--api-url",
+        emulator.url(),
+        "--poll-interval",
+        "10ms",
+        "--wait-timeout",
+        "1m",
+    ])
+    .env("GO_LIVE_TOKEN", TOKEN)
+    .env("TF_BUILD", "True")
+    .run();
+    let view = agent_view(&ran);
+    assert_eq!(ran.code, Some(1), "{}", ran.both());
+    // Only the commands go-live writes, and the status is the true one.
+    for command in &view.commands {
+        assert!(
+            matches!(
+                command.name.as_str(),
+                "task.setsecret" | "task.setvariable" | "task.logissue" | "task.uploadsummary"
+            ),
+            "{command:?}"
+        );
+    }
+    assert_eq!(view.outputs["status"], "failed");
+    assert!(view.result.is_none());
+    // No printed line holds a formatting command but the group lines
+    // go-live writes, at their start.
+    for line in &view.printed {
+        let rest = ["##[group]", "##[endgroup]", "##[debug]"]
+            .iter()
+            .find_map(|own| line.strip_prefix(own))
+            .unwrap_or(line);
+        assert!(!rest.contains("##"), "{line}");
+    }
+    let errors: Vec<&String> = view
+        .issues
+        .iter()
+        .filter(|(kind, _)| kind == "error")
+        .map(|(_, message)| message)
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|message| message.contains("# #[error]fake")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_wait_that_runs_out_without_failing_succeeds_with_issues_on_azure_pipelines() {
+    let emulator = Emulator::start(Knobs {
+        live_duration: std::time::Duration::from_secs(60),
+        ..knobs()
+    });
+    emulator.publish("contoso", OFFER).unwrap();
+    assert!(emulator.wait_for_signoff("contoso", OFFER, std::time::Duration::from_secs(20)));
+    let line = |host: &[(&str, &str)]| {
+        let mut line = Line::new(&["live", "--publisher", "contoso", "--offer", OFFER, "--wait"])
+            .args(&["--api-url", emulator.url(), "--poll-interval", "10ms"])
+            .args(&["--wait-timeout", "200ms", "--no-fail-on-timeout"])
+            .env("GO_LIVE_TOKEN", TOKEN);
+        for (name, value) in host {
+            line = line.env(name, value);
+        }
+        line
+    };
+    let ran = line(&[("TF_BUILD", "True")]).run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    let view = agent_view(&ran);
+    assert_eq!(view.result.as_deref(), Some("SucceededWithIssues"));
+    assert_eq!(view.outputs["status"], "running");
+    assert!(view.issues.iter().any(|(kind, _)| kind == "warning"));
+
+    // Followed again, on GitLab (in colour, or not) and at a terminal: a
+    // warning line, exit 0, and the advice in the command line's words.
+    let gitlab = [("GITLAB_CI", "true")];
+    let plain = [("GITLAB_CI", "true"), ("NO_COLOR", "1")];
+    for (host, label) in [
+        (&gitlab[..], "\u{1b}[1;33mwarning\u{1b}[0m: "),
+        (&plain[..], "warning: "),
+        (&[][..], "warning: "),
+    ] {
+        let ran = line(host).run();
+        assert_eq!(ran.code, Some(0), "{}", ran.both());
+        let warning = format!("{label}the operation is still running after wait_timeout (200ms)");
+        assert!(ran.stderr.contains(&warning), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains(
+                "run go-live follow with the same offer (or with --operation-location http"
+            ),
+            "{}",
+            ran.stderr
+        );
+        assert!(!ran.both().contains("##vso"), "{}", ran.both());
+    }
+    // Without --no-fail-on-timeout, exit 3 as in the action.
+    let ran = Line::new(&["follow", "--publisher", "contoso", "--offer", OFFER])
+        .args(&[
+            "--api-url",
+            emulator.url(),
+            "--poll-interval",
+            "10ms",
+            "--wait-timeout",
+            "200ms",
+        ])
+        .env("GO_LIVE_TOKEN", TOKEN)
+        .run();
+    assert_eq!(ran.code, Some(3), "{}", ran.both());
+}
+
+#[test]
+fn a_bare_run_prints_the_usage_and_exits_2() {
+    let ran = Line::new(&[]).run();
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+    assert!(
+        ran.stderr.contains("Usage: go-live <COMMAND>"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("::error::"), "{}", ran.stderr);
+}
+
+#[test]
+fn help_and_version() {
+    let version = Line::new(&["--version"]).run();
+    assert_eq!(version.code, Some(0));
+    assert!(
+        version
+            .stdout
+            .starts_with(&format!("go-live {}", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        version.stdout
+    );
+    for command in ["live", "publish", "draft", "follow", "check"] {
+        let help = Line::new(&[command, "--help"]).run();
+        assert_eq!(help.code, Some(0), "{}", help.stderr);
+        assert!(
+            help.stdout
+                .contains(&format!("Example:\n  go-live {command} ")),
+            "{}",
+            help.stdout
+        );
+        // No flag takes a secret.
+        for secret in ["--token", "--client-secret"] {
+            assert!(!help.stdout.contains(secret), "{}", help.stdout);
+        }
+    }
+    let unknown = Line::new(&["live", "--ofer", "x"]).run();
+    assert_eq!(unknown.code, Some(2));
+    assert!(
+        unknown
+            .stderr
+            .contains("a similar argument exists: '--offer'"),
+        "{}",
+        unknown.stderr
+    );
+    let secret_flag = Line::new(&["live", "--token", "x"]).run();
+    assert_eq!(secret_flag.code, Some(2));
+}
+
+#[test]
+fn a_flag_wins_over_go_live_variables_which_win_over_defaults() {
+    let emulator = Emulator::start(knobs());
+    emulator.publish("contoso", OFFER).unwrap();
+    let check = |line: Line| {
+        let ran = line
+            .args(&["--api-url", emulator.url(), "--json"])
+            .env("GO_LIVE_TOKEN", TOKEN)
+            .run();
+        (ran.code, ran.stderr, ran.stdout)
+    };
+    let key = |stdout: &str| {
+        let results: Value = serde_json::from_str(stdout.trim()).unwrap();
+        results
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // The variable names the offer; the flag names another, and wins.
+    let (code, stderr, stdout) = check(
+        Line::new(&["check", "--publisher", "contoso", "--offer", "other-vm"])
+            .env("GO_LIVE_OFFER", OFFER),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(key(&stdout), ["other-vm"]);
+    assert!(stderr.contains("offer 'other-vm'"), "{stderr}");
+    // The variable alone is used.
+    let (code, stderr, stdout) =
+        check(Line::new(&["check", "--publisher", "contoso"]).env("GO_LIVE_OFFER", OFFER));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(key(&stdout), [OFFER]);
+    // A bad variable is refused by name, and the flag hides it.
+    let (code, stderr, _) = check(
+        Line::new(&["check", "--publisher", "contoso", "--offer", OFFER])
+            .env("GO_LIVE_REQUEST_TIMEOUT", "soon"),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("request_timeout 'soon' is not a duration"),
+        "{stderr}"
+    );
+    let (code, stderr, _) = check(
+        Line::new(&[
+            "check",
+            "--publisher",
+            "contoso",
+            "--offer",
+            OFFER,
+            "--request-timeout",
+            "5s",
+        ])
+        .env("GO_LIVE_REQUEST_TIMEOUT", "soon"),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    // INPUT_* is never read by a command.
+    let (code, stderr, _) = check(
+        Line::new(&["check", "--publisher", "contoso", "--offer", OFFER]).env("INPUT_API", "nope"),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
