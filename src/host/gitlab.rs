@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context, bail};
 
+use super::terminal::Terminal;
 use super::{Host, Level, Stream, plain, write_lines, write_whole};
 use crate::clock;
 
@@ -23,8 +24,8 @@ pub struct GitLab {
     dotenv: Option<PathBuf>,
     /// The report's lines, rewritten whole at each output.
     report: Mutex<Vec<(String, String)>>,
-    debug: bool,
-    colour: bool,
+    /// Plain lines on stderr, as at a terminal that is not one.
+    lines: Terminal,
     sections: AtomicU32,
 }
 
@@ -33,14 +34,9 @@ impl GitLab {
         GitLab {
             dotenv,
             report: Mutex::default(),
-            debug,
-            colour,
+            lines: Terminal::new(debug, colour, false),
             sections: AtomicU32::new(0),
         }
-    }
-
-    fn emit(&self, lines: Vec<String>) {
-        write_lines(Stream::Err, lines);
     }
 }
 
@@ -48,21 +44,15 @@ impl Host for GitLab {
     fn mask(&self, _value: &str) {}
 
     fn info(&self, text: &str) {
-        self.emit(plain(text).split('\n').map(str::to_owned).collect());
+        self.lines.info(text);
     }
 
     fn debug(&self, text: &str) {
-        if self.debug {
-            self.info(&format!("debug: {text}"));
-        }
+        self.lines.debug(text);
     }
 
     fn annotate(&self, level: Level, text: &str) {
-        self.emit(vec![super::terminal::labelled(
-            level,
-            &plain(text),
-            self.colour,
-        )]);
+        self.lines.annotate(level, text);
     }
 
     /// A collapsed section: its header is the title, its lines the body.
@@ -80,7 +70,7 @@ impl Host for GitLab {
         )];
         lines.extend(plain(body).split('\n').map(str::to_owned));
         lines.push(format!("{ESC}[0Ksection_end:{seconds}:{name}\r{ESC}[0K"));
-        self.emit(lines);
+        write_lines(Stream::Err, lines);
     }
 
     /// The output as `GO_LIVE_<NAME>=value` in the dotenv report; `results`

@@ -46,8 +46,11 @@ impl Terminal {
     }
 }
 
+/// The most characters of the live status line.
+const LIVE_WIDTH: usize = 100;
+
 /// `error: text`, the label coloured when colour is on.
-pub(crate) fn labelled(level: Level, text: &str, colour: bool) -> String {
+fn labelled(level: Level, text: &str, colour: bool) -> String {
     let colour_code = match level {
         Level::Error => "1;31",
         Level::Warning => "1;33",
@@ -86,6 +89,11 @@ impl Host for Terminal {
             self.emit(vec![title]);
             return;
         }
+        // Cut to fit a usual terminal: a line that wraps cannot be redrawn.
+        let title = match title.char_indices().nth(LIVE_WIDTH) {
+            Some((cut, _)) => format!("{}…", &title[..cut]),
+            None => title,
+        };
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         write_raw(Stream::Err, &format!("\r\u{1b}[2K{title}"));
         *status = Some(title);

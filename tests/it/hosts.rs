@@ -477,3 +477,51 @@ fn a_flag_wins_over_go_live_variables_which_win_over_defaults() {
     );
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+/// The binary on a terminal (a pseudo-terminal from `script`): the
+/// progress is one line drawn again in place, coloured labels unless
+/// `NO_COLOR` is set.
+fn on_a_terminal(emulator: &Emulator, no_color: bool) -> String {
+    let line = format!(
+        "{} live --publisher contoso --offer {OFFER} --wait --api-url {} --poll-interval 10ms --wait-timeout 150ms --no-fail-on-timeout",
+        env!("CARGO_BIN_EXE_go-live"),
+        emulator.url()
+    );
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("GO_LIVE_TOKEN", TOKEN);
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn at_a_terminal_progress_is_one_live_line() {
+    let emulator = Emulator::start(Knobs {
+        live_duration: std::time::Duration::from_secs(60),
+        ..knobs()
+    });
+    emulator.publish("contoso", OFFER).unwrap();
+    assert!(emulator.wait_for_signoff("contoso", OFFER, std::time::Duration::from_secs(20)));
+    let shown = on_a_terminal(&emulator, false);
+    // Redrawn in place: a carriage return and a cleared line, no newline.
+    assert!(shown.contains("\r\u{1b}[2K["), "{shown:?}");
+    assert!(
+        shown.contains("\u{1b}[1;33mwarning\u{1b}[0m: "),
+        "{shown:?}"
+    );
+    assert!(!shown.contains("::"), "{shown:?}");
+    let plain = on_a_terminal(&emulator, true);
+    assert!(
+        plain.contains("warning: the operation is still running"),
+        "{plain:?}"
+    );
+    assert!(!plain.contains("\u{1b}[1;"), "{plain:?}");
+}
