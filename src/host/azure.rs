@@ -117,12 +117,21 @@ impl Host for AzurePipelines {
         let Some(temp) = &self.temp else {
             return Ok(());
         };
-        let n = self.summaries.fetch_add(1, Ordering::Relaxed);
-        let name = match n {
-            0 => "go-live.md".to_owned(),
-            n => format!("go-live-{}.md", n + 1),
-        };
-        let path = temp.join(name);
+        // The agent uploads the file later, without a copy: never write
+        // over the summary of an earlier step of the job.
+        let first = self.summaries.fetch_add(1, Ordering::Relaxed) + 1;
+        let path = (first..first + MOST_SUMMARIES)
+            .map(|n| match n {
+                1 => temp.join("go-live.md"),
+                n => temp.join(format!("go-live-{n}.md")),
+            })
+            .find(|path| !path.exists())
+            .with_context(|| {
+                format!(
+                    "cannot write the summary: {MOST_SUMMARIES} go-live summaries are in {} already",
+                    temp.display()
+                )
+            })?;
         std::fs::write(&path, markdown)
             .with_context(|| format!("cannot write the summary ({})", path.display()))?;
         self.command("task.uploadsummary", "", &path.to_string_lossy());
@@ -140,6 +149,9 @@ impl Host for AzurePipelines {
         );
     }
 }
+
+/// The most summary files a job's steps may leave.
+const MOST_SUMMARIES: u32 = 100;
 
 /// `operation_location` as `operationLocation`.
 pub fn variable_name(output: &str) -> String {

@@ -145,6 +145,34 @@ fn json_is_the_one_thing_on_stdout_and_the_results_file_holds_it_too() {
 }
 
 #[test]
+fn an_offers_file_is_the_lines_of_offers() {
+    let emulator = Emulator::start(knobs());
+    for offer in ["a-vm", "b-vm"] {
+        emulator.publish("contoso", offer).unwrap();
+    }
+    let line = Line::new(&[
+        "check",
+        "--publisher",
+        "contoso",
+        "--offers-file",
+        "offers.txt",
+    ])
+    .args(&["--api-url", emulator.url(), "--json"])
+    .env("GO_LIVE_TOKEN", TOKEN);
+    std::fs::write(
+        line.path("offers.txt"),
+        "# the release\na-vm\n\ncontoso/b-vm\n",
+    )
+    .unwrap();
+    let ran = line.run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    let results: Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    let keys: Vec<&String> = results.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a-vm", "contoso/b-vm"]);
+    assert!(ran.stderr.contains("a-vm: "), "{}", ran.stderr);
+}
+
+#[test]
 fn the_whole_release_from_github_as_a_command_line() {
     let steps = release(|line| {
         let output = line.path("output");
@@ -191,6 +219,11 @@ fn the_whole_release_from_azure_pipelines() {
         assert!(view.outputs["operationLocation"].starts_with("http"));
         assert!(view.outputs.contains_key("operationId"));
         assert_eq!(view.summaries.len(), 1, "{}", ran.both());
+        assert!(
+            view.summaries[0].ends_with("/go-live.md"),
+            "{:?}",
+            view.summaries
+        );
         let summary = std::fs::read_to_string(&view.summaries[0]).unwrap();
         assert!(summary.contains("go-live: succeeded"), "{summary}");
         assert!(view.result.is_none());
@@ -388,6 +421,10 @@ fn help_and_version() {
         "{}",
         version.stdout
     );
+    // Built from a git checkout, it names the commit too.
+    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
+        assert!(version.stdout.contains("(commit "), "{}", version.stdout);
+    }
     for command in ["live", "publish", "draft", "follow", "check"] {
         let help = Line::new(&[command, "--help"]).run();
         assert_eq!(help.code, Some(0), "{}", help.stderr);

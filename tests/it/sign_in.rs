@@ -330,6 +330,22 @@ fn the_first_way_that_applies_is_used_and_named() {
         ran.stdout
             .contains(&format!("::add-mask::{}", knobs.oidc_request_token))
     );
+    // AzureCLI@2 on a connection with a secret exports servicePrincipalKey.
+    let ran = go_live(&emulator)
+        .env("TF_BUILD", "True")
+        .env("servicePrincipalId", &knobs.client_id)
+        .env("tenantId", &knobs.tenant_id)
+        .env("servicePrincipalKey", secret)
+        .run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    assert!(
+        ran.stdout
+            .contains("with the servicePrincipalKey AzureCLI@2 exported")
+    );
+    assert!(
+        ran.stdout
+            .starts_with(&format!("##vso[task.setsecret]{secret}\n"))
+    );
     // A wrong secret gets the action's hint.
     let ran = go_live(&emulator)
         .env("AZURE_TENANT_ID", &knobs.tenant_id)
