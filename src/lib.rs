@@ -151,7 +151,7 @@ pub async fn run_command_line(
     let (config, key) = match config {
         Ok(config) => config,
         Err(error) => {
-            runner.error(&error.to_string());
+            runner.error(&cli::in_flag_words(&error.to_string()));
             return exit_code(true, &INVALID);
         }
     };

@@ -492,7 +492,7 @@ fn a_flag_wins_over_go_live_variables_which_win_over_defaults() {
     );
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains("request_timeout 'soon' is not a duration"),
+        stderr.contains("--request-timeout 'soon' is not a duration"),
         "{stderr}"
     );
     let (code, stderr, _) = check(
