@@ -1,7 +1,7 @@
 //! The one-command demo: starts the local emulator, then runs the whole
 //! release through each API (the draft published to preview with `mode:
 //! publish`, then go-live; and once more for two offers in one step, with
-//! `offers`) the way
+//! `offers`; last, the command line on Azure Pipelines) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
 //! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits
 //! for the go-live, and shows the log as GitHub's log view shows it (masks
@@ -22,7 +22,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
-use marketplace_emulator::{Emulator, Knobs, runner};
+use marketplace_emulator::{Emulator, Knobs, agents, runner};
 
 const PUBLISHER: &str = "contoso";
 const CPP_OFFER: &str = "contoso-vm";
@@ -132,6 +132,24 @@ fn main() -> ExitCode {
         &several_inputs,
     );
 
+    println!("\n==== 4. The command line, in an Azure Pipelines step\n");
+    let command_line = run_command_line(
+        &emulator,
+        &knobs,
+        raw,
+        &[
+            "check",
+            "--api",
+            "product-ingestion",
+            "--offer",
+            PRODUCT,
+            "--api-url",
+            &emulator.ingestion_url(),
+            "--authority-url",
+            emulator.url(),
+        ],
+    );
+
     let _ = std::fs::remove_dir_all(&workspace);
     let codes = [
         cpp_publish,
@@ -140,13 +158,14 @@ fn main() -> ExitCode {
         ingestion,
         several_publish,
         several,
+        command_line,
     ];
     println!(
-        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion {ingestion_publish}, {ingestion}; several offers {several_publish}, {several}"
+        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion {ingestion_publish}, {ingestion}; several offers {several_publish}, {several}; the command line's check {command_line}"
     );
     if codes.iter().all(|code| *code == 0) {
         println!(
-            "\nNext: take your own offer live. README.md's setup checklist says what to create (an Entra app, its role, a federated credential, an environment with reviewers); then copy examples/workflows/release.yml."
+            "\nNext: take your own offer live. README.md's setup checklist says what to create (an Entra app, its role, a federated credential, an environment with reviewers); then copy examples/workflows/release.yml (or, on Azure Pipelines and GitLab, a recipe of examples/pipelines/)."
         );
         ExitCode::SUCCESS
     } else {
@@ -156,16 +175,65 @@ fn main() -> ExitCode {
 }
 
 /// A step of the action: its own code, with this process's
-/// environment, as the container's entry point would run it.
+/// environment, as the container's entry point would run it; or, with
+/// arguments, the command line.
 fn step() -> ExitCode {
     let env: Vec<(String, String)> = std::env::vars().filter(|(name, _)| name != CHILD).collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    let code = runtime.block_on(go_live::run(&env, &[]));
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let code = if args.len() > 1 {
+        args[0] = "go-live".into();
+        runtime.block_on(go_live::run_command_line(args, &env, &[]))
+    } else {
+        runtime.block_on(go_live::run(&env, &[]))
+    };
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+/// Runs the command line in an Azure Pipelines step signed in through the
+/// service connection's federation, prints what the agent shows (its
+/// logging commands read, masks applied) and the output variables, and
+/// returns the exit code.
+fn run_command_line(emulator: &Emulator, knobs: &Knobs, raw: bool, args: &[&str]) -> u8 {
+    println!("== go-live {}\n", args.join(" "));
+    let run = Command::new(std::env::current_exe().expect("the demo's own path"))
+        .args(args)
+        .env_clear()
+        .env(CHILD, "1")
+        .env("TF_BUILD", "True")
+        .env("SYSTEM_OIDCREQUESTURI", emulator.pipelines_oidc_url())
+        .env("SYSTEM_ACCESSTOKEN", &knobs.pipelines_access_token)
+        .env(
+            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+            &knobs.service_connection_id,
+        )
+        .env("AZURESUBSCRIPTION_CLIENT_ID", &knobs.client_id)
+        .env("AZURESUBSCRIPTION_TENANT_ID", &knobs.tenant_id)
+        .output()
+        .expect("the go-live step runs");
+    let log = String::from_utf8_lossy(&run.stdout);
+    let view = agents::azure_pipelines(&log);
+    if raw {
+        print!("{log}");
+    } else {
+        for line in &view.printed {
+            println!("{line}");
+        }
+        for (kind, message) in &view.issues {
+            println!("{kind}: {message}");
+        }
+    }
+    let code = run.status.code().map_or(1, |code| code as u8);
+    println!("\n== exit code: {code}\n\n== output variables, as $(STEP.NAME) in later steps");
+    for (name, value) in &view.outputs {
+        println!("   {name} = {value}");
+    }
+    println!();
+    code
 }
 
 /// The inputs with `mode` added.

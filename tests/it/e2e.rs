@@ -362,7 +362,8 @@ fn the_emulator_on_https_with_the_ci_scripts_ca() {
 /// The demo a newcomer runs first (`cargo run --example demo`, built by
 /// `cargo test` too): every go-live succeeds, and its log reads as GitHub's
 /// log view shows it: no mask commands, no token, no escaped `%`, each
-/// group one title line, and a last line saying what to do next.
+/// group one title line; the command line's check on Azure Pipelines as
+/// the agent shows it; and a last line saying what to do next.
 #[test]
 fn the_demo_shows_the_log_as_the_log_view_does() {
     let deps = std::env::current_exe().unwrap();
@@ -386,6 +387,13 @@ fn the_demo_shows_the_log_as_the_log_view_does() {
     }
     assert!(log.contains("\n> ["), "a group title: {log}");
     assert!(log.contains("Live: inProgress"), "{log}");
+    // The command line, on Azure Pipelines, signed in with its federation.
+    assert!(
+        log.contains("with Azure Pipelines workload identity federation")
+            && log.contains("   status = live\n"),
+        "{log}"
+    );
+    assert!(!log.contains("##vso["), "{log}");
     assert!(
         log.trim_end()
             .lines()
