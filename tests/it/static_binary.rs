@@ -159,6 +159,48 @@ fn the_binary_alone_goes_live_and_waits_over_http() {
     assert_eq!(run.outputs["status"], "succeeded");
 }
 
+/// The command line in the same jail: nothing but the binary, no
+/// `INPUT_*`, the token from the environment, the result as JSON.
+#[test]
+fn the_binary_alone_is_a_command_line() {
+    let mut server = Server::new();
+    let _list = crate::support::ready_offer(&mut server);
+    let jail = Jail::new();
+    let (program, first) = crate::support::as_root("chroot");
+    let command_line = |args: &[&str]| {
+        let mut command = Command::new(program);
+        command
+            .args(&first)
+            .arg(jail.dir.path())
+            .arg("/go-live")
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GO_LIVE_TOKEN", TOKEN);
+        command.output().unwrap()
+    };
+    let version = command_line(&["--version"]);
+    assert!(version.status.success());
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("go-live "));
+    let url = server.url();
+    let check = command_line(&[
+        "check",
+        "--publisher",
+        "contoso",
+        "--offer",
+        "contoso-vm",
+        "--api-url",
+        &url,
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(0), "{stdout}{stderr}");
+    let results: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(results["contoso-vm"]["status"], "ready", "{stdout}");
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+}
+
 /// A loopback HTTPS server whose certificate is signed by a test CA.
 struct TlsServer {
     child: Child,
