@@ -356,21 +356,23 @@ impl Runner {
     /// The end of the run: the results file and `--json` (under `key`),
     /// else what the host shows of the outputs.
     pub fn finish(&self, key: Option<&str>) {
-        let results = self.results(key);
-        if let Some(path) = &self.shared.results_file
-            && let Err(error) = write_whole(path, &format!("{results}\n"))
-        {
-            self.warning(&format!(
-                "cannot write --results-file {}: {error}",
-                path.display()
-            ));
+        if self.shared.results_file.is_some() || self.shared.json {
+            let results = self.results(key);
+            if let Some(path) = &self.shared.results_file
+                && let Err(error) = write_whole(path, &format!("{results}\n"))
+            {
+                self.warning(&format!(
+                    "cannot write --results-file {}: {error}",
+                    path.display()
+                ));
+            }
+            if self.shared.json {
+                write_lines(Stream::Out, [results]);
+                return;
+            }
         }
-        if self.shared.json {
-            write_lines(Stream::Out, [results]);
-        } else {
-            let outputs = self.outputs().clone();
-            self.host.finish(&outputs);
-        }
+        let outputs = self.outputs().clone();
+        self.host.finish(&outputs);
     }
 }
 
