@@ -135,7 +135,6 @@ fn main() -> ExitCode {
     println!("\n==== 4. The command line, in an Azure Pipelines step\n");
     let command_line = run_command_line(
         &emulator,
-        &knobs,
         raw,
         &[
             "check",
@@ -198,21 +197,13 @@ fn step() -> ExitCode {
 /// service connection's federation, prints what the agent shows (its
 /// logging commands read, masks applied) and the output variables, and
 /// returns the exit code.
-fn run_command_line(emulator: &Emulator, knobs: &Knobs, raw: bool, args: &[&str]) -> u8 {
+fn run_command_line(emulator: &Emulator, raw: bool, args: &[&str]) -> u8 {
     println!("== go-live {}\n", args.join(" "));
     let run = Command::new(std::env::current_exe().expect("the demo's own path"))
         .args(args)
         .env_clear()
         .env(CHILD, "1")
-        .env("TF_BUILD", "True")
-        .env("SYSTEM_OIDCREQUESTURI", emulator.pipelines_oidc_url())
-        .env("SYSTEM_ACCESSTOKEN", &knobs.pipelines_access_token)
-        .env(
-            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
-            &knobs.service_connection_id,
-        )
-        .env("AZURESUBSCRIPTION_CLIENT_ID", &knobs.client_id)
-        .env("AZURESUBSCRIPTION_TENANT_ID", &knobs.tenant_id)
+        .envs(emulator.pipelines_env())
         .output()
         .expect("the go-live step runs");
     let log = String::from_utf8_lossy(&run.stdout);

@@ -453,6 +453,27 @@ impl Emulator {
         format!("{}/azp/oidctoken", self.url)
     }
 
+    /// The variables an `AzureCLI@2` step on a workload identity service
+    /// connection of this emulator gives its script, `SYSTEM_ACCESSTOKEN`
+    /// mapped (and `TF_BUILD`, as the agent sets it).
+    pub fn pipelines_env(&self) -> Vec<(&'static str, String)> {
+        let knobs = &self.world.lock().unwrap().knobs;
+        vec![
+            ("TF_BUILD", "True".to_owned()),
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                format!("{}/azp/oidctoken", self.url),
+            ),
+            ("SYSTEM_ACCESSTOKEN", knobs.pipelines_access_token.clone()),
+            (
+                "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+                knobs.service_connection_id.clone(),
+            ),
+            ("AZURESUBSCRIPTION_CLIENT_ID", knobs.client_id.clone()),
+            ("AZURESUBSCRIPTION_TENANT_ID", knobs.tenant_id.clone()),
+        ]
+    }
+
     /// A GitLab ID token for the audience, as `id_tokens` gives a job.
     pub fn gitlab_id_token(&self, audience: &str) -> String {
         let mut world = self.world.lock().unwrap();

@@ -104,22 +104,17 @@ fn gitlab_s_token_file_is_read_again_before_each_sign_in() {
     );
 }
 
-fn pipelines(line: Line, emulator: &Emulator, knobs: &Knobs) -> Line {
-    line.env("TF_BUILD", "True")
-        .env("SYSTEM_OIDCREQUESTURI", &emulator.pipelines_oidc_url())
-        .env("SYSTEM_ACCESSTOKEN", &knobs.pipelines_access_token)
-        .env(
-            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
-            &knobs.service_connection_id,
-        )
-        .env("AZURESUBSCRIPTION_CLIENT_ID", &knobs.client_id)
-        .env("AZURESUBSCRIPTION_TENANT_ID", &knobs.tenant_id)
+fn pipelines(mut line: Line, emulator: &Emulator) -> Line {
+    for (name, value) in emulator.pipelines_env() {
+        line = line.env(name, &value);
+    }
+    line
 }
 
 #[test]
 fn azure_pipelines_federation_asks_for_a_fresh_token_before_each_sign_in() {
     let (emulator, knobs) = published(short_lived(None));
-    let ran = pipelines(go_live(&emulator), &emulator, &knobs).run();
+    let ran = pipelines(go_live(&emulator), &emulator).run();
     let assertions = check_renewed(&ran, &emulator);
     let asked = emulator
         .requests()
@@ -240,8 +235,8 @@ fn without_system_accesstoken_the_error_says_to_map_it() {
 
 #[test]
 fn a_refused_access_token_or_service_connection_is_named() {
-    let (emulator, knobs) = published(Knobs::new(STEP));
-    let wrong_token = pipelines(go_live(&emulator), &emulator, &knobs)
+    let (emulator, _) = published(Knobs::new(STEP));
+    let wrong_token = pipelines(go_live(&emulator), &emulator)
         .env("SYSTEM_ACCESSTOKEN", "not-the-job-token")
         .run();
     assert_eq!(wrong_token.code, Some(1), "{}", wrong_token.both());
@@ -252,7 +247,7 @@ fn a_refused_access_token_or_service_connection_is_named() {
         "{}",
         wrong_token.stdout
     );
-    let wrong_connection = pipelines(go_live(&emulator), &emulator, &knobs)
+    let wrong_connection = pipelines(go_live(&emulator), &emulator)
         .env("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "0000-1111")
         .run();
     assert_eq!(wrong_connection.code, Some(1));
