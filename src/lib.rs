@@ -117,21 +117,21 @@ pub async fn run_command_line(
         }
     };
     let invocation = parsed.invocation();
-    let (host, json, results_file, dotenv, debug, no_colour) = match &invocation {
-        Ok(given) => (
-            given.host,
-            given.json,
-            given.results_file.clone(),
-            given.dotenv.clone(),
-            given.debug,
-            given.no_colour,
-        ),
-        Err(_) => (None, false, None, None, false, false),
-    };
-    let kind = host.unwrap_or_else(|| HostKind::detect(|name| lookup(env, name)));
+    // A refused invocation is reported on the detected host, plainly.
+    let given = invocation.as_ref().ok();
+    let json = given.is_some_and(|given| given.json);
+    let kind = given
+        .and_then(|given| given.host)
+        .unwrap_or_else(|| HostKind::detect(|name| lookup(env, name)));
     let runner = Runner::new(
-        kind.host(&settings(env, json, dotenv, debug, no_colour)),
-        results_file,
+        kind.host(&settings(
+            env,
+            json,
+            given.and_then(|given| given.dotenv.clone()),
+            given.is_some_and(|given| given.debug),
+            given.is_some_and(|given| given.no_colour),
+        )),
+        given.and_then(|given| given.results_file.clone()),
         json,
     );
     // Masked before anything else is printed, on the hosts that mask.
@@ -207,6 +207,15 @@ async fn go(
         }
     };
 
+    let key = key.or_else(|| match &config.target {
+        Target::GoLive(offer)
+        | Target::FollowOffer(offer)
+        | Target::Check(offer)
+        | Target::Publish(offer)
+        | Target::Draft(offer) => Some(offer.key()),
+        Target::Follow(_) | Target::Offers(_) => None,
+    });
+    runner.name_results(key);
     // Installed before any request: the runner cancels a job with SIGINT,
     // then SIGTERM, and PID 1 ignores both unless it handles them.
     let mut signals = Signals::install(runner);
@@ -216,15 +225,7 @@ async fn go(
         }
         target => single(&config, target, extra_roots, runner, &mut signals, fitted).await,
     };
-    let key = key.or_else(|| match &config.target {
-        Target::GoLive(offer)
-        | Target::FollowOffer(offer)
-        | Target::Check(offer)
-        | Target::Publish(offer)
-        | Target::Draft(offer) => Some(offer.key()),
-        Target::Follow(_) | Target::Offers(_) => None,
-    });
-    runner.finish(key.as_deref());
+    runner.finish();
     exit_code(config.fail_on_timeout, &ended)
 }
 

@@ -191,6 +191,8 @@ struct Shared {
     results_file: Option<PathBuf>,
     /// `--json`: the same object on stdout at the end.
     json: bool,
+    /// What the object's one entry is named under (`name_results`).
+    key: Mutex<Option<String>>,
 }
 
 impl Runner {
@@ -202,8 +204,16 @@ impl Runner {
                 outputs: Mutex::default(),
                 results_file,
                 json,
+                key: Mutex::default(),
             }),
         }
+    }
+
+    /// Names the entry of the results object for one offer (the offer as
+    /// given), before any output is written; else the operation's ID names
+    /// it.
+    pub fn name_results(&self, key: Option<String>) {
+        *self.shared.key.lock().unwrap_or_else(|e| e.into_inner()) = key;
     }
 
     /// The GitHub runner, as the container action sees it. Paths are `None`
@@ -301,12 +311,13 @@ impl Runner {
                 None => outputs.push((name.to_owned(), value.to_owned())),
             }
         }
-        self.host.set_output(name, value)?;
+        // The results file first: it holds every output, whatever the host
+        // makes of this one.
         if let Some(path) = &self.shared.results_file {
-            write_whole(path, &format!("{}\n", self.results(None)))
+            write_whole(path, &format!("{}\n", self.results()))
                 .with_context(|| format!("cannot write --results-file {}", path.display()))?;
         }
-        Ok(())
+        self.host.set_output(name, value)
     }
 
     fn outputs(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
@@ -323,8 +334,8 @@ impl Runner {
 
     /// The outputs as one JSON object, shaped as the `results` output: the
     /// `results` written by a run of several offers, else one entry under
-    /// `key` (the offer as given, or the operation's ID).
-    fn results(&self, key: Option<&str>) -> String {
+    /// the name `name_results` gave (or the operation's ID).
+    fn results(&self) -> String {
         let outputs = self.outputs();
         let get = |name: &str| {
             outputs
@@ -344,8 +355,12 @@ impl Runner {
                 entry.insert(name.into(), value.into());
             }
         }
-        let key = key
-            .map(str::to_owned)
+        let key = self
+            .shared
+            .key
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
             .or_else(|| get("operation_id"))
             .unwrap_or_default();
         let mut results = serde_json::Map::new();
@@ -353,11 +368,11 @@ impl Runner {
         serde_json::Value::Object(results).to_string()
     }
 
-    /// The end of the run: the results file and `--json` (under `key`),
-    /// else what the host shows of the outputs.
-    pub fn finish(&self, key: Option<&str>) {
+    /// The end of the run: the results file and `--json`, else what the
+    /// host shows of the outputs.
+    pub fn finish(&self) {
         if self.shared.results_file.is_some() || self.shared.json {
-            let results = self.results(key);
+            let results = self.results();
             if let Some(path) = &self.shared.results_file
                 && let Err(error) = write_whole(path, &format!("{results}\n"))
             {
@@ -473,6 +488,26 @@ mod tests {
             plain("a\r\nb\rc\u{1b}[31md\u{7}\te\u{9b}f"),
             "a\nb\nc[31md ef"
         );
+    }
+
+    #[test]
+    fn the_results_file_names_the_offer_from_the_first_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        let host = HostKind::GitLab.host(&Settings {
+            env: Vec::new(),
+            messages: Stream::Err,
+            dotenv: None,
+            debug: false,
+            no_colour: true,
+        });
+        let runner = Runner::new(host, Some(path.clone()), false);
+        runner.name_results(Some("contoso/contoso-vm".into()));
+        runner.set_output("operation_id", "op-1").unwrap();
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written["contoso/contoso-vm"]["operation_id"], "op-1");
+        assert_eq!(written["contoso/contoso-vm"]["status"], "");
     }
 
     #[test]
