@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::credentials::{ASSERTION_LIFETIME, Credentials, Entra, OidcRequest, Proof};
-use crate::model::{DraftChange, DraftFile, Offer, OperationHandle, Stage};
+use crate::model::{DraftChange, DraftFile, Earlier, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
 use crate::text::format_duration;
@@ -1326,7 +1326,7 @@ fn parse_operation_location(
         product_id: None,
         submission_id: None,
         stage: Stage::Live,
-        replaces: None,
+        earlier: Earlier::default(),
     })
 }
 

@@ -41,6 +41,19 @@ pub struct GoLiveRequest {
     pub product_id: Option<String>,
     /// `submission/<guid>/<n>`: the submission to promote.
     pub submission_id: Option<String>,
+    /// For a publish to preview, the previews listed before it.
+    pub earlier: Earlier,
+}
+
+/// The previews an offer listed before a publish to preview was sent, so
+/// that the preview it makes is told apart from every earlier one, a
+/// superseded preview that never went live included: a new preview has an
+/// ID none of them had, and was made after the newest of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Earlier {
+    pub previews: Vec<String>,
+    /// The newest of their creation times, as the service wrote it.
+    pub newest_created: Option<String>,
 }
 
 /// What reading an offer's state found: what go-live would do now.
@@ -218,9 +231,9 @@ pub struct OperationHandle {
     /// A publish to preview or a go-live: what its status means, and the
     /// `target` output.
     pub stage: Stage,
-    /// For a publish to preview, the newest preview before it, so that the
-    /// new one can be told apart.
-    pub replaces: Option<String>,
+    /// For a publish to preview, the previews listed before it, so that
+    /// the new one can be told apart.
+    pub earlier: Earlier,
 }
 
 /// Where an operation stands.

@@ -116,6 +116,8 @@ struct Submission {
     fails: bool,
     /// The go-live job a `live` entry belongs to.
     job: Option<String>,
+    /// Never listed (`Knobs::unlisted_preview`).
+    unlisted: bool,
     /// The technical configurations and other resources this submission
     /// holds (a preview's, copied from the draft; a live one's, from its
     /// preview).
@@ -170,6 +172,19 @@ fn submission_id(guid: &str, number: u64) -> String {
 
 const FIRST_NUMBER: u64 = 1_152_921_504_606_846_976;
 
+/// When a submission was made: a second apart for each number, so that
+/// later submissions are newer, as the service's are.
+fn created(number: u64) -> String {
+    let s = number.saturating_sub(FIRST_NUMBER);
+    format!(
+        "2026-01-{:02}T{:02}:{:02}:{:02}.0000000Z",
+        1 + s / 86_400 % 28,
+        s / 3600 % 24,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 impl Products {
     fn product_mut(&mut self, n: u64, external_id: &str) -> &mut Product {
         self.by_external_id
@@ -184,6 +199,7 @@ impl Products {
                     duration: Duration::ZERO,
                     fails: false,
                     job: None,
+                    unlisted: false,
                     techs: Vec::new(),
                 }],
                 plans: Vec::new(),
@@ -215,6 +231,7 @@ impl Products {
             duration: knobs.step_duration,
             fails,
             job: None,
+            unlisted: knobs.unlisted_preview,
             techs,
         });
         submission_id(&product.guid, number)
@@ -249,7 +266,7 @@ impl Products {
             "lifecycleState": "generallyAvailable",
             "status": status,
             "result": result,
-            "created": "2026-01-01T00:00:00.0000000Z",
+            "created": created(submission.number),
         })
     }
 
@@ -258,11 +275,12 @@ impl Products {
     fn listed<'a>(&'a self, product: &'a Product) -> impl Iterator<Item = &'a Submission> {
         let now = Instant::now();
         product.submissions.iter().filter(move |s| {
-            s.job.is_none()
-                || matches!(
-                    self.submission_phase(s, now),
-                    Phase::Running | Phase::Succeeded
-                )
+            !s.unlisted
+                && (s.job.is_none()
+                    || matches!(
+                        self.submission_phase(s, now),
+                        Phase::Running | Phase::Succeeded
+                    ))
         })
     }
 
@@ -420,6 +438,28 @@ impl Emulator {
                 tech,
             });
         }
+    }
+
+    /// Sets a resource of the product's draft (by its `id`), as another
+    /// writer would (Partner Center, a colleague's run): a technical
+    /// configuration replaces its plan's, anything else is kept beside.
+    pub fn set_draft_resource(&self, external_id: &str, resource: Value) {
+        let mut world = self.world().lock().unwrap();
+        let product = world
+            .ingestion
+            .by_external_id
+            .get_mut(external_id)
+            .expect("a product with this external ID");
+        if let Some(plan) = product
+            .plans
+            .iter_mut()
+            .find(|plan| plan.tech["id"] == resource["id"])
+        {
+            plan.tech = resource;
+            return;
+        }
+        product.others.retain(|held| held["id"] != resource["id"]);
+        product.others.push(resource);
     }
 
     /// The other draft resources `configure` set on the product.

@@ -163,6 +163,10 @@ pub struct Knobs {
     pub publish_invalid: Option<String>,
     /// Product Ingestion previews fail instead of succeeding.
     pub failing_preview: bool,
+    /// A Product Ingestion publish to preview runs its job, but the
+    /// preview it makes is never listed among the submissions (a service
+    /// that lags, or lost it).
+    pub unlisted_preview: bool,
     /// A bearer token both APIs accept besides those Entra issued.
     pub static_token: Option<String>,
     /// Accept every Cloud Partner Portal go-live at once, whatever the
@@ -229,6 +233,7 @@ impl Knobs {
             preview_job_end: JobEnd::Succeeds,
             publish_invalid: None,
             failing_preview: false,
+            unlisted_preview: false,
             static_token: None,
             stateless_go_live: false,
             latency: Duration::ZERO,
@@ -527,6 +532,12 @@ impl Emulator {
         let mut world = self.world.lock().unwrap();
         world.cpp.failing.insert(offer.to_owned());
         world.ingestion.failing.insert(offer.to_owned());
+    }
+
+    /// Changes the knobs from now on: what was set up before (an offer
+    /// previewed, say) stays as it was.
+    pub fn change_knobs(&self, change: impl FnOnce(&mut Knobs)) {
+        change(&mut self.world.lock().unwrap().knobs);
     }
 
     pub(crate) fn world(&self) -> &SharedWorld {

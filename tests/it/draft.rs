@@ -459,39 +459,114 @@ fn a_configure_file_is_sent_as_it_is_and_not_again() {
     );
 }
 
+/// The draft changes and publishes the emulator received.
+fn posts(emulator: &Emulator) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.target.contains("/configure?"))
+        .count()
+}
+
 #[test]
-fn a_configure_file_that_drops_a_published_version_is_warned_of_and_refused_by_the_service() {
+fn a_list_that_lacks_a_published_version_is_never_sent() {
     let emulator = vm_product(knobs());
     let published = with_file(
         &emulator,
         "publish",
         "standard",
-        &json!([version("1.0.0", &sas("a", 30))]),
+        &json!([
+            version("1.0.0", &sas("a", 30)),
+            version("1.1.0", &sas("b", 30))
+        ]),
     )
     .run();
     published.check_ended(0, "succeeded", Some("started"));
-    // The plan's configuration, sent whole without 1.0.0: a delete request.
+    let sent = posts(&emulator);
+
+    // A configure file with the plan's configuration without 1.0.0.
     let mut tech = emulator.draft_tech(OFFER, "standard").unwrap();
-    tech["vmImageVersions"] = json!([version("2.0.0", &sas("b", 30))]);
-    let run = with_resources(&emulator, "draft", &json!([tech])).run();
+    tech["vmImageVersions"] = json!([
+        version("1.1.0", &sas("b", 30)),
+        version("2.0.0", &sas("c", 30))
+    ]);
+    let run = with_resources(&emulator, "publish", &json!([tech])).run();
     run.check_ended(1, "failed", None);
-    assert!(
-        run.annotations("notice")
-            .iter()
-            .any(|n| n.contains("lacks published version(s) 1.0.0: it is sent as it is")),
-        "{}",
-        run.stdout
-    );
     let error = run.error();
     assert!(
-        error.contains("Cannot delete image '1.0.0' of type 'X64Gen2' as it is already published."),
+        error.contains("lacks published image version(s) 1.0.0 (held in preview or live); its list is sent whole, so sending it would ask the service to delete them"),
         "{error}"
     );
     assert!(
-        error.contains("the draft was not changed, and nothing was published"),
+        error.contains("put them back in release/draft.json and run this again"),
         "{error}"
     );
-    assert_eq!(versions_of(&emulator, "standard"), ["1.0.0"]);
+    assert_eq!(posts(&emulator), sent, "nothing was sent");
+
+    // The draft's configuration came back without its versions (another
+    // writer, a read that lost them): image versions are not merged into
+    // what would delete the published ones.
+    let mut emptied = emulator.draft_tech(OFFER, "standard").unwrap();
+    emptied.as_object_mut().unwrap().remove("vmImageVersions");
+    emulator.set_draft_resource(OFFER, emptied);
+    let run = with_file(
+        &emulator,
+        "publish",
+        "standard",
+        &json!([version("2.0.0", &sas("c", 30))]),
+    )
+    .run();
+    run.check_ended(1, "failed", None);
+    let error = run.error();
+    assert!(
+        error.contains("lacks published image version(s) 1.0.0, 1.1.0 (held in preview or live)"),
+        "{error}"
+    );
+    assert_eq!(posts(&emulator), sent, "nothing was sent");
+}
+
+#[test]
+fn a_configure_file_that_lacks_a_published_cnab_reference_is_never_sent() {
+    let emulator = Emulator::start(knobs());
+    emulator.create_product("argo-cd-cnab");
+    let product = emulator.product_id("argo-cd-cnab").unwrap();
+    let guid = product.trim_start_matches("product/");
+    let plan = format!("plan/{guid}/c9257046-f7bf-44df-8f4c-a78bc0814958");
+    let reference = |tag: &str, digest: char| {
+        json!({"tenantId": "c977ffe0-e8f3-4d6f-ab49-e03bbc3287b1",
+            "subscriptionId": "b297ab83-361f-424f-804c-0c44fa26e903",
+            "resourceGroupName": "contoso-marketplace", "registryName": "contosoacr",
+            "repositoryName": "contoso.argo-cd", "tag": tag,
+            "digest": format!("sha256:{}", digest.to_string().repeat(64))})
+    };
+    let config = |references: Vec<Value>| {
+        json!({"$schema": "https://schema.mp.microsoft.com/schema/container-plan-technical-configuration/2022-03-01-preview3",
+            "id": format!("container-plan-technical-configuration/{guid}/c9257046-f7bf-44df-8f4c-a78bc0814958"),
+            "product": product, "plan": plan, "payloadType": "cnab",
+            "clusterExtensionType": "contoso.argo-cd", "cnabReferences": references})
+    };
+    emulator.set_draft_resource("argo-cd-cnab", config(vec![reference("2.13.1", 'a')]));
+    emulator.publish_preview("argo-cd-cnab");
+    assert!(emulator.wait_for_preview("argo-cd-cnab", Duration::from_secs(20)));
+
+    let file = json!([config(vec![reference("2.14.0", 'b')])]);
+    let action = ingestion_go_live(&emulator.ingestion_url())
+        .with("offer_id", "argo-cd-cnab")
+        .with("mode", "draft")
+        .with("configure", "release/draft.json");
+    let dir = action.dir().join("workspace");
+    std::fs::create_dir_all(dir.join("release")).unwrap();
+    std::fs::write(dir.join("release/draft.json"), file.to_string()).unwrap();
+    let run = action.env("GITHUB_WORKSPACE", dir.to_str().unwrap()).run();
+    run.check_ended(1, "failed", None);
+    let error = run.error();
+    assert!(
+        error.contains(
+            "lacks published CNAB reference(s) contoso.argo-cd:2.13.1 (held in preview or live)"
+        ),
+        "{error}"
+    );
+    assert_eq!(posts(&emulator), 0, "nothing was sent");
 }
 
 #[test]
@@ -663,5 +738,46 @@ fn a_draft_change_still_running_at_configure_timeout_says_so_and_publishes_nothi
             .requests()
             .iter()
             .any(|r| r.body.contains("\"preview\""))
+    );
+}
+
+#[test]
+fn a_resources_kind_is_its_schemas_as_the_service_reads_it() {
+    let emulator = vm_product(knobs());
+    let product = emulator.product_id(OFFER).unwrap();
+    let guid = product.trim_start_matches("product/");
+    // A submission to live under a listing's id.
+    let disguised = json!([{
+        "$schema": "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2",
+        "id": format!("listing/{guid}/public/main/default/en-us"),
+        "product": product,
+        "target": {"targetType": "live"},
+    }]);
+    let run = with_resources(&emulator, "draft", &disguised).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error().contains(&format!(
+            "resource listing/{guid}/public/main/default/en-us: its $schema names a submission and its id a listing: the service goes by the $schema, so the file is refused"
+        )),
+        "{}",
+        run.error()
+    );
+    // The schema's path in another case is the same kind.
+    let shouting = json!([{
+        "$schema": "https://schema.mp.microsoft.com/Schema/Submission/2022-03-01-preview2",
+        "product": product,
+        "target": {"targetType": "live"},
+    }]);
+    let run = with_resources(&emulator, "draft", &shouting).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error()
+            .contains("a submission to live is refused: the mode decides what is submitted"),
+        "{}",
+        run.error()
+    );
+    assert!(
+        emulator.requests().iter().all(|r| r.method == "GET" || r.target.contains("/token")),
+        "nothing was sent"
     );
 }

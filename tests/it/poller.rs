@@ -21,7 +21,7 @@ fn operation(location: &str) -> OperationHandle {
         product_id: None,
         submission_id: None,
         stage: Stage::Live,
-        replaces: None,
+        earlier: Default::default(),
     }
 }
 

@@ -419,3 +419,66 @@ fn the_services_refusals_of_a_publish_are_shown_with_what_to_do() {
     );
     assert_eq!(publish_requests(&emulator).len(), 1);
 }
+
+/// An offer previewed twice (the first preview superseded, never live)
+/// whose draft has changed since: what a publish must tell apart.
+/// Returns it with the earlier previews' IDs.
+fn previewed_twice(knobs: Knobs) -> (Emulator, Vec<String>) {
+    let emulator = drafted(Api::ProductIngestion, knobs);
+    let mut earlier = Vec::new();
+    for _ in 0..2 {
+        earlier.push(emulator.publish_preview(OFFER));
+        assert!(emulator.wait_for_preview(OFFER, Duration::from_secs(20)));
+    }
+    let product = emulator.product_id(OFFER).unwrap();
+    let guid = product.trim_start_matches("product/");
+    emulator.set_draft_resource(
+        OFFER,
+        serde_json::json!({
+            "$schema": "https://schema.mp.microsoft.com/schema/listing/2022-03-01-preview2",
+            "id": format!("listing/{guid}/public/main/default/en-us"),
+            "product": product,
+            "title": "Contoso VM, now with more",
+        }),
+    );
+    (emulator, earlier)
+}
+
+#[test]
+fn a_superseded_preview_is_never_taken_for_the_new_one() {
+    // The publish answered 500 having started nothing: the submissions
+    // list the two earlier previews and no new one.
+    let (emulator, _) = previewed_twice(Knobs {
+        go_live_faults: vec![Fault::Status(500, None)],
+        ..knobs()
+    });
+    let run = publish(Api::ProductIngestion, &emulator).run();
+    run.check_ended(1, "unknown", None);
+    assert_eq!(run.outputs.get("submission_id"), None, "{}", run.stdout);
+    let error = run.error();
+    assert!(
+        error.contains("the submissions show no new preview yet"),
+        "{error}"
+    );
+
+    // The publish job succeeded, but its preview is never listed: the
+    // publish is not done, whatever earlier preview is listed.
+    let (emulator, earlier) = previewed_twice(knobs());
+    emulator.change_knobs(|knobs| knobs.unlisted_preview = true);
+    let run = publish(Api::ProductIngestion, &emulator)
+        .with("wait_timeout", "1s")
+        .run();
+    run.check_ended(3, "running", Some("started"));
+    let taken = run.outputs.get("submission_id");
+    assert!(
+        taken.is_none_or(|id| !earlier.contains(id)),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("the new preview submission is not listed yet"),
+        "{}",
+        run.stdout
+    );
+}

@@ -25,8 +25,8 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, DraftFile, GoLiveRequest, Offer, OfferState, OperationHandle,
-    PublishVerdict, Snapshot, Stage, State, Verdict,
+    DraftAnswer, DraftChange, DraftFile, Earlier, GoLiveRequest, Offer, OfferState,
+    OperationHandle, PublishVerdict, Snapshot, Stage, State, Verdict,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -233,7 +233,7 @@ impl Client {
             product_id: None,
             submission_id: None,
             stage,
-            replaces: None,
+            earlier: Earlier::default(),
         }
     }
 
@@ -251,6 +251,7 @@ impl Client {
             offer: offer.clone(),
             product_id: None,
             submission_id: None,
+            earlier: Earlier::default(),
         };
         let mut answers = Vec::new();
         for rest in ["operations", "submissions/"] {
@@ -717,7 +718,7 @@ fn operation_at(base: &Url, value: &str) -> Result<OperationHandle, String> {
         product_id: None,
         submission_id: None,
         stage: Stage::Live,
-        replaces: None,
+        earlier: Earlier::default(),
     })
 }
 

@@ -8,10 +8,11 @@ use reqwest::Url;
 
 use super::wire::{ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
 use crate::model::{
-    GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, State,
-    Verdict,
+    Earlier, GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage,
+    State, Verdict,
 };
 use crate::publish::api::Endpoint;
+use crate::publish::lenient::stamp;
 use crate::text::untrusted;
 
 /// The neutral view of a job status body about the job `job_id`: its
@@ -212,6 +213,7 @@ pub(super) fn decide(
         offer: offer.clone(),
         product_id: Some(product_id.to_owned()),
         submission_id: Some(preview.id.clone()),
+        earlier: Earlier::default(),
     }))
 }
 
@@ -241,29 +243,40 @@ fn publish_verdict(
     if let Some(preview) = in_progress("preview") {
         return PublishVerdict::Running(watch(&preview.id, Stage::Preview));
     }
+    let previews = || submissions.iter().filter(|s| s.target() == "preview");
     PublishVerdict::Ready(GoLiveRequest {
         offer: offer.clone(),
         product_id: Some(product_id.to_owned()),
-        submission_id: submissions
-            .iter()
-            .filter(|s| s.target() == "preview")
-            .max_by_key(|s| s.number())
-            .map(|s| s.id.clone()),
+        submission_id: previews().max_by_key(|s| s.number()).map(|s| s.id.clone()),
+        earlier: Earlier {
+            previews: previews().map(|s| s.id.clone()).collect(),
+            newest_created: previews()
+                .filter_map(|s| s.created.as_deref().and_then(|c| stamp(c).map(|t| (t, c))))
+                .max_by_key(|(t, _)| *t)
+                .map(|(_, c)| c.to_owned()),
+        },
     })
 }
 
-/// How a publish to preview stands by the product's submissions, after
-/// its job succeeded: done once a preview other than `before` (the newest
-/// preview before the publish) and other than every live one is listed.
-pub(super) fn new_preview(submissions: &[Submission], before: Option<&str>) -> Option<String> {
+/// The preview a publish to preview made, by the product's submissions
+/// after its job succeeded: one whose ID no preview listed before the
+/// publish had (a superseded preview that never went live is still an
+/// earlier one), that is not live, and, where both times are given, that
+/// was made after the newest earlier preview.
+pub(super) fn new_preview(submissions: &[Submission], earlier: &Earlier) -> Option<String> {
+    let newest_earlier = earlier.newest_created.as_deref().and_then(stamp);
     submissions
         .iter()
         .filter(|s| {
             s.target() == "preview"
-                && Some(s.id.as_str()) != before
+                && !earlier.previews.contains(&s.id)
                 && !submissions
                     .iter()
                     .any(|live| live.target() == "live" && live.id == s.id)
+                && match (newest_earlier, s.created.as_deref().and_then(stamp)) {
+                    (Some(before), Some(made)) => made > before,
+                    _ => true,
+                }
         })
         .max_by_key(|s| s.number())
         .map(|s| s.id.clone())
@@ -528,7 +541,7 @@ mod tests {
             product_id: None,
             submission_id: Some(id.to_owned()),
             stage,
-            replaces: None,
+            earlier: Earlier::default(),
         };
         let state = decide(&offer, "product/g", submissions, watch);
         let last = state
@@ -544,6 +557,60 @@ mod tests {
         };
         let shown = format!("{shown} (last go-live: {last})");
         assert!(shown.contains(expected), "{shown:?} lacks {expected:?}");
+    }
+
+    #[test]
+    fn a_new_preview_is_none_of_the_earlier_ones_and_newer_than_all() {
+        let made = |id: &str, target: &str, created: &str| -> Submission {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "target": {"targetType": target}, "status": "completed",
+                "result": "succeeded", "created": created,
+            }))
+            .unwrap()
+        };
+        let earlier = Earlier {
+            previews: vec!["submission/g/5".into(), "submission/g/7".into()],
+            newest_created: Some("2026-04-03T11:02:45.5521908Z".into()),
+        };
+        let old = made("submission/g/5", "preview", "2026-03-01T00:00:00Z");
+        let newest = made("submission/g/7", "preview", "2026-04-03T11:02:45.5521908Z");
+        let cases: [(Vec<Submission>, Option<&str>); 5] = [
+            // Only earlier previews: a superseded one is not new.
+            (vec![old.clone(), newest.clone()], None),
+            (
+                vec![
+                    old.clone(),
+                    newest.clone(),
+                    made("submission/g/9", "preview", "2026-04-05T00:00:00Z"),
+                ],
+                Some("submission/g/9"),
+            ),
+            // A new ID made before the newest earlier preview is not ours.
+            (
+                vec![
+                    old.clone(),
+                    newest.clone(),
+                    made("submission/g/9", "preview", "2026-02-01T00:00:00Z"),
+                ],
+                None,
+            ),
+            // Without a time, the ID decides.
+            (
+                vec![old.clone(), made("submission/g/9", "preview", "not a time")],
+                Some("submission/g/9"),
+            ),
+            // A preview that is live is not the new one.
+            (
+                vec![
+                    made("submission/g/9", "preview", "2026-04-05T00:00:00Z"),
+                    made("submission/g/9", "live", "2026-04-05T00:00:00Z"),
+                ],
+                None,
+            ),
+        ];
+        for (submissions, expected) in cases {
+            assert_eq!(new_preview(&submissions, &earlier).as_deref(), expected);
+        }
     }
 
     #[test]
@@ -802,7 +869,7 @@ mod tests {
                     let _ = (submission.target(), submission.number(), submission.describe_state());
                 }
                 let offer = Offer { publisher_id: None, offer_id: "contoso-vm".into() };
-                let watch = |id: &str, stage: Stage| OperationHandle { location: "https://h/".parse().unwrap(), id: id.to_owned(), product_id: None, submission_id: None, stage, replaces: None };
+                let watch = |id: &str, stage: Stage| OperationHandle { location: "https://h/".parse().unwrap(), id: id.to_owned(), product_id: None, submission_id: None, stage, earlier: Earlier::default() };
                 let state = decide(&offer, "product/1", &submissions, watch);
                 if let Verdict::Running(handle) = &state.verdict {
                     prop_assert_eq!(Some(handle), state.last_go_live.as_ref());

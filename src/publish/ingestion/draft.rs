@@ -317,6 +317,16 @@ pub fn read_resources(text: &str) -> Result<(Vec<Value>, Vec<String>), Vec<Strin
             problems.push(format!("{name}: is not an object"));
             continue;
         }
+        if let (Some(by_schema), Some(by_id)) = (schema_kind(&item), id_kind(&item))
+            && by_schema != by_id
+        {
+            problems.push(format!(
+                "{name}: its $schema names a {} and its id a {}: the service goes by the $schema, so the file is refused; make the two agree",
+                untrusted(&by_schema, 80),
+                untrusted(&by_id, 80)
+            ));
+            continue;
+        }
         match kind(&item).as_str() {
             "" => problems.push(format!(
                 "{name}: has neither an id nor a $schema that names its kind"
@@ -332,7 +342,7 @@ pub fn read_resources(text: &str) -> Result<(Vec<Value>, Vec<String>), Vec<Strin
                     .pointer("/target/targetType")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                let draft_entry = target == "draft"
+                let draft_entry = target.eq_ignore_ascii_case("draft")
                     || item
                         .get("id")
                         .and_then(Value::as_str)
@@ -376,36 +386,90 @@ pub fn already_holds(draft: &[Value], resources: &[Value]) -> bool {
     })
 }
 
-/// For each technical configuration among `resources`, the versions the
-/// `published` resources (preview and live trees) hold for its plan that
-/// it lacks: by plan ID.
-pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<(String, Vec<String>)> {
-    let number = |v: &Value| {
-        v.get("versionNumber")
-            .and_then(Value::as_str)
-            .map(|n| untrusted(n, 40))
+/// What a plan's technical configuration lists that a whole-list write
+/// must keep: its image versions by number, or its CNAB references by
+/// repository and tag (`repository:tag`); nothing for another kind.
+fn listed(config: &Value) -> Vec<String> {
+    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(str::to_owned);
+    let items = |key: &str| {
+        config
+            .get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .to_vec()
     };
+    match kind(config).as_str() {
+        "virtual-machine-plan-technical-configuration"
+        | "core-virtual-machine-plan-technical-configuration" => items("vmImageVersions")
+            .iter()
+            .filter_map(|version| text(version, "versionNumber"))
+            .collect(),
+        "container-plan-technical-configuration" => items("cnabReferences")
+            .iter()
+            .filter_map(|reference| {
+                Some(format!(
+                    "{}:{}",
+                    text(reference, "repositoryName")?,
+                    text(reference, "tag")?
+                ))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a resource is a plan's technical configuration whose list is
+/// sent whole.
+pub fn lists_whole(resource: &Value) -> bool {
+    matches!(
+        kind(resource).as_str(),
+        "virtual-machine-plan-technical-configuration"
+            | "core-virtual-machine-plan-technical-configuration"
+            | "container-plan-technical-configuration"
+    )
+}
+
+/// Every technical configuration among `resources` that lacks an image
+/// version or CNAB reference that the `published` resources (preview and
+/// live trees) hold for its plan: the list is replaced whole, so sending
+/// it would ask the service to delete them. One sentence each, naming
+/// the plan and what is missing.
+pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<String> {
     let mut found = Vec::new();
-    for resource in resources {
+    for resource in resources.iter().filter(|r| lists_whole(r)) {
         let Some(plan) = resource.get("plan").and_then(Value::as_str) else {
             continue;
         };
-        let Some(before) = tech_config(published, plan) else {
-            continue;
-        };
-        if !kind(resource).ends_with("virtual-machine-plan-technical-configuration") {
-            continue;
-        }
-        let sent: Vec<String> = versions(resource).iter().filter_map(number).collect();
-        let mut missing: Vec<String> = versions(&before)
+        let sent = listed(resource);
+        let mut missing: Vec<String> = Vec::new();
+        for config in published
             .iter()
-            .filter_map(number)
-            .filter(|n| !sent.contains(n))
-            .collect();
-        missing.dedup();
-        if !missing.is_empty() {
-            found.push((plan.to_owned(), missing));
+            .filter(|r| lists_whole(r) && r.get("plan").and_then(Value::as_str) == Some(plan))
+        {
+            for item in listed(config) {
+                if !sent.contains(&item) && !missing.contains(&item) {
+                    missing.push(item);
+                }
+            }
         }
+        if missing.is_empty() {
+            continue;
+        }
+        let what = if kind(resource) == "container-plan-technical-configuration" {
+            "CNAB reference(s)"
+        } else {
+            "image version(s)"
+        };
+        found.push(format!(
+            "the technical configuration of {} lacks published {what} {} (held in preview or live); its list is sent whole, so sending it would ask the service to delete them",
+            untrusted(plan, 120),
+            missing
+                .iter()
+                .map(|item| untrusted(item, 140))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     found
 }
@@ -504,22 +568,34 @@ pub fn versions(config: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// A resource's kind: the first segment of its `id`, or the segment after
-/// `/schema/` in its `$schema`.
+/// A resource's kind as the service reads it: the segment after
+/// `/schema/` in its `$schema` (compared without case), or, without a
+/// `$schema`, the first segment of its `id`.
 fn kind(resource: &Value) -> String {
-    let from_id = resource
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|id| id.split('/').next())
-        .filter(|kind| !kind.is_empty());
-    let from_schema = || {
-        resource
-            .get("$schema")
-            .and_then(Value::as_str)
-            .and_then(|schema| schema.split("/schema/").nth(1))
-            .and_then(|rest| rest.split('/').next())
-    };
-    from_id.or_else(from_schema).unwrap_or_default().to_owned()
+    schema_kind(resource)
+        .or_else(|| id_kind(resource))
+        .unwrap_or_default()
+}
+
+/// The kind a resource's `$schema` names, in lower case.
+fn schema_kind(resource: &Value) -> Option<String> {
+    let schema = resource.get("$schema")?.as_str()?.to_ascii_lowercase();
+    let rest = &schema[schema.find("/schema/")? + "/schema/".len()..];
+    rest.split('/')
+        .next()
+        .filter(|kind| !kind.is_empty())
+        .map(str::to_owned)
+}
+
+/// The kind a resource's `id` names (its first segment), in lower case.
+fn id_kind(resource: &Value) -> Option<String> {
+    resource
+        .get("id")?
+        .as_str()?
+        .split('/')
+        .next()
+        .filter(|kind| !kind.is_empty())
+        .map(str::to_ascii_lowercase)
 }
 
 /// `identity.externalId`, in any casing of the key.

@@ -26,8 +26,8 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, DraftFile, GoLiveRequest, Offer, OfferState, OperationHandle,
-    Snapshot, Stage, State,
+    DraftAnswer, DraftChange, DraftFile, Earlier, GoLiveRequest, Offer, OfferState,
+    OperationHandle, Snapshot, Stage, State,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -176,6 +176,13 @@ enum Refusal {
 
 /// The path under which the API lives on its host.
 const API_PATH: &str = "/rp/product-ingestion";
+
+/// What preview and live hold, read before a draft change.
+#[derive(Default)]
+struct Published {
+    preview: Vec<Value>,
+    live: Vec<Value>,
+}
 
 struct Client {
     endpoint: Endpoint,
@@ -390,7 +397,7 @@ impl Client {
             product_id: Some(product_id.to_owned()),
             submission_id: Some(submission.to_owned()),
             stage,
-            replaces: None,
+            earlier: Earlier::default(),
         }
     }
 
@@ -428,23 +435,55 @@ impl Client {
         let (product, _) = self.product(offer).await?;
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
-        let (resources, unchanged, notes) = match &change.what {
-            DraftFile::Versions { plan } => {
-                let (merged, notes) = self.merged(offer, &product, &draft, plan, change).await?;
-                (vec![merged.resource], merged.unchanged, notes)
-            }
+        let file = match &change.what {
+            DraftFile::Versions { .. } => None,
             DraftFile::Resources => {
-                let (resources, mut notes) =
-                    draft::read_resources(&change.text).map_err(|problems| {
-                        Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
-                    })?;
-                let unchanged = draft::already_holds(&draft, &resources);
-                if !unchanged {
-                    notes.extend(self.published_left_out(&product, &resources, change).await);
-                }
-                (resources, unchanged, notes)
+                Some(draft::read_resources(&change.text).map_err(|problems| {
+                    Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
+                })?)
             }
         };
+        // What preview and live hold, which a whole list must keep: read
+        // whenever a list is sent.
+        let lists = file
+            .as_ref()
+            .is_none_or(|(resources, _)| resources.iter().any(draft::lists_whole));
+        let published = if lists {
+            self.published(&product.id).await?
+        } else {
+            Published::default()
+        };
+        let (resources, unchanged, notes) = match (&change.what, file) {
+            (DraftFile::Versions { plan }, _) => {
+                let (merged, notes) = self.merged(offer, &draft, &published, plan, change)?;
+                (vec![merged.resource], merged.unchanged, notes)
+            }
+            (DraftFile::Resources, Some((resources, notes))) => {
+                let unchanged = draft::already_holds(&draft, &resources);
+                (resources, unchanged, notes)
+            }
+            (DraftFile::Resources, None) => unreachable!("a configure file is read above"),
+        };
+        let held: Vec<Value> = published
+            .preview
+            .iter()
+            .chain(&published.live)
+            .cloned()
+            .collect();
+        let partial = draft::left_out(&resources, &held);
+        if !partial.is_empty() {
+            return Err(Failure::NotSent(format!(
+                "the draft of offer '{}' was not changed and nothing was published: {}; put them back in {} and run this again",
+                offer.offer_id,
+                partial.join("; "),
+                match change.what {
+                    DraftFile::Versions { .. } =>
+                        "the draft (Partner Center, or a configure file that restores them)"
+                            .to_owned(),
+                    DraftFile::Resources => change.file.clone(),
+                }
+            )));
+        }
         if unchanged {
             return Ok(DraftAnswer::Unchanged {
                 seen: format!(
@@ -461,32 +500,33 @@ impl Client {
         })
     }
 
-    /// A warning for each technical configuration of a `configure` file
-    /// that lacks a version already published (in preview or live): the
-    /// list is replaced whole, so the service will refuse it.
-    async fn published_left_out(
-        &self,
-        product: &Product,
-        resources: &[Value],
-        change: &DraftChange,
-    ) -> Vec<String> {
-        let mut published = Vec::new();
+    /// The preview and live resource trees. A target never published
+    /// answers a refusal (the reference does not say which: any 4xx but
+    /// 408 and 429 is read so) and holds nothing. Any other failure ends
+    /// the change before anything is sent: without the tree, a whole list
+    /// cannot be checked to keep what is published.
+    async fn published(&self, product_id: &str) -> Result<Published, Failure> {
+        let mut published = Published::default();
         for target in ["preview", "live"] {
-            if let Ok(tree) = self.tree(&product.id, target).await {
-                published.extend(tree);
+            let tree = match self.tree(product_id, target).await {
+                Ok(tree) => tree,
+                Err(ReadError(_, Some(status)))
+                    if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) =>
+                {
+                    Vec::new()
+                }
+                Err(ReadError(message, _)) => {
+                    return Err(Failure::NotSent(format!(
+                        "{message}; without it, the list sent cannot be checked to keep every published version, so the draft was not changed: run this again"
+                    )));
+                }
+            };
+            match target {
+                "preview" => published.preview = tree,
+                _ => published.live = tree,
             }
         }
-        draft::left_out(resources, &published)
-            .into_iter()
-            .map(|(plan, versions)| {
-                format!(
-                    "the technical configuration of {} in {} lacks published version(s) {}: it is sent as it is, and the service refuses to delete a published version",
-                    untrusted(&plan, 120),
-                    change.file,
-                    versions.join(", ")
-                )
-            })
-            .collect()
+        Ok(published)
     }
 
     /// The newest preview, when it succeeded and its tree equals the
@@ -521,11 +561,11 @@ impl Client {
 
     /// The plan's technical configuration with the file's image versions
     /// merged in, from the draft and what is published.
-    async fn merged(
+    fn merged(
         &self,
         offer: &Offer,
-        product: &Product,
         draft: &[Value],
+        published: &Published,
         plan: &str,
         change: &DraftChange,
     ) -> Result<(draft::Merged, Vec<String>), Failure> {
@@ -544,28 +584,24 @@ impl Client {
                 offer.offer_id
             ))
         })?;
-        let mut published = Vec::new();
+        let mut versions = Vec::new();
         let mut notes = Vec::new();
-        for target in ["preview", "live"] {
-            // A target never published answers an error: it holds nothing.
-            if let Ok(tree) = self.tree(&product.id, target).await
-                && let Some(config) = draft::tech_config(&tree, &plan_id)
-            {
-                published.extend(draft::versions(&config));
-                if target == "live" {
-                    notes.extend(draft::sticky_properties(&read, &config).into_iter().map(|name| {
-                        format!(
-                            "plan '{}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)",
-                            untrusted(plan, 50)
-                        )
-                    }));
-                }
-            }
+        if let Some(config) = draft::tech_config(&published.preview, &plan_id) {
+            versions.extend(draft::versions(&config));
+        }
+        if let Some(config) = draft::tech_config(&published.live, &plan_id) {
+            versions.extend(draft::versions(&config));
+            notes.extend(draft::sticky_properties(&read, &config).into_iter().map(|name| {
+                format!(
+                    "plan '{}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)",
+                    untrusted(plan, 50)
+                )
+            }));
         }
         let asked = draft::read_versions(&change.text, clock::wall()).map_err(|problems| {
             Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
         })?;
-        let merged = draft::merge(plan, &read, &published, &asked).map_err(|problems| {
+        let merged = draft::merge(plan, &read, &versions, &asked).map_err(|problems| {
             Failure::NotSent(format!(
                 "the draft of plan '{}' was not changed: {}",
                 untrusted(plan, 50),
@@ -624,6 +660,7 @@ impl Client {
                         offer: offer.clone(),
                         product_id: Some(product.id.clone()),
                         submission_id: None,
+                        earlier: Earlier::default(),
                     };
                     Ok(Sent::Job(self.handle(&job_id, &request, Stage::Draft)))
                 }
@@ -698,7 +735,7 @@ impl Client {
                     Some(job_id) => {
                         let mut handle = self.handle(&job_id, request, Stage::Preview);
                         handle.submission_id = None;
-                        handle.replaces = request.submission_id.clone();
+                        handle.earlier = request.earlier.clone();
                         GoLiveAnswer::Accepted(handle)
                     }
                     None => {
@@ -762,7 +799,7 @@ impl Client {
                     .filter(|s| s.target() == "preview" && s.in_progress())
                     .max_by_key(|s| s.number())
                     .map(|s| s.id.clone());
-                let new = new_preview(&submissions, request.submission_id.as_deref());
+                let new = new_preview(&submissions, &request.earlier);
                 match running.or(new) {
                     Some(preview) => GoLiveAnswer::Accepted(self.submission_handle(
                         product,
@@ -873,7 +910,7 @@ impl Client {
             product_id: request.product_id.clone(),
             submission_id: request.submission_id.clone(),
             stage,
-            replaces: None,
+            earlier: Earlier::default(),
         }
     }
 
@@ -998,7 +1035,7 @@ impl Client {
     async fn confirm_preview(&self, operation: &OperationHandle, snapshot: &mut Snapshot) {
         let product = operation.product_id.as_deref().unwrap_or_default();
         match self.submissions(product).await {
-            Ok(submissions) => match new_preview(&submissions, operation.replaces.as_deref()) {
+            Ok(submissions) => match new_preview(&submissions, &operation.earlier) {
                 Some(preview) => {
                     snapshot
                         .notes

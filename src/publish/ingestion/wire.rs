@@ -85,6 +85,10 @@ pub struct Submission {
     pub target: Target,
     pub status: Option<String>,
     pub result: Option<String>,
+    /// When the service made it (RFC 3339), to tell a new preview from
+    /// every earlier one; a value of another shape is absent.
+    #[serde(default, deserialize_with = "crate::publish::lenient::or_none")]
+    pub created: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
