@@ -355,10 +355,15 @@ impl Flow<'_> {
         .await;
         let again = "run this again later: a re-run that finds the draft changed goes straight on";
         match ended {
-            Ok(State::Succeeded) => {
-                self.runner.info("The draft was changed");
-                Ok(true)
-            }
+            Ok(State::Succeeded) => match self.publisher.verify_draft(&job).await {
+                Ok(()) => {
+                    self.runner.info("The draft was changed");
+                    Ok(true)
+                }
+                Err(missing) => Err(Failure::Refused(format!(
+                    "the draft was changed after ours: its job succeeded, but the draft read again does not hold it ({missing}); another writer (Partner Center, another run) changed it meanwhile, so nothing was published: see who, then run this again"
+                ))),
+            },
             Ok(state) => {
                 let reasons = summary
                     .snapshot

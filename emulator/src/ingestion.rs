@@ -916,7 +916,9 @@ fn configure_tech(world: &mut World, resource: &Value) -> Response {
         }
     }
     let refused = (!errors.is_empty()).then_some(Value::Array(errors));
-    if refused.is_none() {
+    // Another writer puts the draft back while the job runs: the job
+    // succeeds, and the draft does not hold the change.
+    if refused.is_none() && !knobs.draft_overwritten {
         let external_id = product.external_id.clone();
         let plan_guid = plan.guid.clone();
         let product = ingestion.by_external_id.get_mut(&external_id).unwrap();

@@ -167,6 +167,11 @@ pub struct Knobs {
     /// preview it makes is never listed among the submissions (a service
     /// that lags, or lost it).
     pub unlisted_preview: bool,
+    /// Another writer (Partner Center, a colleague's run) puts a plan's
+    /// draft technical configuration back as it was while a Product
+    /// Ingestion draft change runs: the change's job succeeds, and the
+    /// draft does not hold it.
+    pub draft_overwritten: bool,
     /// A bearer token both APIs accept besides those Entra issued.
     pub static_token: Option<String>,
     /// Accept every Cloud Partner Portal go-live at once, whatever the
@@ -234,6 +239,7 @@ impl Knobs {
             publish_invalid: None,
             failing_preview: false,
             unlisted_preview: false,
+            draft_overwritten: false,
             static_token: None,
             stateless_go_live: false,
             latency: Duration::ZERO,

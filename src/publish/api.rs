@@ -108,6 +108,14 @@ pub trait Publisher {
         offer: &'a Offer,
         change: &'a DraftChange,
     ) -> BoxFuture<'a, Result<DraftAnswer, Failure>>;
+    /// After a draft change's job succeeded: reads the draft again and
+    /// says what of the change it does not hold as sent (another writer
+    /// changed it after ours). `Ok` when it holds all of it, and for an
+    /// operation this run did not send.
+    fn verify_draft<'a>(
+        &'a self,
+        operation: &'a OperationHandle,
+    ) -> BoxFuture<'a, Result<(), String>>;
     /// The URL to ask for the operation's status: its location with the
     /// API's version added when it has none. Built once per wait.
     fn status_url(&self, operation: &OperationHandle) -> Url;

@@ -777,7 +777,38 @@ fn a_resources_kind_is_its_schemas_as_the_service_reads_it() {
         run.error()
     );
     assert!(
-        emulator.requests().iter().all(|r| r.method == "GET" || r.target.contains("/token")),
+        emulator
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.target.contains("/token")),
         "nothing was sent"
     );
+}
+
+#[test]
+fn a_draft_changed_after_ours_is_never_published() {
+    let emulator = vm_product(Knobs {
+        draft_overwritten: true,
+        ..knobs()
+    });
+    let file = json!([version("2.0.0", &sas("a", 30))]);
+    let run = with_file(&emulator, "publish", "standard", &file).run();
+    run.check_ended(1, "failed", None);
+    let error = run.error();
+    assert!(
+        error.contains("the draft was changed after ours: its job succeeded, but the draft read again does not hold it (image version 2.0.0 of virtual-machine-plan-technical-configuration/"),
+        "{error}"
+    );
+    assert!(error.contains("nothing was published"), "{error}");
+    assert!(
+        !run.log().contains("The draft was changed\n"),
+        "{}",
+        run.stdout
+    );
+    let publishes = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.body.contains("\"preview\""))
+        .count();
+    assert_eq!(publishes, 0, "{}", run.stdout);
 }

@@ -116,6 +116,14 @@ struct Client {
 }
 
 impl Publisher for Client {
+    fn verify_draft<'a>(
+        &'a self,
+        _operation: &'a OperationHandle,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        // No draft change is sent through this API.
+        Box::pin(async { Ok(()) })
+    }
+
     fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>> {
         Box::pin(self.read_state(offer))
     }

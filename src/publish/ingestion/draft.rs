@@ -474,6 +474,93 @@ pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<String> {
     found
 }
 
+/// What of the resources sent the draft no longer holds as sent, read
+/// again after the change's job succeeded: each image version (by its
+/// images and state, SAS validity aside) and CNAB reference (by its
+/// digest) of a whole list, and each other field sent (the `$schema`,
+/// whose version a read may raise, and listing-asset URLs, which expire,
+/// aside). One line each, for the log; empty when all of it is there.
+pub fn not_held(draft: &[Value], sent: &[Value]) -> Vec<String> {
+    let mut found = Vec::new();
+    for resource in sent {
+        let id = resource.get("id").and_then(Value::as_str);
+        let name = untrusted(id.unwrap_or("without an id"), 120);
+        let Some(held) = id.and_then(|id| {
+            draft
+                .iter()
+                .find(|held| held.get("id").and_then(Value::as_str) == Some(id))
+        }) else {
+            if id.is_some() {
+                found.push(format!("resource {name} is gone from the draft"));
+            }
+            continue;
+        };
+        if lists_whole(resource) {
+            let key = if kind(resource) == "container-plan-technical-configuration" {
+                "cnabReferences"
+            } else {
+                "vmImageVersions"
+            };
+            let items = |config: &Value| {
+                config
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let held_items = items(held);
+            for item in items(resource) {
+                let same = held_items.iter().any(|there| match key {
+                    "cnabReferences" => ["repositoryName", "tag", "digest"]
+                        .iter()
+                        .all(|field| there.get(field) == item.get(field)),
+                    _ => {
+                        there.get("versionNumber") == item.get("versionNumber")
+                            && same_images(there, &item)
+                            && lifecycle(there) == lifecycle(&item)
+                    }
+                });
+                if !same {
+                    let shown = match key {
+                        "cnabReferences" => format!(
+                            "CNAB reference {}:{}",
+                            untrusted(
+                                item.get("repositoryName")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("?"),
+                                100
+                            ),
+                            untrusted(item.get("tag").and_then(Value::as_str).unwrap_or("?"), 60)
+                        ),
+                        _ => format!(
+                            "image version {}",
+                            untrusted(
+                                item.get("versionNumber")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("?"),
+                                40
+                            )
+                        ),
+                    };
+                    found.push(format!("{shown} of {name} is not there as sent"));
+                }
+            }
+            continue;
+        }
+        let asset = kind(resource).starts_with("listing-asset");
+        for (field, value) in resource.as_object().into_iter().flatten() {
+            if field == "$schema" || (asset && field == "url") {
+                continue;
+            }
+            if held.get(field) != Some(value) {
+                found.push(format!("{} of {name} is not as sent", untrusted(field, 60)));
+            }
+        }
+    }
+    found.truncate(MOST_PROBLEMS);
+    found
+}
+
 /// Whether two trees hold the same resources, as the reference compares a
 /// draft with its preview: submissions, the schema host and listing-asset
 /// URLs (which expire) aside, in any order.
@@ -917,6 +1004,56 @@ mod tests {
         assert!(
             problems[0].contains("101 versions that are not deprecated"),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn what_the_draft_does_not_hold_as_sent_is_named() {
+        let tech = |versions: Vec<Value>| {
+            json!({"$schema": "https://schema.mp.microsoft.com/schema/virtual-machine-plan-technical-configuration/2022-03-01-preview5",
+                "id": "virtual-machine-plan-technical-configuration/p/q", "plan": "plan/p/q",
+                "vmImageVersions": versions})
+        };
+        let cnab = |digest: &str| {
+            json!({"$schema": "https://schema.mp.microsoft.com/schema/container-plan-technical-configuration/2022-03-01-preview3",
+                "id": "container-plan-technical-configuration/p/r", "plan": "plan/p/r",
+                "cnabReferences": [{"repositoryName": "contoso.app", "tag": "1.0.0", "digest": digest}]})
+        };
+        let asset = |url: &str, kind: &str| {
+            json!({"$schema": "https://schema.mp.microsoft.com/schema/listing-asset/2022-03-01-preview2",
+                "id": "listing-asset/p/1", "url": url, "type": kind})
+        };
+        let sent = [
+            tech(vec![version("1.0.0", &sas("2026-12-01", "r"))]),
+            cnab("sha256:aa"),
+            asset("https://x/a?sig=1", "azureLogoSmall"),
+        ];
+        // Held as sent: a new SAS and another asset URL query are no change.
+        let held = [
+            tech(vec![
+                version("0.9.0", &sas("2026-12-01", "r")),
+                version("1.0.0", &sas("2026-12-09", "r")),
+            ]),
+            cnab("sha256:aa"),
+            asset("https://x/a?sig=2", "azureLogoSmall"),
+        ];
+        assert_eq!(not_held(&held, &sent), Vec::<String>::new());
+        let put_back = [
+            tech(vec![version("0.9.0", &sas("2026-12-01", "r"))]),
+            cnab("sha256:bb"),
+            asset("https://x/a", "azureLogoLarge"),
+        ];
+        assert_eq!(
+            not_held(&put_back, &sent),
+            [
+                "image version 1.0.0 of virtual-machine-plan-technical-configuration/p/q is not there as sent",
+                "CNAB reference contoso.app:1.0.0 of container-plan-technical-configuration/p/r is not there as sent",
+                "type of listing-asset/p/1 is not as sent",
+            ]
+        );
+        assert_eq!(
+            not_held(&[], &sent[1..2]),
+            ["resource container-plan-technical-configuration/p/r is gone from the draft"]
         );
     }
 

@@ -13,6 +13,7 @@ mod decide;
 pub mod draft;
 mod wire;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -140,6 +141,7 @@ impl Api for ProductIngestion {
         Box::new(Client {
             endpoint,
             transport,
+            sent: std::sync::Mutex::default(),
         })
     }
 }
@@ -187,9 +189,19 @@ struct Published {
 struct Client {
     endpoint: Endpoint,
     transport: Arc<Transport>,
+    /// The resources each draft change of this run sent, by its job ID:
+    /// what the draft must hold once the job succeeded.
+    sent: std::sync::Mutex<HashMap<String, (String, Vec<Value>)>>,
 }
 
 impl Publisher for Client {
+    fn verify_draft<'a>(
+        &'a self,
+        operation: &'a OperationHandle,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(self.verify_draft(operation))
+    }
+
     fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>> {
         Box::pin(self.read_state(offer))
     }
@@ -500,6 +512,29 @@ impl Client {
         })
     }
 
+    /// The draft read again after a change of this run succeeded: what of
+    /// it is not there as sent.
+    async fn verify_draft(&self, operation: &OperationHandle) -> Result<(), String> {
+        let sent = self
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&operation.id)
+            .cloned();
+        let Some((product, resources)) = sent else {
+            return Ok(());
+        };
+        let draft = self.tree(&product, "draft").await.map_err(|ReadError(message, _)| {
+            format!("the draft could not be read again to check that it holds the change ({message})")
+        })?;
+        let missing = draft::not_held(&draft, &resources);
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing.join("; "))
+        }
+    }
+
     /// The preview and live resource trees. A target never published
     /// answers a refusal (the reference does not say which: any 4xx but
     /// 408 and 429 is read so) and holds nothing. Any other failure ends
@@ -656,6 +691,10 @@ impl Client {
                 .filter(|id| is_job_id(id));
             return match job {
                 Some(job_id) => {
+                    self.sent
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(job_id.clone(), (product.id.clone(), resources));
                     let request = GoLiveRequest {
                         offer: offer.clone(),
                         product_id: Some(product.id.clone()),
