@@ -132,6 +132,10 @@ impl Flow<'_> {
             Target::Publish(offer) => {
                 if let Some(change) = &self.config.draft {
                     self.change_draft(offer, change, summary).await?;
+                    // The draft change has ended: nothing of it is left to
+                    // follow. Its outputs stay until the publish's replace
+                    // them.
+                    summary.operation = None;
                     summary.stage = Stage::Preview;
                 }
                 match self.publish(offer, summary).await? {
@@ -336,9 +340,9 @@ impl Flow<'_> {
             "draft change accepted: operation {}\n  {}",
             job.id, job.location
         ));
-        if self.config.mode == Mode::Draft {
-            self.record_operation(summary, &job)?;
-        }
+        // Its outputs now, in every mode: a run stopped while it runs says
+        // that it started, and how to follow it.
+        self.record_operation(summary, &job)?;
         self.runner.info(&format!(
             "Following the draft change every {} for at most {} (configure_timeout)",
             format_duration(self.config.poll_interval),
@@ -606,7 +610,7 @@ impl Flow<'_> {
     fn gave_up(&self, gave_up: &GaveUp, operation: &OperationHandle) -> Result<String, Failure> {
         let resume = format!(
             "it goes on in the service: {}",
-            resume_advice(self.config, &operation.location)
+            resume_advice(self.config, operation)
         );
         let last = gave_up.last_error.as_deref().unwrap_or("no answer");
         match gave_up.bound {
@@ -620,7 +624,7 @@ impl Flow<'_> {
             ))),
             Bound::FinalAnswer => Err(Failure::AfterStart(format!(
                 "{last}; the operation was not followed to its end: {}",
-                resume_advice(self.config, &operation.location)
+                resume_advice(self.config, operation)
             ))),
         }
     }
@@ -707,7 +711,7 @@ impl Flow<'_> {
             Failure::AfterStart(format!(
                 "{what} {} runs in the service, but its outputs could not be written ({error:#}); {again}: {}",
                 operation.id,
-                resume_advice(self.config, &operation.location)
+                resume_advice(self.config, operation)
             ))
         })
     }
@@ -775,7 +779,7 @@ pub fn report_stop(
             Status::Running,
             format!(
                 "stopped by {signal} while following the operation; it goes on in the service: {}",
-                resume_advice(config, &operation.location)
+                resume_advice(config, operation)
             ),
         ),
         (None, Sending::Never) => (
@@ -816,8 +820,10 @@ fn write_status(runner: &Runner, outputs: &dyn Outputs, summary: &mut Summary, s
 }
 
 /// How to follow an operation again: by the offer (or offers) the run was
-/// given, or by its URL.
-pub fn resume_advice(config: &Config, location: &reqwest::Url) -> String {
+/// given, or by its URL. A draft change only by its URL: the offer's state
+/// does not show a draft change running.
+pub fn resume_advice(config: &Config, operation: &OperationHandle) -> String {
+    let location = &operation.location;
     let (follow, at) = (config.follow_again(), config.operation_location_words());
     match config.target {
         Target::Follow(_) if config.command_line => {
@@ -826,6 +832,9 @@ pub fn resume_advice(config: &Config, location: &reqwest::Url) -> String {
         Target::Follow(_) => {
             format!("to follow it again, run this action with operation_location: {location}")
         }
+        _ if operation.stage == Stage::Draft => format!(
+            "to follow it again, {follow} {at}{location} (a run with the same file also finds the draft changed and goes straight on)"
+        ),
         Target::Offers(_) => format!(
             "to follow it again, {follow} the same offers (or, for this offer alone, with {at}{location})"
         ),

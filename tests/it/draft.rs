@@ -812,3 +812,40 @@ fn a_draft_changed_after_ours_is_never_published() {
         .count();
     assert_eq!(publishes, 0, "{}", run.stdout);
 }
+
+#[test]
+fn a_run_stopped_while_its_draft_change_runs_says_it_started_and_how_to_follow_it() {
+    let emulator = vm_product(Knobs {
+        step_duration: Duration::from_secs(600),
+        ..knobs()
+    });
+    let file = json!([version("2.0.0", &sas("a", 30))]);
+    let action = with_file(&emulator, "publish", "standard", &file);
+    let run = action.interrupt_after(action.command(), "TERM", Some, |line| {
+        line.starts_with("Following the draft change every")
+    });
+    assert_eq!(run.code, Some(143), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "running");
+    assert_eq!(run.outputs["target"], "draft");
+    let location = &run.outputs["operation_location"];
+    assert!(location.contains("/configure/"), "{location}");
+    let error = run.error();
+    assert!(
+        error.contains("stopped by SIGTERM while following the operation; it goes on in the service"),
+        "{error}"
+    );
+    assert!(!error.contains("did not start"), "{error}");
+    assert!(
+        error.contains(&format!(
+            "run this action with mode: follow and operation_location: {location}"
+        )),
+        "{error}"
+    );
+    // Nothing was published.
+    assert!(
+        !emulator
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.body.contains("\"preview\""))
+    );
+}
