@@ -88,6 +88,10 @@ pub enum LocationStyle {
 pub(crate) struct Offers {
     offers: HashMap<(String, String), Offer>,
     operations: HashMap<String, Operation>,
+    /// The alias of each operation started on an offer not migrated
+    /// (`p$o$n$preview`), by which its status monitor is named, and the
+    /// operation's GUID, which its body gives as `id`.
+    aliases: HashMap<String, String>,
     /// Offer IDs whose operations fail from now on (`Emulator::fail_offer`).
     pub(crate) failing: std::collections::HashSet<String>,
 }
@@ -349,19 +353,19 @@ impl Offers {
                 "The offer cannot go live: its last publish has not reached publisher signoff. Publish it and approve the preview first",
             );
         }
-        let (guid, id) = match knobs.location_style {
+        let id = format!("{n:08x}-5e1f-4c2a-9b7d-{:012x}", n * 7919);
+        let alias = match knobs.location_style {
             LocationStyle::NonMigrated => {
                 let suffix = if kind == Kind::GoLive {
                     "production"
                 } else {
                     "preview"
                 };
-                (None, format!("{publisher}${offer}${n}${suffix}"))
+                let alias = format!("{publisher}${offer}${n}${suffix}");
+                self.aliases.insert(alias.clone(), id.clone());
+                Some(alias)
             }
-            _ => {
-                let guid = format!("{n:08x}-5e1f-4c2a-9b7d-{:012x}", n * 7919);
-                (Some(guid.clone()), guid)
-            }
+            _ => None,
         };
         let (steps, done_before) = match kind {
             Kind::Publish => (PUBLISH_STEPS.to_vec(), 0),
@@ -388,11 +392,11 @@ impl Offers {
         let listed = self.offers.entry(key).or_default();
         listed.current = Some(id.clone());
         listed.all.push(id.clone());
-        let path = match guid {
-            Some(guid) => format!(
-                "/api/publishers/{publisher}/offers/{offer}/operations/{guid}?api-version={API_VERSION}"
+        let path = match alias {
+            None => format!(
+                "/api/publishers/{publisher}/offers/{offer}/operations/{id}?api-version={API_VERSION}"
             ),
-            None => format!("/api/operations/{id}?api-version={API_VERSION}"),
+            Some(alias) => format!("/api/operations/{alias}?api-version={API_VERSION}"),
         };
         match knobs.location_style {
             LocationStyle::TrailingSlash => {
@@ -431,6 +435,7 @@ impl Offers {
 
     /// The step index reached at `now`, and where the operation stands.
     fn operation_status(&self, knobs: &Knobs, id: &str) -> Response {
+        let id = self.aliases.get(id).map_or(id, String::as_str);
         let Some(operation) = self.operations.get(id) else {
             return error(404, "NotFound", "No such operation");
         };
@@ -464,7 +469,8 @@ impl Offers {
     /// operation it does not know), rather than of a publish.
     pub(crate) fn is_go_live_monitor(&self, path: &str) -> bool {
         let id = path.rsplit('/').find(|segment| !segment.is_empty());
-        id.and_then(|id| self.operations.get(id))
+        id.map(|id| self.aliases.get(id).map_or(id, String::as_str))
+            .and_then(|id| self.operations.get(id))
             .is_none_or(|operation| operation.kind == Kind::GoLive)
     }
 

@@ -831,7 +831,9 @@ fn a_run_stopped_while_its_draft_change_runs_says_it_started_and_how_to_follow_i
     assert!(location.contains("/configure/"), "{location}");
     let error = run.error();
     assert!(
-        error.contains("stopped by SIGTERM while following the operation; it goes on in the service"),
+        error.contains(
+            "stopped by SIGTERM while following the operation; it goes on in the service"
+        ),
         "{error}"
     );
     assert!(!error.contains("did not start"), "{error}");

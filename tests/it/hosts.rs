@@ -562,3 +562,62 @@ fn at_a_terminal_progress_is_one_live_line() {
     );
     assert!(!plain.contains("\u{1b}[1;"), "{plain:?}");
 }
+
+/// The operation a host's resume advice names, as the host shows it: the
+/// URL after `--operation-location `.
+fn advised(shown: &str) -> String {
+    let at = shown
+        .rfind("--operation-location ")
+        .unwrap_or_else(|| panic!("no advice in {shown}"));
+    shown[at + "--operation-location ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches([')', '.', ';'])
+        .to_owned()
+}
+
+#[test]
+fn the_resume_advice_pasted_back_follows_the_same_path_on_every_host() {
+    let mut server = mockito::Server::new();
+    let path = "/api/publishers/contoso/offers/contoso-vm/operations/op%20x";
+    let polled = server
+        .mock("GET", mockito::Matcher::Regex(format!("^{path}")))
+        .with_body(r#"{"id":"op x","status":"running","steps":[]}"#)
+        .expect_at_least(2)
+        .create();
+    let location = format!("{}{path}?api-version=2017-10-31", server.url());
+    let follow = |location: &str, host: &[(&str, &str)]| {
+        let mut line = Line::new(&["follow", "--operation-location", location])
+            .args(&["--api-url", &server.url()])
+            .args(&["--poll-interval", "10ms", "--wait-timeout", "50ms"])
+            .env("GO_LIVE_TOKEN", TOKEN);
+        for (name, value) in host {
+            line = line.env(name, value);
+        }
+        line.run()
+    };
+    let hosts: [(&str, &[(&str, &str)]); 3] = [
+        ("terminal", &[]),
+        ("gitlab", &[("GITLAB_CI", "true")]),
+        ("azure", &[("TF_BUILD", "True")]),
+    ];
+    for (host, variables) in hosts {
+        let first = follow(&location, variables);
+        assert_eq!(first.code, Some(3), "{host}: {}", first.both());
+        let shown = match host {
+            "azure" => agent_view(&first)
+                .issues
+                .iter()
+                .map(|(_, message)| message.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => first.stderr.clone(),
+        };
+        let advice = advised(&shown);
+        assert_eq!(advice, location, "{host}: {shown}");
+        let again = follow(&advice, variables);
+        assert_eq!(again.code, Some(3), "{host}: {}", again.both());
+    }
+    polled.assert();
+}

@@ -13,7 +13,6 @@ mod wire;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::percent_decode_str;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
@@ -365,8 +364,10 @@ impl Client {
             Some(id) => {
                 let location = self.listed_operation(offer, &id).location;
                 let body = self.read(&location, offer).await.ok();
-                body.and_then(|body| wire::our_operation(&body, &id).ok())
-                    .map(|operation| (operation.waits_for_signoff(), operation.snapshot()))
+                body.and_then(|body| {
+                    wire::our_operation(&body, wire::named_id(&id).as_deref()).ok()
+                })
+                .map(|operation| (operation.waits_for_signoff(), operation.snapshot()))
             }
         };
         match (state, publish) {
@@ -622,9 +623,7 @@ impl Client {
         let status = reply.status;
         let retry_after = retry_after(&reply.headers, clock::wall());
         if status.is_success() {
-            // The ID in the URL may be percent-encoded; the body's is not.
-            let id = percent_decode_str(id).decode_utf8_lossy();
-            let reason = match wire::our_operation(&reply.body, &id) {
+            let reason = match wire::our_operation(&reply.body, wire::named_id(id).as_deref()) {
                 Ok(operation) => {
                     return PollAnswer::Status {
                         snapshot: match stage {

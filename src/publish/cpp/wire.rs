@@ -65,8 +65,10 @@ pub enum Unread {
 /// operation, or a list of them (the documentation's sample is a
 /// one-element array); only JSON objects are operations. A lone operation
 /// without an `id` is taken as ours; anything else needs its `id` to
-/// match, and two that match cannot be told apart.
-pub fn our_operation(body: &str, ours: &str) -> Result<Operation, Unread> {
+/// match, and two that match cannot be told apart. With `ours` `None` (a
+/// URL that names the operation by an alias, `p$o$2$preview`, while the
+/// body gives its GUID), a lone operation is ours whatever its `id`.
+pub fn our_operation(body: &str, ours: Option<&str>) -> Result<Operation, Unread> {
     let items = match serde_json::from_str(body) {
         Ok(Value::Array(items)) => items,
         Ok(object @ Value::Object(_)) => vec![object],
@@ -78,6 +80,15 @@ pub fn our_operation(body: &str, ours: &str) -> Result<Operation, Unread> {
         .filter_map(|item| serde_json::from_value(item).ok())
         .collect();
     let count = operations.len();
+    let Some(ours) = ours else {
+        return match count {
+            0 => Err(Unread::NotAnOperation),
+            1 => Ok(operations.swap_remove(0)),
+            _ => Err(Unread::NotOurs(format!(
+                "it describes {count} operations, and the URL names the operation by an alias, not by its ID, so which is ours cannot be told"
+            ))),
+        };
+    };
     let matching: Vec<usize> = (0..count)
         .filter(|&i| {
             operations[i]
@@ -106,6 +117,17 @@ pub fn our_operation(body: &str, ours: &str) -> Result<Operation, Unread> {
             several.len()
         ))),
     }
+}
+
+/// The ID an operation's URL names, as the status body gives it: its last
+/// segment percent-decoded (`op%20x` is `op x`), or `None` when that
+/// segment is an alias (`contoso$contoso-offer$2$preview`, the form of an
+/// offer not migrated), whose body carries the operation's GUID instead.
+pub fn named_id(segment: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned();
+    (!decoded.contains('$')).then_some(decoded)
 }
 
 /// The documentation uses several vocabularies (`completed`, `succeeded`,
@@ -397,6 +419,24 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_names_no_id_and_a_lone_operation_is_ours() {
+        assert_eq!(named_id("op%20x").as_deref(), Some("op x"));
+        assert_eq!(
+            named_id("0a1b2c3d-5e1f-4c2a-9b7d-000000003dde").as_deref(),
+            Some("0a1b2c3d-5e1f-4c2a-9b7d-000000003dde")
+        );
+        assert_eq!(named_id("contoso$contoso-offer$2$preview"), None);
+        assert_eq!(named_id("contoso%24contoso-offer%242%24preview"), None);
+        let guid = r#"{"id":"0a1b2c3d-5e1f-4c2a-9b7d-000000003dde","status":"running"}"#;
+        assert!(our_operation(guid, None).is_ok());
+        assert!(our_operation(&format!("[{guid}]"), None).is_ok());
+        assert!(matches!(
+            our_operation(&format!("[{guid},{guid}]"), None),
+            Err(Unread::NotOurs(_))
+        ));
+    }
+
+    #[test]
     fn status_vocabularies() {
         for status in ["completed", "Complete", "SUCCEEDED", "Succeeded "] {
             check_state(status, State::Succeeded);
@@ -424,8 +464,8 @@ mod tests {
     #[test]
     fn operation_bodies() {
         let object = r#"{"id":"1","status":"failed","steps":[{"stepName":"Live","status":"failed","progressPercentage":"40","estimatedTimeFrame":"~2-5 days","messages":[{"messageHtml":"<b>No virtual machine image</b> &amp; more","level":"error","timestamp":"x"},"plain",{"message":"info","level":"information"}]}, 7, {"id":"publisher-signoff","status":"complete","processPercentage":100}]}"#;
-        let parsed = our_operation(object, "1").unwrap().snapshot();
-        let array = our_operation(&format!("[{object}]"), "1")
+        let parsed = our_operation(object, Some("1")).unwrap().snapshot();
+        let array = our_operation(&format!("[{object}]"), Some("1"))
             .unwrap()
             .snapshot();
         assert_eq!(array, parsed);
@@ -454,19 +494,22 @@ mod tests {
         for not_an_operation in ["not json", "[]", "42", "\"x\""] {
             assert!(
                 matches!(
-                    our_operation(not_an_operation, "1"),
+                    our_operation(not_an_operation, Some("1")),
                     Err(Unread::NotAnOperation)
                 ),
                 "{not_an_operation}"
             );
         }
-        let failed = our_operation(r#"{"status":"failed","error":{"message":"boom"}}"#, "1")
-            .unwrap()
-            .snapshot();
+        let failed = our_operation(
+            r#"{"status":"failed","error":{"message":"boom"}}"#,
+            Some("1"),
+        )
+        .unwrap()
+        .snapshot();
         assert_eq!(failed.reasons, vec!["boom"]);
         let blocked = our_operation(
             r#"{"status":"running","steps":[{"stepName":"Certification","status":"blocked"}]}"#,
-            "1",
+            Some("1"),
         )
         .unwrap()
         .snapshot();
@@ -478,7 +521,7 @@ mod tests {
                 {"stepName":"Provisioning","status":"inProgress","messages":[{"messageHtml":"Disk too large","level":"Error"}]},
                 {"stepName":"Packaging","status":"notStarted","messages":[{"messageHtml":"later","level":"warning"}]}
             ]}"#,
-            "1",
+            Some("1"),
         )
         .unwrap()
         .snapshot();
@@ -497,7 +540,7 @@ mod tests {
         let older = r#"{"id":"old","status":"succeeded"}"#;
         let ours = r#"{"id":"OURS","status":"running"}"#;
         let unnamed = r#"{"status":"succeeded"}"#;
-        let read = |body: String| our_operation(&body, "ours").map(|op| op.snapshot().state);
+        let read = |body: String| our_operation(&body, Some("ours")).map(|op| op.snapshot().state);
         assert_eq!(read(format!("[{older},{ours}]")), Ok(State::Running));
         assert_eq!(read(format!("[{ours},{older}]")), Ok(State::Running));
         assert_eq!(read(format!("[{ours},{unnamed}]")), Ok(State::Running));
@@ -645,7 +688,7 @@ mod tests {
         /// Any body gives our operation or no answer, never another's.
         #[test]
         fn any_status_body_is_ours_or_no_answer(body in arbitrary::body(WORDS), ours in arbitrary::text(WORDS)) {
-            if let Ok(operation) = our_operation(&body, &ours) {
+            if let Ok(operation) = our_operation(&body, Some(&ours)) {
                 let id = operation.id();
                 prop_assert!(id.is_none_or(|id| id.trim().eq_ignore_ascii_case(ours.trim())));
                 let snapshot = operation.snapshot();
@@ -667,7 +710,7 @@ mod tests {
                 .collect();
             list.insert(at.min(list.len()), ours);
             let body = serde_json::Value::Array(list).to_string();
-            let operation = our_operation(&body, "OURS-1").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            let operation = our_operation(&body, Some("OURS-1")).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             prop_assert_eq!(operation.snapshot().state, State::Failed);
         }
     }
