@@ -5,9 +5,11 @@
 
 use std::time::Duration;
 
-/// Server text as it may be shown: control characters other than line
-/// breaks removed, and cut to `limit` characters.
+/// Server text as it may be shown: the value of every `sig=` (a shared
+/// access signature a service quotes back) redacted, control characters
+/// other than line breaks removed, and cut to `limit` characters.
 pub fn untrusted(text: &str, limit: usize) -> String {
+    let text = without_signatures(text);
     let mut shown: String = text
         .chars()
         .filter(|c| !c.is_control() || *c == '\n')
@@ -17,6 +19,55 @@ pub fn untrusted(text: &str, limit: usize) -> String {
         shown.push('…');
     }
     shown
+}
+
+/// What stands for a redacted value.
+pub const REDACTED: &str = "***";
+
+/// `text` with the value of every `sig=` parameter (any case, `sig%3D`
+/// too) replaced by `***`: a shared access signature is never shown,
+/// wherever a service or a file puts one.
+pub fn without_signatures(text: &str) -> std::borrow::Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("sig=") && !lower.contains("sig%3d") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let tail = &lower[at..];
+        let key = ["sig=", "sig%3d"]
+            .into_iter()
+            .find(|key| tail.starts_with(key));
+        let before = &lower[..at];
+        let starts_word = !before.ends_with(|c: char| c.is_ascii_alphanumeric())
+            || before.ends_with("%26")
+            || before.ends_with("%3f");
+        match key {
+            Some(key) if starts_word => {
+                let value_at = at + key.len();
+                let end = text[value_at..]
+                    .find(|c: char| {
+                        c.is_whitespace()
+                            || matches!(
+                                c,
+                                '&' | '"' | '\'' | '<' | '>' | ')' | ']' | '}' | ',' | ';' | '`'
+                            )
+                    })
+                    .map_or(text.len(), |n| value_at + n);
+                shown.push_str(&text[rest..value_at]);
+                if end > value_at {
+                    shown.push_str(REDACTED);
+                }
+                rest = end;
+                at = end.max(at + 1);
+            }
+            _ => at += tail.chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    shown.push_str(&text[rest..]);
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Service messages may be HTML (`messageHtml`); the log wants their text.
@@ -98,6 +149,25 @@ mod tests {
             strip_html("<b>No image</b> &amp; a &lt;plan&gt; 1 < 2"),
             "No image & a <plan> 1 < 2"
         );
+    }
+
+    #[test]
+    fn signatures_are_redacted_wherever_they_stand() {
+        for (text, shown) in [
+            ("no signature here", "no signature here"),
+            (
+                "Cannot copy https://a.blob.core.windows.net/v/c.vhd?sv=1&sig=S3CR3T%3D&sp=r: denied",
+                "Cannot copy https://a.blob.core.windows.net/v/c.vhd?sv=1&sig=***&sp=r: denied",
+            ),
+            ("SIG=abc", "SIG=***"),
+            ("'?sig=abc'", "'?sig=***'"),
+            ("uri%3Fsv%3D1%26sig%3DS3CR3T", "uri%3Fsv%3D1%26sig%3D***"),
+            ("sig=", "sig="),
+            ("config=1&signal=x", "config=1&signal=x"),
+            ("é sig=ü x", "é sig=*** x"),
+        ] {
+            assert_eq!(without_signatures(text), shown, "{text}");
+        }
     }
 
     #[test]

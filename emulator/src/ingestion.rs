@@ -915,6 +915,21 @@ fn configure_tech(world: &mut World, resource: &Value) -> Response {
             }));
         }
     }
+    if knobs.unreadable_sas {
+        // The service quotes the SAS URI it could not read, query and all,
+        // as it was sent and percent-decoded.
+        for (number, version) in &sent {
+            let uri = version["vmImages"][0]["source"]["osDisk"]["uri"]
+                .as_str()
+                .unwrap_or_default();
+            let decoded = percent_encoding::percent_decode_str(uri).decode_utf8_lossy();
+            errors.push(json!({
+                "code": "badRequest",
+                "message": format!("Failure: Copying Images. Not able to download blob {uri} due to authorization error."),
+                "details": [{"code": "invalidResource", "message": format!("Version {number}: the source {decoded} cannot be read.")}],
+            }));
+        }
+    }
     let refused = (!errors.is_empty()).then_some(Value::Array(errors));
     // Another writer puts the draft back while the job runs: the job
     // succeeds, and the draft does not hold the change.

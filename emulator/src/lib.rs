@@ -172,6 +172,9 @@ pub struct Knobs {
     /// Ingestion draft change runs: the change's job succeeds, and the
     /// draft does not hold it.
     pub draft_overwritten: bool,
+    /// A Product Ingestion draft change's job fails as if the SAS URIs of
+    /// its image versions could not be read, quoting each whole.
+    pub unreadable_sas: bool,
     /// A bearer token both APIs accept besides those Entra issued.
     pub static_token: Option<String>,
     /// Accept every Cloud Partner Portal go-live at once, whatever the
@@ -240,6 +243,7 @@ impl Knobs {
             failing_preview: false,
             unlisted_preview: false,
             draft_overwritten: false,
+            unreadable_sas: false,
             static_token: None,
             stateless_go_live: false,
             latency: Duration::ZERO,

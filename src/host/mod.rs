@@ -193,6 +193,9 @@ struct Shared {
     json: bool,
     /// What the object's one entry is named under (`name_results`).
     key: Mutex<Option<String>>,
+    /// Every value masked, longest first: replaced in every line and
+    /// summary on every host, those that mask nothing included.
+    secrets: Mutex<Vec<String>>,
 }
 
 impl Runner {
@@ -205,6 +208,7 @@ impl Runner {
                 results_file,
                 json,
                 key: Mutex::default(),
+                secrets: Mutex::default(),
             }),
         }
     }
@@ -258,46 +262,84 @@ impl Runner {
         }
     }
 
-    /// Asks the host to replace the secret's value in every later line.
+    /// Asks the host to replace the secret's value in every later line,
+    /// and replaces it in every later line and summary itself, on every
+    /// host. A value with white space around it is masked as it is sent
+    /// too: trimmed.
     pub fn mask(&self, secret: &Secret) {
-        self.host.mask(secret.expose());
+        let raw = secret.expose();
+        let mut secrets = self
+            .shared
+            .secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for value in [raw, raw.trim()] {
+            if value.is_empty() || secrets.iter().any(|known| known == value) {
+                continue;
+            }
+            self.host.mask(value);
+            secrets.push(value.to_owned());
+        }
+        secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+    }
+
+    /// `text` as it may be shown: every masked value replaced, and every
+    /// shared access signature redacted, whatever the host masks.
+    fn shown(&self, text: &str) -> String {
+        let mut shown = crate::text::without_signatures(text).into_owned();
+        for secret in self
+            .shared
+            .secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            if shown.contains(secret.as_str()) {
+                shown = shown.replace(secret.as_str(), crate::text::REDACTED);
+            }
+        }
+        shown
     }
 
     /// Plain log lines, whatever they hold: a host's commands in them are
     /// never obeyed.
     pub fn info(&self, text: &str) {
+        let text = self.shown(text);
         self.host
             .info(&self.prefixed(&text.replace("\r\n", "\n").replace('\r', "\n")));
     }
 
     /// Shown only when the run is debugged.
     pub fn debug(&self, text: &str) {
-        self.host.debug(&self.prefixed(text));
+        self.host.debug(&self.prefixed(&self.shown(text)));
     }
 
     pub fn error(&self, text: &str) {
-        self.host.annotate(Level::Error, &self.prefixed(text));
+        self.host
+            .annotate(Level::Error, &self.prefixed(&self.shown(text)));
     }
 
     pub fn notice(&self, text: &str) {
-        self.host.annotate(Level::Notice, &self.prefixed(text));
+        self.host
+            .annotate(Level::Notice, &self.prefixed(&self.shown(text)));
     }
 
     pub fn warning(&self, text: &str) {
-        self.host.annotate(Level::Warning, &self.prefixed(text));
+        self.host
+            .annotate(Level::Warning, &self.prefixed(&self.shown(text)));
     }
 
     /// The wait ran out, and the run does not fail for it: a warning, and
     /// on Azure Pipelines the step's result "succeeded with issues".
     pub fn timed_out(&self, text: &str) {
-        self.host.timed_out(&self.prefixed(text));
+        self.host.timed_out(&self.prefixed(&self.shown(text)));
     }
 
     /// A collapsible group, written at once: a one-line title without
     /// control characters, and `body` as `info` prints it.
     pub fn group(&self, title: &str, body: &str) {
-        let title = plain(&self.prefixed(&plain(title).replace('\n', " ")));
-        let body = self.prefixed(&body.replace("\r\n", "\n").replace('\r', "\n"));
+        let title = plain(&self.prefixed(&plain(&self.shown(title)).replace('\n', " ")));
+        let body = self.prefixed(&self.shown(body).replace("\r\n", "\n").replace('\r', "\n"));
         self.host.group(&title, &body);
     }
 
@@ -329,7 +371,7 @@ impl Runner {
 
     /// The summary of the run, as the host shows one.
     pub fn add_summary(&self, markdown: &str, text: &str) -> anyhow::Result<()> {
-        self.host.summary(markdown, text)
+        self.host.summary(&self.shown(markdown), &self.shown(text))
     }
 
     /// The outputs as one JSON object, shaped as the `results` output: the

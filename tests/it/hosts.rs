@@ -621,3 +621,99 @@ fn the_resume_advice_pasted_back_follows_the_same_path_on_every_host() {
     }
     polled.assert();
 }
+
+/// A shared access signature, as a file writes it (percent-encoded) and
+/// as a service may quote it back (decoded).
+const SIG_WRITTEN: &str = "c2VjcmV0%2Bc2ln%3D";
+const SIG_DECODED: &str = "c2VjcmV0+c2ln=";
+
+#[test]
+fn a_signature_a_service_quotes_back_is_shown_nowhere_on_any_host() {
+    let hosts: [(&str, &[(&str, &str)]); 4] = [
+        ("terminal", &[]),
+        ("gitlab", &[("GITLAB_CI", "true")]),
+        ("azure", &[("TF_BUILD", "True")]),
+        ("github", &[("GITHUB_ACTIONS", "true")]),
+    ];
+    for (host, variables) in hosts {
+        let emulator = Emulator::start(Knobs {
+            unreadable_sas: true,
+            ..knobs()
+        });
+        emulator.create_vm_product(OFFER, &["standard"]);
+        let mut line = step(&emulator, "draft");
+        // Spelt as a browser or a script may: the URL parser reads both.
+        let uri = |blob: &str, scheme: &str| {
+            format!(
+                "{scheme}contoso.blob.core.windows.net/vhds/{blob}.vhd?sv=2023-11-03&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig={SIG_WRITTEN}"
+            )
+        };
+        let file = json!([
+            {"versionNumber": "2.0.0", "vmImages": [{"imageType": "x64Gen2", "source": {"sourceType": "sasUri", "dataDisks": [],
+                "osDisk": {"uri": uri("b", "HTTPS://")}}}]},
+            {"versionNumber": "2.0.1", "vmImages": [{"imageType": "x64Gen2", "source": {"sourceType": "sasUri", "dataDisks": [],
+                "osDisk": {"uri": uri("c", " https://")}}}]},
+        ]);
+        std::fs::write(line.path("versions.json"), file.to_string()).unwrap();
+        let (summary, output, temp) = (line.path("summary.md"), line.path("output"), line.path(""));
+        line = line
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &output)
+            .env("AGENT_TEMPDIRECTORY", &temp);
+        for (name, value) in variables {
+            line = line.env(name, value);
+        }
+        let ran = line.run();
+        assert_eq!(ran.code, Some(1), "{host}: {}", ran.both());
+        assert!(
+            ran.both().contains("Not able to download blob"),
+            "{host}: {}",
+            ran.both()
+        );
+        for secret in [SIG_WRITTEN, SIG_DECODED] {
+            shown_only_to_mask(&ran, secret);
+            for written in [summary.clone(), line.path("go-live.md")] {
+                let text = std::fs::read_to_string(&written).unwrap_or_default();
+                assert!(
+                    !text.contains(secret),
+                    "{host}: {secret} in {written}: {text}"
+                );
+            }
+        }
+        match host {
+            "github" => assert!(ran.stdout.contains(&format!("::add-mask::{SIG_DECODED}"))),
+            "azure" => assert!(
+                agent_view(&ran)
+                    .commands
+                    .iter()
+                    .any(|c| c.name == "task.setsecret" && c.data == SIG_WRITTEN)
+            ),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_token_with_white_space_around_it_is_masked_as_it_is_sent() {
+    let emulator = Emulator::start(knobs());
+    emulator.publish("contoso", OFFER).unwrap();
+    let ran = Line::new(&["check", "--publisher", "contoso", "--offer", OFFER])
+        .args(&["--api-url", emulator.url()])
+        .env("GO_LIVE_TOKEN", &format!("  {TOKEN}\n"))
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    assert!(
+        ran.stdout
+            .lines()
+            .any(|line| line == format!("::add-mask::{TOKEN}")),
+        "{}",
+        ran.stdout
+    );
+    let sent = emulator.requests();
+    assert!(
+        sent.iter()
+            .any(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "{sent:?}"
+    );
+}

@@ -208,9 +208,25 @@ fn check_sas(uri: &str, now: SystemTime) -> Result<(), String> {
             "('{shown}') is not a shared access signature URI (no sig)"
         ));
     }
-    if !param("sp").is_some_and(|sp| sp.contains('r')) {
+    let permissions = param("sp").unwrap_or_default();
+    if !permissions.contains('r') {
         return Err(format!(
             "('{shown}') must grant read permission (sp with r)"
+        ));
+    }
+    if let Some(more) = permissions
+        .chars()
+        .find(|p| matches!(p, 'w' | 'd' | 'a' | 'c' | 'x' | 'y'))
+    {
+        return Err(format!(
+            "('{shown}') grants more than reading (sp has '{more}'): anyone who reads it could change the image; make a read-only SAS (sp=r)"
+        ));
+    }
+    if let Some(start) = param("st")
+        && !is_full_time(&start)
+    {
+        return Err(format!(
+            "('{shown}') has a start time (st) that is not a full YYYY-MM-DDTHH:MM:SSZ: certification fails days later \"due to incorrect SAS Uri\"; give st in that form, or leave it out"
         ));
     }
     let now_seconds = now
@@ -226,6 +242,12 @@ fn check_sas(uri: &str, now: SystemTime) -> Result<(), String> {
         )),
         None => Err(format!("('{shown}') has no readable expiry (se)")),
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` exactly, as Microsoft's SAS page asks of `st`
+/// and `se`, and a time that exists.
+fn is_full_time(text: &str) -> bool {
+    text.len() == 20 && text.ends_with('Z') && stamp(text).is_some()
 }
 
 fn is_guid(text: &str) -> bool {
@@ -258,21 +280,49 @@ pub fn without_query(uri: &str) -> String {
     untrusted(uri.split('?').next().unwrap_or_default(), 300)
 }
 
-/// The query of every SAS URI in the versions: what must be masked before
-/// anything is printed.
-pub fn sas_queries(versions: &[Value]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut visit = vec![versions.iter().collect::<Vec<_>>()];
+/// What must be masked before anything is printed, from every URL in the
+/// values as the URL parser reads it (the parse the checks use, so that
+/// `HTTPS://` or a leading space changes nothing): its query as written and
+/// as parsed, and each `sig` value on its own, raw and percent-decoded, so
+/// that a service that quotes a decoded query back is covered too.
+pub fn sas_queries(values: &[Value]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut keep = |value: String| {
+        if !value.is_empty() && !found.contains(&value) {
+            found.push(value);
+        }
+    };
+    let mut visit = vec![values.iter().collect::<Vec<_>>()];
     while let Some(values) = visit.pop() {
         for value in values {
             match value {
-                Value::String(text)
-                    if text.starts_with("https://") || text.starts_with("http://") =>
-                {
-                    if let Some((_, query)) = text.split_once('?')
-                        && !query.is_empty()
-                    {
-                        found.push(query.to_owned());
+                Value::String(text) => {
+                    let Ok(url) = Url::parse(text.trim()) else {
+                        continue;
+                    };
+                    if !matches!(url.scheme(), "https" | "http") {
+                        continue;
+                    }
+                    if let Some((_, written)) = text.trim().split_once('?') {
+                        let written = written.split('#').next().unwrap_or_default();
+                        keep(written.to_owned());
+                        for pair in written.split('&') {
+                            if let Some((key, sig)) = pair.split_once('=')
+                                && percent_encoding::percent_decode_str(key)
+                                    .decode_utf8_lossy()
+                                    .eq_ignore_ascii_case("sig")
+                            {
+                                keep(sig.to_owned());
+                                keep(
+                                    percent_encoding::percent_decode_str(sig)
+                                        .decode_utf8_lossy()
+                                        .into_owned(),
+                                );
+                            }
+                        }
+                    }
+                    if let Some(parsed) = url.query() {
+                        keep(parsed.to_owned());
                     }
                 }
                 Value::Array(items) => visit.push(items.iter().collect()),
@@ -908,6 +958,8 @@ mod tests {
             {"versionNumber": "9.9.1", "vmImages": [{"imageType": "x64Gen2", "source": {
                 "sourceType": "sharedImageGallery", "sharedImage": {"tenantId": "t", "resourceId": "/subscriptions/x"}}}]},
             version("9.6.1", &good),
+            version("9.7.2", &sas("2026-05-01T00:00:00Z", "rw")),
+            version("9.7.3", &good.replace("st=2026-03-31T00:00:00Z", "st=2026-03-31")),
         ])
         .to_string();
         let problems = read_versions(&text, now()).unwrap_err();
@@ -921,6 +973,8 @@ mod tests {
                 "version 9.9.1: vmImages[0].source.sharedImage.tenantId must be the gallery's tenant ID (a GUID)",
                 "version 9.9.1: vmImages[0].source.sharedImage.resourceId must be a full image version ID: /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/galleries/…/images/…/versions/…",
                 "version 9.6.1: versionNumber is given twice",
+                "version 9.7.2: vmImages[0].source.osDisk.uri ('https://contoso.blob.core.windows.net/vhds/c.vhd') grants more than reading (sp has 'w'): anyone who reads it could change the image; make a read-only SAS (sp=r)",
+                "version 9.7.3: vmImages[0].source.osDisk.uri ('https://contoso.blob.core.windows.net/vhds/c.vhd') has a start time (st) that is not a full YYYY-MM-DDTHH:MM:SSZ: certification fails days later \"due to incorrect SAS Uri\"; give st in that form, or leave it out",
             ]
         );
         assert!(!problems.join("\n").contains("S3CR3T"));
@@ -931,9 +985,22 @@ mod tests {
             "sourceType": "sharedImageGallery", "sharedImage": {"tenantId": "5d8a1e3c-2b7f-4c9a-8e6d-1f0b3a5c7e9d",
             "resourceId": "/subscriptions/2f6b8d0a-4c1e-4a3b-9d7f-6e8a0c2b4d61/resourceGroups/images/providers/Microsoft.Compute/galleries/contoso/images/contoso-9/versions/9.5.2"}}}]});
         assert!(read_versions(&gallery.to_string(), now()).is_ok());
+        let query = good.split_once('?').unwrap().1;
+        assert_eq!(sas_queries(&[version("9.5.1", &good)]), [query, "S3CR3T"]);
+        // What the checks parse is masked, however it is spelt; a signature
+        // on its own too, as written and decoded.
+        let shouting = format!(
+            " {}",
+            good.replace("https://", "HTTPS://")
+                .replace("S3CR3T", "S3%2BCR3T")
+        );
         assert_eq!(
-            sas_queries(&[version("9.5.1", &good)]),
-            [good.split_once('?').unwrap().1]
+            sas_queries(&[version("9.5.1", &shouting)]),
+            [
+                query.replace("S3CR3T", "S3%2BCR3T").as_str(),
+                "S3%2BCR3T",
+                "S3+CR3T"
+            ]
         );
     }
 
