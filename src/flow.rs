@@ -691,7 +691,6 @@ impl Flow<'_> {
         summary: &mut Summary,
         operation: &OperationHandle,
     ) -> Result<(), Failure> {
-        summary.operation = Some(operation.clone());
         let what = match (summary.sending, summary.stage) {
             (Sending::InFlight, Stage::Live) => "go-live WAS accepted: its operation",
             (Sending::InFlight, Stage::Preview) => {
@@ -707,6 +706,12 @@ impl Flow<'_> {
             Stage::Preview => "do not publish again",
             Stage::Draft => "a re-run finds the draft changed",
         };
+        if let Some(odd) = operation.odd_output() {
+            return Err(Failure::AfterStart(format!(
+                "{what} runs in the service, but the service named it with {odd}, which is not understood: it is not written as an output nor followed; {again}: check the offer in Partner Center"
+            )));
+        }
+        summary.operation = Some(operation.clone());
         self.outputs.operation(operation).map_err(|error| {
             Failure::AfterStart(format!(
                 "{what} {} runs in the service, but its outputs could not be written ({error:#}); {again}: {}",

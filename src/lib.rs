@@ -112,7 +112,17 @@ pub async fn run_command_line(
             return exit_code(true, &DONE);
         }
         Err(cli::Stop::Usage(error)) => {
-            let _ = error.print();
+            // Through the host, as every other message: the arguments it
+            // quotes are text a host must not take for a command.
+            let kind = HostKind::detect(|name| lookup(env, name));
+            let runner = Runner::new(
+                kind.host(&settings(env, false, None, false, true)),
+                None,
+                false,
+            );
+            let text = error.render().to_string();
+            let text = text.trim_end();
+            runner.error(text.strip_prefix("error: ").unwrap_or(text));
             return exit_code(true, &INVALID);
         }
     };

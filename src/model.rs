@@ -236,6 +236,44 @@ pub struct OperationHandle {
     pub earlier: Earlier,
 }
 
+impl OperationHandle {
+    /// The first of its outputs that is not plain (`is_plain`), named,
+    /// with its value escaped: an answer not understood, never written.
+    pub fn odd_output(&self) -> Option<String> {
+        [
+            ("operation_location", Some(self.location.as_str())),
+            ("operation_id", Some(self.id.as_str())),
+            ("product_id", self.product_id.as_deref()),
+            ("submission_id", self.submission_id.as_deref()),
+        ]
+        .into_iter()
+        .find_map(|(name, value)| {
+            let value = value?;
+            (!is_plain(value)).then(|| {
+                let shown: String = value.chars().take(100).collect();
+                format!("{name} '{}'", shown.escape_default())
+            })
+        })
+    }
+}
+
+/// Whether a value from a service may be written as an output, where a
+/// later step may print it and a host parse it: IDs and URLs are made of
+/// visible ASCII, with no `#`, quote, backslash or bracket of a command
+/// and no leading `:`; anything else is an answer not understood.
+pub fn is_plain(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 2048
+        && !value.starts_with(':')
+        && value.chars().all(|c| {
+            c.is_ascii_graphic()
+                && !matches!(
+                    c,
+                    '#' | '"' | '\'' | '`' | '\\' | '<' | '>' | '{' | '}' | '|' | '^'
+                )
+        })
+}
+
 /// Where an operation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum State {

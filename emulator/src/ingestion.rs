@@ -260,7 +260,7 @@ impl Products {
         };
         json!({
             "$schema": SUBMISSION_SCHEMA,
-            "id": submission_id(guid, submission.number),
+            "id": format!("{}{}", submission_id(guid, submission.number), knobs.submission_id_suffix.as_deref().unwrap_or_default()),
             "product": format!("product/{guid}"),
             "target": {"targetType": submission.target},
             "lifecycleState": "generallyAvailable",

@@ -175,6 +175,9 @@ pub struct Knobs {
     /// A Product Ingestion draft change's job fails as if the SAS URIs of
     /// its image versions could not be read, quoting each whole.
     pub unreadable_sas: bool,
+    /// Text the Product Ingestion submissions list appends to every
+    /// submission's ID (a hostile or broken service).
+    pub submission_id_suffix: Option<String>,
     /// A bearer token both APIs accept besides those Entra issued.
     pub static_token: Option<String>,
     /// Accept every Cloud Partner Portal go-live at once, whatever the
@@ -244,6 +247,7 @@ impl Knobs {
             unlisted_preview: false,
             draft_overwritten: false,
             unreadable_sas: false,
+            submission_id_suffix: None,
             static_token: None,
             stateless_go_live: false,
             latency: Duration::ZERO,

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context;
 
-use super::{Host, Level, Stream, plain, write_lines};
+use super::{Host, Level, Stream, inert, plain, write_lines};
 
 /// The Azure Pipelines agent.
 pub struct AzurePipelines {
@@ -175,20 +175,9 @@ fn safe_lines(text: &str) -> Vec<String> {
     plain(text).split('\n').map(safe_line).collect()
 }
 
-/// One line that holds neither a logging command nor a formatting line:
-/// no control characters, and a space inside every `##`.
+/// One line that holds neither a logging command nor a formatting line.
 fn safe_line(line: &str) -> String {
-    let mut safe = String::with_capacity(line.len());
-    let mut hash = false;
-    for c in plain(line).chars() {
-        let c = if c == '\n' { ' ' } else { c };
-        if c == '#' && hash {
-            safe.push(' ');
-        }
-        hash = c == '#';
-        safe.push(c);
-    }
-    safe
+    inert(line)
 }
 
 /// Escapes a command's data the way the agent unescapes it: `%` first.

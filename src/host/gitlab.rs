@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use anyhow::{Context, bail};
 
 use super::terminal::Terminal;
-use super::{Host, Level, Stream, plain, write_lines, write_whole};
+use super::{Host, Level, Stream, inert, plain, write_lines, write_whole};
 use crate::clock;
 
 /// GitLab's limit on a dotenv report.
@@ -66,9 +66,9 @@ impl Host for GitLab {
             .unwrap_or_default();
         let mut lines = vec![format!(
             "{ESC}[0Ksection_start:{seconds}:{name}[collapsed=true]\r{ESC}[0K{}",
-            plain(title).replace('\n', " ")
+            inert(title)
         )];
-        lines.extend(plain(body).split('\n').map(str::to_owned));
+        lines.extend(plain(body).split('\n').map(inert));
         lines.push(format!("{ESC}[0Ksection_end:{seconds}:{name}\r{ESC}[0K"));
         write_lines(Stream::Err, lines);
     }

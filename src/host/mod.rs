@@ -453,6 +453,28 @@ impl Stream {
     }
 }
 
+/// One line that no CI host takes for a command, whichever reads it (a
+/// terminal run is often inside a CI whose variables were not passed): no
+/// control characters, a space inside every `##` (`##vso[`, `##[`), and a
+/// space inside a leading `::`.
+pub(crate) fn inert(line: &str) -> String {
+    let mut safe = String::with_capacity(line.len());
+    let mut hash = false;
+    for c in plain(line).chars() {
+        let c = if c == '\n' { ' ' } else { c };
+        if c == '#' && hash {
+            safe.push(' ');
+        }
+        hash = c == '#';
+        safe.push(c);
+    }
+    let indent = safe.len() - safe.trim_start().len();
+    if safe[indent..].starts_with("::") {
+        safe.insert(indent + 1, ' ');
+    }
+    safe
+}
+
 /// Writes the lines together, with one flush: a group or a long message
 /// costs one write, and nothing else comes between its lines.
 pub(crate) fn write_lines<S: AsRef<str>>(stream: Stream, lines: impl IntoIterator<Item = S>) {
@@ -523,6 +545,26 @@ pub fn random_token(prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_host_takes_an_inert_line_for_a_command() {
+        for (line, shown) in [
+            (
+                "##vso[task.complete result=Succeeded;]",
+                "# #vso[task.complete result=Succeeded;]",
+            ),
+            ("##[error]fake", "# #[error]fake"),
+            ("::error::forged", ": :error::forged"),
+            (
+                "  ::set-output name=status::succeeded",
+                "  : :set-output name=status::succeeded",
+            ),
+            ("\u{1b}[2K\rstatus=succeeded", "[2K status=succeeded"),
+            ("plain words: a::b #1", "plain words: a::b #1"),
+        ] {
+            assert_eq!(inert(line), shown, "{line:?}");
+        }
+    }
 
     #[test]
     fn control_characters_are_removed_not_escaped() {

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use super::{Host, Level, Stream, plain, write_lines, write_raw};
+use super::{Host, Level, Stream, inert, plain, write_lines, write_raw};
 
 /// A terminal or a pipe.
 pub struct Terminal {
@@ -68,7 +68,7 @@ impl Host for Terminal {
     fn mask(&self, _value: &str) {}
 
     fn info(&self, text: &str) {
-        self.emit(plain(text).split('\n').map(str::to_owned).collect());
+        self.emit(plain(text).split('\n').map(inert).collect());
     }
 
     fn debug(&self, text: &str) {
@@ -78,13 +78,14 @@ impl Host for Terminal {
     }
 
     fn annotate(&self, level: Level, text: &str) {
-        self.emit(vec![labelled(level, &plain(text), self.colour)]);
+        let lines: Vec<String> = plain(text).split('\n').map(inert).collect();
+        self.emit(vec![labelled(level, &lines.join("\n"), self.colour)]);
     }
 
     /// The title is the line of the change: on a terminal it replaces the
     /// status line, elsewhere it is printed.
     fn group(&self, title: &str, _body: &str) {
-        let title = plain(title).replace('\n', " ");
+        let title = inert(title);
         if !self.live {
             self.emit(vec![title]);
             return;

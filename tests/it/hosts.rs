@@ -717,3 +717,119 @@ fn a_token_with_white_space_around_it_is_masked_as_it_is_sent() {
         "{sent:?}"
     );
 }
+
+/// Text that would be a command of each host, a forged output line and a
+/// terminal's control sequences.
+const HOSTILE: &str = "\u{1b}[2K\rstatus=succeeded\n##vso[task.setvariable variable=status;isoutput=true]succeeded\n::error::forged";
+
+#[test]
+fn an_id_a_service_names_is_checked_before_it_becomes_an_output() {
+    let hosts: [(&str, &[(&str, &str)]); 3] = [
+        ("terminal", &[]),
+        ("gitlab", &[("GITLAB_CI", "true")]),
+        ("azure", &[("TF_BUILD", "True")]),
+    ];
+    for (host, variables) in hosts {
+        let emulator = Emulator::start(knobs());
+        emulator.publish_preview(OFFER);
+        assert!(emulator.wait_for_preview(OFFER, std::time::Duration::from_secs(20)));
+        emulator.change_knobs(|knobs| knobs.submission_id_suffix = Some(HOSTILE.into()));
+        let mut line = Line::new(&["live", "--api", "product-ingestion", "--offer", OFFER])
+            .args(&["--api-url", &emulator.ingestion_url()])
+            .env("GO_LIVE_TOKEN", TOKEN);
+        if host == "gitlab" {
+            line = line.args(&["--dotenv", "go-live.env"]);
+        }
+        for (name, value) in variables {
+            line = line.env(name, value);
+        }
+        let ran = line.run();
+        assert_eq!(ran.code, Some(1), "{host}: {}", ran.both());
+        assert!(
+            ran.stderr
+                .contains("the product's submissions were not understood")
+                || ran
+                    .stdout
+                    .contains("the product's submissions were not understood"),
+            "{host}: {}",
+            ran.both()
+        );
+        // Nothing was sent.
+        assert!(
+            emulator.requests().iter().all(|r| r.method == "GET"),
+            "{host}"
+        );
+        // go-live's own colours and GitLab's sections aside, no control
+        // character reaches the log.
+        let own: String = ran
+            .both()
+            .lines()
+            .filter(|l| !l.contains("section_start:") && !l.contains("section_end:"))
+            .map(|l| {
+                ["\u{1b}[1;31m", "\u{1b}[1;33m", "\u{1b}[1;36m", "\u{1b}[0m"]
+                    .iter()
+                    .fold(l.to_owned(), |l, code| l.replace(code, ""))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        for c in ['\u{1b}', '\r'] {
+            assert!(!own.contains(c), "{host}: {c:?} in {own:?}");
+        }
+        assert!(
+            !ran.both().contains("isoutput=true]succeeded"),
+            "{host}: {}",
+            ran.both()
+        );
+        assert!(!ran.both().lines().any(|l| l.starts_with("::")), "{host}");
+        match host {
+            "azure" => {
+                let view = agent_view(&ran);
+                assert_eq!(
+                    view.outputs.get("status").map(String::as_str),
+                    Some("failed")
+                );
+                assert!(
+                    !view.outputs.contains_key("submissionId"),
+                    "{:?}",
+                    view.outputs
+                );
+            }
+            "terminal" => {
+                let statuses: Vec<&str> = ran
+                    .stdout
+                    .lines()
+                    .filter(|l| l.starts_with("status="))
+                    .collect();
+                assert_eq!(statuses, ["status=failed"], "{}", ran.stdout);
+            }
+            _ => {
+                let report = std::fs::read_to_string(line.path("go-live.env")).unwrap();
+                let variables = gitlab_dotenv(&report).unwrap();
+                assert_eq!(variables["GO_LIVE_STATUS"], "failed", "{report}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_usage_error_goes_through_the_host() {
+    let forged = "##vso[task.setvariable variable=status;isoutput=true]succeeded";
+    let ran = |line: Line| line.env("TF_BUILD", "True").run();
+    for line in [
+        Line::new(&["check", "--host", forged]),
+        Line::new(&["check", "--offer", "contoso/vm"]).env("GO_LIVE_WAIT", forged),
+        Line::new(&["check", forged]),
+    ] {
+        let ran = ran(line);
+        assert_eq!(ran.code, Some(2), "{}", ran.both());
+        let view = agent_view(&ran);
+        assert!(
+            view.outputs.is_empty(),
+            "{:?}\n{}",
+            view.outputs,
+            ran.both()
+        );
+        assert_eq!(view.issues.len(), 1, "{}", ran.both());
+        assert!(view.issues[0].1.contains("# #vso["), "{:?}", view.issues);
+    }
+}

@@ -473,6 +473,20 @@ pub(super) fn error_detail(body: &str) -> String {
 }
 
 /// A job ID goes into a URL path: letters, digits and `-` only.
+/// `submission/<product GUID>/<number>`, as the service names a
+/// submission; anything else is an answer not understood.
+pub(super) fn is_submission_id(id: &str) -> bool {
+    let mut parts = id.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("submission"), Some(guid), Some(number), None)
+            if is_job_id(guid)
+                && !number.is_empty()
+                && number.len() <= 20
+                && number.chars().all(|c| c.is_ascii_digit())
+    )
+}
+
 pub(super) fn is_job_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }

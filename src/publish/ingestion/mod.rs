@@ -33,8 +33,9 @@ use crate::model::{
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
 use decide::{
-    choose_product, decide, error_detail, is_job_id, job_snapshot, known_message_hint, new_preview,
-    next_page, preview_snapshot, product_guid, submission_snapshot, versioned,
+    choose_product, decide, error_detail, is_job_id, is_submission_id, job_snapshot,
+    known_message_hint, new_preview, next_page, preview_snapshot, product_guid,
+    submission_snapshot, versioned,
 };
 use wire::{Collection, JobStatus, Product, Submission};
 
@@ -376,7 +377,24 @@ impl Client {
     async fn submissions(&self, product_id: &str) -> Result<Vec<Submission>, ReadError> {
         let guid = product_guid(product_id).unwrap_or_default();
         let url = self.url(&format!("submission/{guid}"), &[]);
-        self.read_all(url, "the product's submissions").await
+        self.read_submissions(url).await
+    }
+
+    /// The submissions at `url`, every one named as the service names a
+    /// submission: one that is not makes the whole answer not understood,
+    /// so that no such ID becomes an output or a request.
+    async fn read_submissions(&self, url: Url) -> Result<Vec<Submission>, ReadError> {
+        let submissions: Vec<Submission> = self.read_all(url, "the product's submissions").await?;
+        match submissions.iter().find(|s| !is_submission_id(&s.id)) {
+            Some(odd) => Err(ReadError(
+                format!(
+                    "the product's submissions were not understood: one has the ID '{}', which is not submission/<product>/<number>; nothing is taken from them",
+                    untrusted(&odd.id, 100).escape_default()
+                ),
+                None,
+            )),
+            None => Ok(submissions),
+        }
     }
 
     /// Looks the product up, reads its submissions, and judges them.
@@ -1039,10 +1057,7 @@ impl Client {
     /// The submissions at `url`, once: how the live entry of the
     /// operation's submission (or the newest live entry) stands.
     async fn submission_status(&self, operation: &OperationHandle, url: &Url) -> PollAnswer {
-        match self
-            .read_all::<Submission>(url.clone(), "the product's submissions")
-            .await
-        {
+        match self.read_submissions(url.clone()).await {
             Ok(submissions) => PollAnswer::Status {
                 snapshot: match operation.stage {
                     Stage::Live | Stage::Draft => {
