@@ -289,15 +289,10 @@ impl Auth {
     /// The federated token in the file, read now: whoever renews the file
     /// (a job, a sidecar) is followed.
     fn token_file(&self, path: &std::path::Path) -> anyhow::Result<Secret> {
-        use std::io::Read;
         const CAP: u64 = 64 * 1024;
         let shown = path.display();
-        let mut text = String::new();
-        std::fs::File::open(path)
-            .and_then(|file| file.take(CAP).read_to_string(&mut text))
-            .map_err(|error| {
-                anyhow::anyhow!("cannot read AZURE_FEDERATED_TOKEN_FILE '{shown}' ({error})")
-            })?;
+        let text = crate::body::read_file(path, CAP)
+            .map_err(|why| anyhow::anyhow!("AZURE_FEDERATED_TOKEN_FILE '{shown}' {why}"))?;
         let token = Secret::new(text.trim().to_owned());
         self.runner.mask(&token);
         if token.expose().is_empty() || token.expose().contains(char::is_whitespace) {

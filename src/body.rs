@@ -1,5 +1,6 @@
 //! Reading a response body with a size cap, so that no server can make the
-//! process hold more than `BODY_CAP` bytes of one answer.
+//! process hold more than `BODY_CAP` bytes of one answer; and a file the
+//! inputs name, with a cap and never from what would block.
 
 /// The most of one response body that is read. Real answers are a few KiB;
 /// an operation with every step and message is well under this.
@@ -48,4 +49,43 @@ pub async fn read_capped(mut response: reqwest::Response) -> Result<String, Body
         bytes.extend_from_slice(&chunk);
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A file's bytes, at most `cap`: `Err` names why not, as a sentence that
+/// follows the file's name. Only a regular file is read (a symbolic link
+/// to one too): a pipe or a device could block the run, which a canceled
+/// job must still be able to end, so it is refused at once. A UTF-8 byte
+/// order mark (Windows editors, PowerShell 5) is left out.
+pub fn read_file(path: &std::path::Path, cap: u64) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Opened without blocking, so that a pipe with no writer is seen for
+    // what it is before anything waits on it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|error| format!("cannot be read ({error})"))?;
+    let regular = file
+        .metadata()
+        .map_err(|error| format!("cannot be read ({error})"))?
+        .is_file();
+    if !regular {
+        return Err(
+            "is not a regular file (a pipe or a device, which could block the run): write it to a file first"
+                .to_owned(),
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot be read ({error})"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("is larger than {} KiB", cap / 1024));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
 }

@@ -116,8 +116,8 @@ struct Common {
     )]
     operation_location: Option<String>,
 
-    /// Follow the operation until it ends.
-    #[arg(long, env = "GO_LIVE_WAIT", help_heading = "Waiting")]
+    /// Follow the operation until it ends [env: GO_LIVE_WAIT=true|false].
+    #[arg(long, help_heading = "Waiting")]
     wait: bool,
     /// How long the wait may last, such as 45m, 5h, 2d or 1h30m [default: 60m].
     #[arg(
@@ -135,8 +135,8 @@ struct Common {
         help_heading = "Waiting"
     )]
     poll_interval: Option<String>,
-    /// Exit 0, not 3, when the wait runs out while the operation still runs.
-    #[arg(long, env = "GO_LIVE_NO_FAIL_ON_TIMEOUT", help_heading = "Waiting")]
+    /// Exit 0, not 3, when the wait runs out while the operation still runs [env: GO_LIVE_NO_FAIL_ON_TIMEOUT=true|false].
+    #[arg(long, help_heading = "Waiting")]
     no_fail_on_timeout: bool,
     /// How long one HTTP request may take [default: 60s].
     #[arg(
@@ -219,8 +219,8 @@ struct Common {
     /// Where the log goes: github, azure-pipelines, gitlab or terminal [default: detected].
     #[arg(long, env = "GO_LIVE_HOST", value_name = "HOST", value_parser = host_flag, help_heading = "Output")]
     host: Option<HostKind>,
-    /// Print debug lines.
-    #[arg(long, env = "GO_LIVE_DEBUG", help_heading = "Output")]
+    /// Print debug lines [env: GO_LIVE_DEBUG=true|false].
+    #[arg(long, help_heading = "Output")]
     debug: bool,
     /// No colour (NO_COLOR is honoured too).
     #[arg(long, help_heading = "Output")]
@@ -262,6 +262,15 @@ struct DraftFiles {
         help_heading = "Draft"
     )]
     configure_timeout: Option<String>,
+}
+
+/// A path given with white space around it (a YAML block scalar's line
+/// break), without it.
+fn trimmed(path: PathBuf) -> PathBuf {
+    match path.to_str() {
+        Some(text) if text.trim() != text => PathBuf::from(text.trim()),
+        _ => path,
+    }
 }
 
 fn host_flag(value: &str) -> Result<HostKind, String> {
@@ -312,8 +321,14 @@ pub fn usage() -> String {
 }
 
 impl Cli {
-    /// The inputs this command line gives, under the action's input names.
-    pub fn invocation(self) -> Result<Invocation, InputError> {
+    /// The inputs this command line gives, under the action's input names;
+    /// `env` gives the `GO_LIVE_*` switches that clap does not read (a
+    /// switch's variable is read as the action reads a boolean input:
+    /// trimmed, empty for not given, `true` or `True`).
+    pub fn invocation(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Invocation, InputError> {
         let mut values: BTreeMap<&'static str, String> = BTreeMap::new();
         let (mode, common, draft, emails) = match self.command {
             Command::Live(common) => ("go-live", common, None, None),
@@ -328,6 +343,23 @@ impl Cli {
         };
         values.insert("mode", mode.to_owned());
         let key = offers(&common, &mut values)?;
+        let switch = |given: bool, name: &str| -> Result<bool, InputError> {
+            if given {
+                return Ok(true);
+            }
+            match env(name).as_deref().map(str::trim) {
+                None | Some("") => Ok(false),
+                Some("true" | "True" | "TRUE") => Ok(true),
+                Some("false" | "False" | "FALSE") => Ok(false),
+                Some(other) => Err(InputError(format!(
+                    "{name} '{}' is not a boolean: expected true or false",
+                    other.escape_default()
+                ))),
+            }
+        };
+        let wait = switch(common.wait, "GO_LIVE_WAIT")?;
+        let no_fail_on_timeout = switch(common.no_fail_on_timeout, "GO_LIVE_NO_FAIL_ON_TIMEOUT")?;
+        let debug = switch(common.debug, "GO_LIVE_DEBUG")?;
         let mut set = |name: &'static str, value: Option<String>| {
             if let Some(value) = value {
                 values.insert(name, value);
@@ -335,12 +367,12 @@ impl Cli {
         };
         set("api", common.api);
         set("operation_location", common.operation_location);
-        set("wait", common.wait.then(|| "true".to_owned()));
+        set("wait", wait.then(|| "true".to_owned()));
         set("wait_timeout", common.wait_timeout);
         set("poll_interval", common.poll_interval);
         set(
             "fail_on_timeout",
-            common.no_fail_on_timeout.then(|| "false".to_owned()),
+            no_fail_on_timeout.then(|| "false".to_owned()),
         );
         set("request_timeout", common.request_timeout);
         set("api_url", common.api_url);
@@ -361,9 +393,9 @@ impl Cli {
             key,
             host: common.host,
             json: common.json,
-            results_file: common.results_file,
-            dotenv: common.dotenv,
-            debug: common.debug,
+            results_file: common.results_file.map(trimmed),
+            dotenv: common.dotenv.map(trimmed),
+            debug,
             no_colour: common.no_color,
         })
     }
@@ -380,7 +412,14 @@ fn offers(
     if let Some(publisher) = &common.publisher {
         values.insert("publisher_id", publisher.clone());
     }
-    let mut lines: Vec<String> = common.offer.clone();
+    // Trimmed as the action trims its inputs: a YAML block scalar's last
+    // line break is no second offer.
+    let mut lines: Vec<String> = common
+        .offer
+        .iter()
+        .map(|offer| offer.trim().to_owned())
+        .filter(|offer| !offer.is_empty())
+        .collect();
     if let Some(path) = &common.offers_file {
         let text = read_capped_file(path)
             .map_err(|why| InputError(format!("--offers-file '{}' {why}", path.display())))?;

@@ -534,20 +534,16 @@ fn parse_draft(
     ))
 }
 
-/// A file's text, at most `FILE_CAP` bytes of UTF-8.
+/// A file's text, at most `FILE_CAP` bytes of UTF-8, from a regular file
+/// only (`body::read_file`).
 pub(crate) fn read_capped_file(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|error| {
-        format!("cannot be read ({error}); a relative path starts in the workspace")
-    })?;
-    let mut bytes = Vec::new();
-    file.take(FILE_CAP + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| format!("cannot be read ({error})"))?;
-    if bytes.len() as u64 > FILE_CAP {
-        return Err(format!("is larger than {} KiB", FILE_CAP / 1024));
-    }
-    String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())
+    crate::body::read_file(path, FILE_CAP).map_err(|why| {
+        if why.starts_with("cannot be read") {
+            format!("{why}; a relative path starts in the workspace")
+        } else {
+            why
+        }
+    })
 }
 
 /// `notification_emails`: addresses separated by commas or line breaks,

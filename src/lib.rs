@@ -42,6 +42,28 @@ use secret::Secret;
 use signals::Signals;
 
 /// A variable's value, when set and not empty.
+/// Why a file the run writes as it goes cannot be written there, known
+/// before any request: its directory does not exist, or the path is one.
+fn not_writable(flag: &str, path: &std::path::Path) -> Option<String> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    if !directory.is_dir() {
+        return Some(format!(
+            "{flag} '{}' is in a directory that does not exist ({}): create it first, or give another path; nothing was sent",
+            path.display(),
+            directory.display()
+        ));
+    }
+    path.is_dir().then(|| {
+        format!(
+            "{flag} '{}' is a directory: give the path of a file in it; nothing was sent",
+            path.display()
+        )
+    })
+}
+
 fn lookup(env: &[(String, String)], name: &str) -> Option<String> {
     env.iter()
         .find(|(key, _)| key == name)
@@ -126,7 +148,7 @@ pub async fn run_command_line(
             return exit_code(true, &INVALID);
         }
     };
-    let invocation = parsed.invocation();
+    let invocation = parsed.invocation(&|name| lookup(env, name));
     // A refused invocation is reported on the detected host, plainly.
     let given = invocation.as_ref().ok();
     let json = given.is_some_and(|given| given.json);
@@ -153,6 +175,17 @@ pub async fn run_command_line(
     if let Some(name) = not_utf8.iter().find(|name| name.starts_with("GO_LIVE_")) {
         runner.error(&format!("{name} is not valid UTF-8 text: pass it as UTF-8"));
         return exit_code(true, &INVALID);
+    }
+    if let Some(given) = given {
+        for (flag, path) in [
+            ("--results-file", &given.results_file),
+            ("--dotenv", &given.dotenv),
+        ] {
+            if let Some(why) = path.as_deref().and_then(|path| not_writable(flag, path)) {
+                runner.error(&why);
+                return exit_code(true, &INVALID);
+            }
+        }
     }
     let config = invocation.and_then(|invocation| {
         let config = Config::from_inputs(&invocation.inputs, SignIn::Environment(env.to_vec()))?;

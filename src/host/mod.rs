@@ -505,16 +505,48 @@ pub(crate) fn write_raw(stream: Stream, text: &str) {
     };
 }
 
+/// The most links followed to the file a path names, as the kernel's own
+/// bound (`SYMLOOP_MAX`).
+const MOST_LINKS: usize = 40;
+
+/// The file a path names, its symbolic links followed (at most
+/// `MOST_LINKS`), so that a link is written through and never replaced.
+fn through_links(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    for _ in 0..MOST_LINKS {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        path = match path.parent() {
+            Some(parent) if target.is_relative() => parent.join(target),
+            _ => target,
+        };
+    }
+    path
+}
+
 /// Replaces the file's content at once: a reader sees the old content or
-/// the new, never half of it.
+/// the new, never half of it. A symbolic link is written through, and a
+/// file that is not a regular one (a device such as `/dev/stdout`, a pipe)
+/// is written in place, never replaced; a pipe nobody reads is an error
+/// at once rather than a wait.
 pub(crate) fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let path = through_links(path);
+    if std::fs::metadata(&path).is_ok_and(|meta| !meta.is_file()) {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)?;
+        return file.write_all(text.as_bytes());
+    }
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.{}", std::process::id()));
     std::fs::write(&temporary, text)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
+    std::fs::rename(&temporary, &path).inspect_err(|_| {
         let _ = std::fs::remove_file(&temporary);
     })
 }

@@ -140,3 +140,160 @@ fn an_api_url_without_its_path_or_with_it_twice_gets_a_hint() {
         ran.stderr
     );
 }
+
+/// `check` of the published offer, at a terminal.
+fn check(emulator: &Emulator) -> Line {
+    Line::new(&["check", "--publisher", "contoso", "--offer", OFFER])
+        .args(&["--api-url", emulator.url()])
+        .env("GO_LIVE_TOKEN", TOKEN)
+}
+
+#[test]
+fn a_file_the_run_writes_is_checked_before_anything_is_sent() {
+    let emulator = published(knobs());
+    let before = emulator.requests().len();
+    for flag in ["--results-file", "--dotenv"] {
+        let ran = check(&emulator).args(&[flag, "missing/results.json"]).run();
+        assert_eq!(ran.code, Some(2), "{}", ran.both());
+        assert!(
+            ran.stderr.contains(&format!(
+                "{flag} 'missing/results.json' is in a directory that does not exist (missing)"
+            )),
+            "{}",
+            ran.stderr
+        );
+    }
+    assert_eq!(emulator.requests().len(), before, "nothing was sent");
+
+    // A link is written through, never replaced.
+    let line = check(&emulator).args(&["--results-file", "results.json"]);
+    let target = line.path("kept.json");
+    let link_path = line.path("results.json");
+    std::os::unix::fs::symlink(&target, &link_path).unwrap();
+    let ran = line.run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    let link = std::fs::symlink_metadata(&link_path).unwrap();
+    assert!(link.file_type().is_symlink());
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(results[OFFER]["status"], "ready", "{results}");
+}
+
+#[test]
+fn variables_are_trimmed_and_read_as_the_action_reads_its_inputs() {
+    let emulator = published(knobs());
+    // A YAML block scalar keeps the line break: still one offer.
+    let ran = Line::new(&["check", "--api-url", emulator.url(), "--json"])
+        .env("GO_LIVE_TOKEN", TOKEN)
+        .env("GO_LIVE_OFFER", &format!("contoso/{OFFER}\n"))
+        .run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    let results: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    let keys: Vec<&String> = results.as_object().unwrap().keys().collect();
+    assert_eq!(keys, [&format!("contoso/{OFFER}")], "{results}");
+    assert!(
+        results[format!("contoso/{OFFER}")]
+            .get("operation_location")
+            .is_some()
+    );
+
+    // An empty switch is not given; `True` is true, as Azure Pipelines
+    // renders a template boolean.
+    let go_live = |wait: &str| {
+        let emulator = published(knobs());
+        Line::new(&["live", "--publisher", "contoso", "--offer", OFFER])
+            .args(&["--api-url", emulator.url(), "--poll-interval", "20ms"])
+            .env("GO_LIVE_TOKEN", TOKEN)
+            .env("GO_LIVE_WAIT", wait)
+            .run()
+    };
+    let ran = go_live("");
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    assert!(ran.stdout.contains("status=accepted"), "{}", ran.stdout);
+    let ran = go_live("True");
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    assert!(ran.stdout.contains("status=succeeded"), "{}", ran.stdout);
+    let ran = go_live("yes");
+    assert_eq!(ran.code, Some(2), "{}", ran.both());
+    assert!(
+        ran.stderr
+            .contains("GO_LIVE_WAIT 'yes' is not a boolean: expected true or false"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn a_file_that_would_block_is_refused_and_a_byte_order_mark_is_read() {
+    let fifo = |line: &Line, name: &str| {
+        let path = line.path(name);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        path
+    };
+    let emulator = Emulator::start(knobs());
+    emulator.create_vm_product("contoso-vm", &["standard"]);
+    let draft = |file: &str| {
+        Line::new(&[
+            "draft",
+            "--api",
+            "product-ingestion",
+            "--offer",
+            "contoso-vm",
+        ])
+        .args(&["--api-url", &emulator.ingestion_url(), "--plan", "standard"])
+        .args(&[
+            "--vm-image-versions",
+            file,
+            "--configure-timeout",
+            "1m",
+            "--poll-interval",
+            "10ms",
+        ])
+        .env("GO_LIVE_TOKEN", TOKEN)
+    };
+    let line = draft("versions.json");
+    fifo(&line, "versions.json");
+    let ran = line.run();
+    assert_eq!(ran.code, Some(2), "{}", ran.both());
+    assert!(
+        ran.stderr.contains(
+            "'versions.json' is not a regular file (a pipe or a device, which could block the run)"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(emulator.requests().is_empty(), "nothing was sent");
+
+    // A file written by PowerShell 5 starts with a byte order mark.
+    let line = draft("versions.json");
+    let versions = serde_json::json!([{"versionNumber": "1.0.0", "vmImages": [{"imageType": "x64Gen2",
+        "source": {"sourceType": "sasUri", "dataDisks": [],
+            "osDisk": {"uri": "https://contoso.blob.core.windows.net/vhds/a.vhd?sv=2023-11-03&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig=c2ln"}}}]}]);
+    std::fs::write(line.path("versions.json"), format!("\u{feff}{versions}")).unwrap();
+    let ran = line.run();
+    assert_eq!(ran.code, Some(0), "{}", ran.both());
+    assert!(ran.stdout.contains("status=succeeded"), "{}", ran.stdout);
+
+    // A federated token file that is a pipe: refused at once, not waited on.
+    let line = Line::new(&["check", "--publisher", "contoso", "--offer", OFFER])
+        .args(&[
+            "--api-url",
+            emulator.url(),
+            "--authority-url",
+            emulator.url(),
+        ])
+        .env("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47")
+        .env("AZURE_CLIENT_ID", "0b2c1f57-9a3e-4d2b-8a51-3c0f6e8d9b10");
+    let token_file = fifo(&line, "token");
+    let ran = line.env("AZURE_FEDERATED_TOKEN_FILE", &token_file).run();
+    assert_eq!(ran.code, Some(1), "{}", ran.both());
+    assert!(
+        ran.stderr.contains("is not a regular file"),
+        "{}",
+        ran.stderr
+    );
+}
