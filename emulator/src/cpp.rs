@@ -337,7 +337,24 @@ impl Offers {
         if kind == Kind::Publish
             && let Some(message) = &knobs.publish_invalid
         {
-            return error(422, "ValidationFailed", message);
+            // The service's summary, and the reasons beneath it: nested
+            // details and per-field lists.
+            return json_answer(
+                422,
+                json!({
+                    "error": {
+                        "code": "ValidationFailed",
+                        "message": "The entity to be published failed validation",
+                        "details": [{
+                            "code": "InvalidPlan",
+                            "target": "definition.plans[0]",
+                            "message": message,
+                            "details": [{"code": "MissingField", "message": "The plan has no operating system family."}],
+                        }],
+                    },
+                    "errors": {"definition.plans[0].microsoft-azure-virtualmachines.vmImages": ["At least one image version is required."]},
+                }),
+            );
         }
         if matches!(phase, Some(Phase::Running | Phase::Blocked)) {
             return error(

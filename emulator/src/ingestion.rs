@@ -70,6 +70,9 @@ pub enum JobEnd {
     /// `internalServerError` "Operation failed", with nested details
     /// `invalidState` "Issues found during Certification.".
     FailsCertification,
+    /// `internalServerError` "Certification failed." with `details: {}`,
+    /// an object where the documentation has an array.
+    FailsCertificationFlat,
     /// `internalServerError` "An In Progress submission <n> already exists."
     FailsInProgress,
     /// `conflict` "...its not the latest submission."
@@ -318,6 +321,12 @@ impl Products {
                     "details": if alternate { certification } else { json!([certification]) },
                 }])
             }
+            (Phase::Failed, JobEnd::FailsCertificationFlat) => json!([{
+                "code": "internalServerError",
+                "message": "Certification failed.",
+                "resourceId": resource,
+                "details": {},
+            }]),
             (Phase::Failed, JobEnd::FailsInProgress) => json!([{
                 "code": "internalServerError",
                 "message": format!("An In Progress submission {} already exists.", job.number + 1),
@@ -389,17 +398,23 @@ impl Emulator {
 
     /// Creates a virtual machine product with a draft only and these plans
     /// (external IDs). Each plan has a technical configuration with one
-    /// sku, `x64Gen2`, and no image version; a plan given as
-    /// `byol=standard` reuses the technical configuration of `standard`.
+    /// sku, `x64Gen2` (or one of each type given as `name[x64Gen1,arm64Gen2]`),
+    /// and no image version; a plan given as `byol=standard` reuses the
+    /// technical configuration of `standard`.
     pub fn create_vm_product(&self, external_id: &str, plans: &[&str]) {
         let mut world = self.world().lock().unwrap();
         let n = world.next_id();
         let product = world.ingestion.product_mut(n, external_id);
         let guid = product.guid.clone();
         for (i, plan) in plans.iter().enumerate() {
+            // `name[x64Gen1,arm64Gen2]`: a sku of each image type.
+            let (plan, image_types) = match plan.split_once('[') {
+                Some((plan, types)) => (plan, types.trim_end_matches(']').split(',').collect()),
+                None => (*plan, vec!["x64Gen2"]),
+            };
             let (name, base) = match plan.split_once('=') {
                 Some((name, base)) => (name, Some(base)),
-                None => (*plan, None),
+                None => (plan, None),
             };
             let plan_guid = format!("{:08x}-6a1c-4e7b-8d3f-{:012x}", n, i + 1);
             let base_guid = base.and_then(|base| {
@@ -425,10 +440,14 @@ impl Emulator {
                         "vmProperties".into(),
                         json!({"supportsExtensions": true, "supportsNVMe": false}),
                     );
-                    object.insert(
-                        "skus".into(),
-                        json!([{"imageType": "x64Gen2", "skuId": format!("{name}-gen2")}]),
-                    );
+                    let skus: Vec<Value> = image_types
+                        .iter()
+                        .map(|image_type| {
+                            let suffix = image_type.to_lowercase().replace("x64", "");
+                            json!({"imageType": image_type, "skuId": format!("{name}-{suffix}")})
+                        })
+                        .collect();
+                    object.insert("skus".into(), Value::Array(skus));
                     object.insert("vmImageVersions".into(), json!([]));
                 }
             }
@@ -1103,6 +1122,22 @@ async fn resource_tree(
             "product": format!("product/{guid}"),
             "target": {"targetType": "draft"},
         }));
+    }
+    // A listing asset's URL carries a SAS that the service signs anew at
+    // every read.
+    static READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let read = READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    for resource in &mut resources {
+        let asset = resource["$schema"]
+            .as_str()
+            .is_some_and(|schema| schema.contains("/listing-asset/"));
+        if let (true, Some(url)) = (asset, resource["url"].as_str())
+            && let Some((bare, _)) = url.split_once('?')
+        {
+            resource["url"] = json!(format!(
+                "{bare}?sv=2023-11-03&se=2026-12-31T00%3A00%3A00Z&sr=b&sp=r&sig=read{read}"
+            ));
+        }
     }
     json_answer(
         200,

@@ -114,10 +114,16 @@ pub fn valid<T>(items: Vec<Item<T>>) -> impl Iterator<Item = T> {
 }
 
 /// `{"error": {"code": ..., "message": ..., "details": [...]}}`, or
-/// `{"error": "text"}`.
+/// `{"error": "text"}`; and where a validation failure lists its reasons
+/// beside it, `errors` (a list, or per-field lists of messages) and
+/// `details`.
 #[derive(Debug, Deserialize)]
 pub struct ErrorBody {
     pub error: Option<ErrorField>,
+    #[serde(default, deserialize_with = "or_none")]
+    pub errors: Option<Reasons>,
+    #[serde(default, deserialize_with = "or_none")]
+    pub details: Option<OneOrMany<Item<ServiceError>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,37 +133,112 @@ pub enum ErrorField {
     Text(String),
 }
 
-/// One error as the services describe it.
+/// Reasons as a list of errors, or as per-field lists of messages
+/// (`{"plans[0].title": ["is required"]}`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Reasons {
+    List(Vec<Item<ServiceError>>),
+    Fields(std::collections::BTreeMap<String, OneOrMany<Text>>),
+}
+
+/// One error as the services describe it, with the errors beneath it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ServiceError {
     pub code: Option<Text>,
     pub message: Option<Text>,
+    #[serde(deserialize_with = "or_none")]
+    pub target: Option<Text>,
+    #[serde(deserialize_with = "or_none")]
+    pub details: Option<OneOrMany<Box<Item<ServiceError>>>>,
+    #[serde(alias = "innerError", deserialize_with = "or_none")]
+    pub innererror: Option<Box<ServiceError>>,
 }
 
-/// ` (Code: message)` from an error body, or the start of a body that is not
-/// the documented JSON; empty when there is no body.
-pub fn error_detail(body: &str) -> String {
-    let parsed = serde_json::from_str::<ErrorBody>(body)
-        .ok()
-        .and_then(|body| body.error);
-    let text = match parsed {
-        Some(ErrorField::Object(error)) => {
-            match (shown(&error.code, 200), shown(&error.message, 1000)) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(only), None) | (None, Some(only)) => only,
-                (None, None) => String::new(),
+/// The most reasons one refusal shows, and how deep its errors are read.
+const MOST_REASONS: usize = 20;
+const DEEPEST_REASON: usize = 4;
+
+impl ServiceError {
+    /// `Code: target: message`, then every error beneath it, each once.
+    fn reasons(&self, depth: usize, found: &mut Vec<String>) {
+        if depth >= DEEPEST_REASON || found.len() >= MOST_REASONS {
+            return;
+        }
+        let parts: Vec<String> = [
+            shown(&self.code, 200),
+            shown(&self.target, 200),
+            shown(&self.message, 1000),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let line = parts.join(": ");
+        if !line.is_empty() && !found.contains(&line) {
+            found.push(line);
+        }
+        if let Some(details) = &self.details {
+            let details = details.clone().into_vec().into_iter().map(|detail| *detail);
+            for detail in valid(details.collect()) {
+                detail.reasons(depth + 1, found);
             }
         }
-        Some(ErrorField::Text(message)) => untrusted(&message, 1000),
-        None if body.trim().is_empty() => String::new(),
-        None => return format!(" (body: {})", untrusted(body.trim(), 1000)),
-    };
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(" ({text})")
+        if let Some(inner) = &self.innererror {
+            inner.reasons(depth + 1, found);
+        }
     }
+}
+
+/// ` (Code: message; every reason beneath it)` from an error body, or the
+/// start of a body that is not the documented JSON; empty when there is
+/// no body.
+pub fn error_detail(body: &str) -> String {
+    let Ok(parsed) = serde_json::from_str::<ErrorBody>(body) else {
+        if body.trim().is_empty() {
+            return String::new();
+        }
+        return format!(" (body: {})", untrusted(body.trim(), 1000));
+    };
+    let mut found: Vec<String> = Vec::new();
+    let had_error = parsed.error.is_some();
+    match parsed.error {
+        Some(ErrorField::Object(error)) => error.reasons(0, &mut found),
+        Some(ErrorField::Text(message)) => found.push(untrusted(&message, 1000)),
+        None => {}
+    }
+    if let Some(details) = parsed.details {
+        for detail in valid(details.into_vec()) {
+            detail.reasons(1, &mut found);
+        }
+    }
+    match parsed.errors {
+        Some(Reasons::List(errors)) => {
+            for error in valid(errors) {
+                error.reasons(1, &mut found);
+            }
+        }
+        Some(Reasons::Fields(fields)) => {
+            for (field, messages) in fields {
+                for message in messages.into_vec() {
+                    if let Some(message) = message.shown(500)
+                        && found.len() < MOST_REASONS
+                    {
+                        found.push(format!("{}: {message}", untrusted(&field, 200)));
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    found.retain(|reason| !reason.is_empty());
+    if found.is_empty() {
+        if !had_error && !body.trim().is_empty() {
+            return format!(" (body: {})", untrusted(body.trim(), 1000));
+        }
+        return String::new();
+    }
+    format!(" ({})", found.join("; "))
 }
 
 /// A moment as the services stamp it, comparable: seconds since 1970 (UTC)
@@ -281,6 +362,17 @@ mod tests {
             &"x".repeat(2000),
             &format!(" (body: {}…)", "x".repeat(1000)),
         );
+        // Every reason a validation failure gives: nested details (one or
+        // many), an inner error, and per-field lists, each once.
+        check_detail(
+            r#"{"error":{"code":"ValidationFailed","message":"failed validation",
+                "details":[{"code":"A","target":"plans[0]","message":"no image","details":{"message":"deeper"}},
+                           {"code":"A","target":"plans[0]","message":"no image"}, 7],
+                "innerError":{"code":"Inner","message":"why"}},
+              "errors":{"title":["is required","is too long"]}}"#,
+            " (ValidationFailed: failed validation; A: plans[0]: no image; deeper; Inner: why; title: is required; title: is too long)",
+        );
+        check_detail(r#"{"errors":[{"code":"a","message":"b"}]}"#, " (a: b)");
     }
 
     #[test]

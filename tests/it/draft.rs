@@ -258,7 +258,7 @@ fn every_problem_is_listed_before_any_write() {
     run.check_ended(1, "failed", None);
     assert!(
         run.error()
-            .contains("plan 'byol' reuses the technical configuration of plan plan/"),
+            .contains("plan 'byol' reuses the technical configuration of plan 'standard': change that plan's image versions instead"),
         "{}",
         run.error()
     );
@@ -850,4 +850,68 @@ fn a_run_stopped_while_its_draft_change_runs_says_it_started_and_how_to_follow_i
             .iter()
             .any(|r| r.method == "POST" && r.body.contains("\"preview\""))
     );
+}
+
+#[test]
+fn a_version_holds_one_image_per_image_type_of_the_plans_skus() {
+    let emulator = Emulator::start(knobs());
+    emulator.create_vm_product(OFFER, &["freebsd[x64Gen1,x64Gen2,arm64Gen2]"]);
+    let image = |image_type: &str, blob: &str| {
+        json!({"imageType": image_type, "source": {"sourceType": "sasUri",
+            "osDisk": {"uri": sas(blob, 30)}, "dataDisks": []}})
+    };
+    let three = json!([{"versionNumber": "14.3.0", "vmImages": [
+        image("x64Gen1", "a"), image("x64Gen2", "b"), image("arm64Gen2", "c")]}]);
+    let run = with_file(&emulator, "draft", "freebsd", &three).run();
+    run.check_ended(0, "succeeded", Some("started"));
+    let held = emulator.draft_tech(OFFER, "freebsd").unwrap();
+    assert_eq!(
+        held["vmImageVersions"][0]["vmImages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let twice = json!([{"versionNumber": "14.4.0", "vmImages": [
+        image("x64Gen2", "a"), image("x64Gen2", "b")]}]);
+    let run = with_file(&emulator, "draft", "freebsd", &twice).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error().contains(
+            "version 14.4.0: vmImages holds imageType 'x64Gen2' twice: one image per imageType"
+        ),
+        "{}",
+        run.error()
+    );
+}
+
+#[test]
+fn a_configure_file_the_draft_holds_but_for_asset_signatures_is_unchanged() {
+    let emulator = vm_product(knobs());
+    let product = emulator.product_id(OFFER).unwrap();
+    let guid = product.trim_start_matches("product/");
+    let asset = json!([{
+        "$schema": "https://schema.mp.microsoft.com/schema/listing-asset/2022-03-01-preview2",
+        "id": format!("listing-asset/{guid}/public/main/default/en-us/logo"),
+        "product": product,
+        "type": "azureLogoLarge",
+        "url": "https://contoso.blob.core.windows.net/assets/logo.png?sv=2023-11-03&se=2026-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=exported",
+    }]);
+    let run = with_resources(&emulator, "draft", &asset).run();
+    run.check_ended(0, "succeeded", Some("started"));
+    // The service signs the URL anew at every read: the same asset.
+    let again = with_resources(&emulator, "draft", &asset).run();
+    again.check_ended(0, "succeeded", Some("unchanged"));
+    let sent = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.body.contains("listing-asset/"))
+        .count();
+    assert_eq!(sent, 1);
+    // Another asset is a change.
+    let mut other = asset.clone();
+    other[0]["url"] = json!("https://contoso.blob.core.windows.net/assets/logo-2.png?sig=x");
+    let changed = with_resources(&emulator, "draft", &other).run();
+    changed.check_ended(0, "succeeded", Some("started"));
 }

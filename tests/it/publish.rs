@@ -340,6 +340,28 @@ fn a_publish_that_fails_certification_is_named_and_final() {
             "{api:?}: never sent again"
         );
     }
+
+    // `details` an object where the documentation has an array, with
+    // nothing in it: still named, and no empty line.
+    let emulator = drafted(
+        Api::ProductIngestion,
+        Knobs {
+            preview_job_end: marketplace_emulator::JobEnd::FailsCertificationFlat,
+            ..knobs()
+        },
+    );
+    let run = publish(Api::ProductIngestion, &emulator).run();
+    run.check_ended(1, "failed", Some("started"));
+    let error = run.error();
+    assert!(
+        error.contains("certification failed: fix the image or offer; retrying will not help"),
+        "{error}"
+    );
+    assert!(
+        error.contains("[internalServerError] submission/"),
+        "{error}"
+    );
+    assert!(!error.contains("(no message)"), "{error}");
 }
 
 #[test]
@@ -407,9 +429,10 @@ fn the_services_refusals_of_a_publish_are_shown_with_what_to_do() {
     let run = publish(Api::CloudPartnerPortal, &emulator).run();
     run.check_ended(1, "failed", None);
     let error = run.error();
+    // Every reason the body gives, beneath the summary.
     assert!(
         error.contains(
-            "HTTP 422 Unprocessable Entity (ValidationFailed: The plan contoso has no VM image.)"
+            "HTTP 422 Unprocessable Entity (ValidationFailed: The entity to be published failed validation; InvalidPlan: definition.plans[0]: The plan contoso has no VM image.; MissingField: The plan has no operating system family.; definition.plans[0].microsoft-azure-virtualmachines.vmImages: At least one image version is required.)"
         ),
         "{error}"
     );

@@ -425,6 +425,7 @@ pub(super) fn known_message_hint(lowercase: &str) -> Option<&'static str> {
             "the preview is stale, a newer submission exists: publish to preview again, then go live",
         )
     } else if lowercase.contains("issues found during certification")
+        || lowercase.contains("certification failed")
         || (lowercase.contains("invalidstate") && lowercase.contains("certification"))
     {
         Some("certification failed: fix the image or offer; retrying will not help")

@@ -80,13 +80,28 @@ pub fn read_versions(text: &str, now: SystemTime) -> Result<Vec<Value>, Vec<Stri
             ));
         }
         let images = object.get("vmImages").and_then(Value::as_array);
+        // One image per imageType the plan's skus allow (x64Gen1,
+        // x64Gen2 and arm64Gen2 is an ordinary plan): the skus are checked
+        // against the offer's state, the rest here.
         match images {
-            Some(images) if !images.is_empty() && images.len() <= 2 => {
+            Some(images) if !images.is_empty() => {
+                let mut types: Vec<&str> = Vec::new();
                 for (i, image) in images.iter().enumerate() {
                     check_image(&format!("{name}: vmImages[{i}]"), image, now, &mut problems);
+                    if let Some(image_type) = image.get("imageType").and_then(Value::as_str) {
+                        if types.contains(&image_type) {
+                            problems.push(format!(
+                                "{name}: vmImages holds imageType '{}' twice: one image per imageType",
+                                untrusted(image_type, 40)
+                            ));
+                        }
+                        types.push(image_type);
+                    }
                 }
             }
-            _ => problems.push(format!("{name}: vmImages must list one or two images")),
+            _ => problems.push(format!(
+                "{name}: vmImages must list an image for each imageType of the plan's skus"
+            )),
         }
     }
     if problems.is_empty() {
@@ -432,8 +447,23 @@ pub fn already_holds(draft: &[Value], resources: &[Value]) -> bool {
         draft
             .iter()
             .find(|held| held.get("id").and_then(Value::as_str) == Some(id))
-            .is_some_and(|held| with_live_schema(held.clone()) == *resource)
+            .is_some_and(|held| {
+                asset_url_without_query(with_live_schema(held.clone()))
+                    == asset_url_without_query(resource.clone())
+            })
     })
+}
+
+/// A listing asset's (or trailer's) `url` without its query, whose SAS
+/// changes at every read: the same asset is the same resource.
+fn asset_url_without_query(mut resource: Value) -> Value {
+    if kind(&resource).starts_with("listing-")
+        && let Some(Value::String(url)) = resource.get_mut("url")
+        && let Some((bare, _)) = url.split_once('?')
+    {
+        *url = bare.to_owned();
+    }
+    resource
 }
 
 /// What a plan's technical configuration lists that a whole-list write
@@ -670,6 +700,16 @@ pub fn plan_id(resources: &[Value], plan: &str) -> Option<String> {
         .find(|r| external_id(r).as_deref() == Some(plan))
         .and_then(|r| r.get("id").and_then(Value::as_str))
         .map(str::to_owned)
+}
+
+/// The external ID of the plan whose durable ID is `plan_id`, to name it
+/// as the user knows it.
+pub fn plan_external_id(resources: &[Value], plan_id: &str) -> Option<String> {
+    resources
+        .iter()
+        .filter(|r| kind(r) == "plan")
+        .find(|r| r.get("id").and_then(Value::as_str) == Some(plan_id))
+        .and_then(external_id)
 }
 
 /// The external IDs of a tree's plans, to name them.

@@ -637,6 +637,18 @@ impl Client {
                 offer.offer_id
             ))
         })?;
+        // A plan that reuses another's technical configuration: that plan
+        // is named as the user knows it, by its external ID.
+        if let Some(base) = read.get("basePlan").and_then(Value::as_str) {
+            let named = draft::plan_external_id(draft, base)
+                .map(|name| format!("plan '{}'", untrusted(&name, 50)))
+                .unwrap_or_else(|| format!("plan {}", untrusted(base, 200)));
+            return Err(Failure::NotSent(format!(
+                "the draft of plan '{}' was not changed: plan '{}' reuses the technical configuration of {named}: change that plan's image versions instead",
+                untrusted(plan, 50),
+                untrusted(plan, 50)
+            )));
+        }
         let mut versions = Vec::new();
         let mut notes = Vec::new();
         if let Some(config) = draft::tech_config(&published.preview, &plan_id) {

@@ -221,15 +221,28 @@ pub fn error_lines(errors: Vec<JobError>) -> Vec<String> {
         if lines.len() >= MOST_ERROR_LINES || depth >= DEEPEST_DETAIL {
             return;
         }
-        let mut line = "  ".repeat(depth);
-        if let Some(code) = shown(&error.code, 100) {
-            line.push_str(&format!("[{code}] "));
+        // An error that says nothing (`details: {}`) is no line; one
+        // without a message is its code and resource alone.
+        let parts: Vec<String> = [
+            shown(&error.code, 100).map(|code| format!("[{code}]")),
+            error
+                .resource_id
+                .as_ref()
+                .and_then(ResourceId::shown)
+                .map(|resource| format!("{resource}:")),
+            shown(&error.message, 1000),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !parts.is_empty() {
+            let text = parts.join(" ");
+            lines.push(format!(
+                "{}{}",
+                "  ".repeat(depth),
+                text.strip_suffix(':').unwrap_or(&text)
+            ));
         }
-        if let Some(resource) = error.resource_id.as_ref().and_then(ResourceId::shown) {
-            line.push_str(&format!("{resource}: "));
-        }
-        line.push_str(&shown(&error.message, 1000).unwrap_or_else(|| "(no message)".to_owned()));
-        lines.push(line);
         let details = error.details.map(|details| details.into_vec());
         for detail in valid(details.unwrap_or_default()) {
             walk(detail, depth + 1, lines);
@@ -357,7 +370,7 @@ mod tests {
                 "  [invalidState] contoso-vm: Issues found during Certification.",
                 "    [deep] plan-a: <b>x</b>",
                 r#"[conflict] {"other":1}: m"#,
-                "[c] (no message)",
+                "[c]",
             ]
         );
         let mut lone = job(r#"{"errors":{"code":"only","message":"one"}}"#);
