@@ -13,8 +13,10 @@ use reqwest::{Method, StatusCode, Url};
 
 use crate::auth::Auth;
 use crate::body::{BodyError, read_capped};
+use crate::clock;
 use crate::credentials::Credentials;
 use crate::host::Runner;
+use crate::retry::{backoff, jitter, retry_after};
 use crate::text::error_chain;
 use tokio::sync::Semaphore;
 
@@ -32,7 +34,17 @@ pub struct Transport {
     base: Url,
     /// One place per request in flight, `MOST_IN_FLIGHT` in all.
     in_flight: Arc<Semaphore>,
+    /// The first pause before a read is sent again (then doubled).
+    first_retry: Duration,
 }
+
+/// How many times a read of the offer's state is sent when its answers
+/// say to try again (408, 429, 5xx, no answer, an answer cut short).
+pub const READ_ATTEMPTS: u32 = 4;
+
+/// The longest pause before a read is sent again: a `Retry-After` that asks
+/// for more is not waited out, and its answer is the read's.
+pub const LONGEST_READ_PAUSE: Duration = Duration::from_secs(60);
 
 /// An answer, its body read.
 #[derive(Debug)]
@@ -145,7 +157,37 @@ impl Transport {
             client,
             base,
             in_flight,
+            first_retry,
         })
+    }
+
+    /// A GET of the offer's state, sent again (at most `READ_ATTEMPTS`
+    /// times) while the answer says to try again: after the `Retry-After`
+    /// the service asked for (at most `LONGEST_READ_PAUSE`), else after a
+    /// backoff from `first_retry`. A read changes nothing, so sending it
+    /// again is always safe. The last answer is returned as it came.
+    pub async fn read(&self, url: &Url) -> Result<Reply, SendError> {
+        let mut attempt = 1;
+        loop {
+            let answer = self.send(Method::GET, url, None).await;
+            let asked = match &answer {
+                Ok(reply) if matches!(reply.status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504) => {
+                    retry_after(&reply.headers, clock::wall())
+                }
+                // No connection at all is more often a wrong address than
+                // a passing fault: said at once.
+                Err(SendError::Timeout(_) | SendError::Broken(_) | SendError::Body(..)) => None,
+                _ => return answer,
+            };
+            let pause = asked.unwrap_or_else(|| {
+                backoff(self.first_retry, attempt, LONGEST_READ_PAUSE, jitter())
+            });
+            if attempt >= READ_ATTEMPTS || pause > LONGEST_READ_PAUSE {
+                return answer;
+            }
+            attempt += 1;
+            tokio::time::sleep(pause).await;
+        }
     }
 
     /// The token goes only to the origin (scheme, host, port) of `api_url`.

@@ -686,7 +686,20 @@ async fn submissions(
         .listed(product)
         .map(|s| products.describe_submission(&world.knobs, &guid, s))
         .collect();
-    page(&world.knobs, &query, &format!("submission/{guid}?"), value)
+    let running = products
+        .listed(product)
+        .any(|s| products.submission_phase(s, Instant::now()) == Phase::Running);
+    let mut response = page(&world.knobs, &query, &format!("submission/{guid}?"), value);
+    // While a submission is being published, the list asks to be read
+    // no sooner than `retry_after`, as a status monitor does.
+    if let Some(seconds) = world.knobs.retry_after
+        && running
+    {
+        response
+            .headers_mut()
+            .insert("retry-after", seconds.to_string().parse().unwrap());
+    }
+    response
 }
 
 async fn configure(

@@ -136,6 +136,10 @@ pub struct Knobs {
     /// Served, one each, instead of the next answers to a POST that starts
     /// an operation (`golive`, `publish` or `configure`).
     pub go_live_faults: Vec<Fault>,
+    /// Faults served, in order, to the reads of an offer's state (the
+    /// product lookup, submissions, resource trees, a Cloud Partner Portal
+    /// offer's operations): every GET but a status monitor's.
+    pub read_faults: Vec<Fault>,
     /// Faults served, in order, instead of Entra's token answers.
     pub token_faults: Vec<Fault>,
     /// Faults served, in order, instead of GitHub's OIDC token answers.
@@ -233,6 +237,7 @@ impl Knobs {
             retry_after: None,
             faults: Vec::new(),
             go_live_faults: Vec::new(),
+            read_faults: Vec::new(),
             token_faults: Vec::new(),
             oidc_faults: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
@@ -301,6 +306,7 @@ impl Scope {
 pub(crate) struct World {
     pub(crate) knobs: Knobs,
     status_faults: VecDeque<Fault>,
+    read_faults: VecDeque<Fault>,
     go_live_faults: VecDeque<Fault>,
     token_faults: VecDeque<Fault>,
     oidc_faults: VecDeque<Fault>,
@@ -397,6 +403,7 @@ impl Emulator {
         let path_prefix = knobs.path_prefix.clone();
         let world = Arc::new(Mutex::new(World {
             status_faults: knobs.faults.iter().cloned().collect(),
+            read_faults: knobs.read_faults.iter().cloned().collect(),
             go_live_faults: knobs.go_live_faults.iter().cloned().collect(),
             token_faults: knobs.token_faults.iter().cloned().collect(),
             oidc_faults: knobs.oidc_faults.iter().cloned().collect(),
@@ -660,6 +667,7 @@ async fn record_and_fault(
         && (path.ends_with("/golive")
             || path.ends_with("/configure")
             || path.ends_with("/publish"));
+    let is_read = method == "GET" && !path.starts_with("/emulator/");
     let is_token = method == "POST" && path.ends_with("/oauth2/v2.0/token");
     let is_oidc =
         method == "GET" && path == "/oidc/token" || method == "POST" && path == "/azp/oidctoken";
@@ -687,6 +695,8 @@ async fn record_and_fault(
             world.token_faults.pop_front()
         } else if is_oidc {
             world.oidc_faults.pop_front()
+        } else if is_read {
+            world.read_faults.pop_front()
         } else {
             None
         };

@@ -444,10 +444,11 @@ fn product_ingestion_needs_its_submissions_to_go_live() {
         .mock("GET", Matcher::Regex("^/product".into()))
         .with_body(r#"{"value":[{"id":"product/0b5e-11","identity":{"externalId":"contoso-vm"}}]}"#)
         .create();
+    // Read again after each 503, at most `READ_ATTEMPTS` (4) times.
     let failing = server
         .mock("GET", Matcher::Regex("^/submission/0b5e-11".into()))
         .with_status(503)
-        .expect(1)
+        .expect(4)
         .create();
     let configure = server.mock("POST", Matcher::Any).expect(0).create();
     let run = ingestion_go_live(&server.url()).run();

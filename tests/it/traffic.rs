@@ -449,3 +449,77 @@ fn a_summary_file_that_nobody_reads_is_a_warning_not_a_hang() {
         run.stdout
     );
 }
+
+#[test]
+fn transient_answers_to_the_first_reads_are_ridden_out_in_every_mode() {
+    use crate::support::emulated::{BOTH, emulator_with};
+    use marketplace_emulator::Fault;
+    for api in BOTH {
+        for mode in ["check", "go-live", "publish"] {
+            let emulator = emulator_with(
+                api,
+                Knobs {
+                    read_faults: vec![
+                        Fault::Status(503, Some(0)),
+                        Fault::Status(429, None),
+                        Fault::Cut,
+                    ],
+                    ..knobs()
+                },
+                &[OFFER],
+            );
+            let run = api
+                .single(&emulator, OFFER)
+                .with("mode", mode)
+                .with("poll_interval", "10ms")
+                .run();
+            assert!(
+                matches!(run.code, Some(0)),
+                "{api:?} {mode}: {}",
+                run.stdout
+            );
+            let reads = emulator
+                .requests()
+                .iter()
+                .filter(|r| r.method == "GET")
+                .count();
+            assert!(reads >= 4, "{api:?} {mode}: {reads} reads");
+        }
+    }
+}
+
+#[test]
+fn a_retry_after_on_the_submissions_list_paces_its_polls() {
+    let emulator = Emulator::start(Knobs {
+        live_duration: Duration::from_millis(2500),
+        retry_after: Some(1),
+        ..knobs()
+    });
+    emulator.publish_preview(OFFER);
+    assert!(emulator.wait_for_preview(OFFER, LIMIT));
+    let started = ingestion_go_live(&emulator.ingestion_url())
+        .with("wait", "false")
+        .run();
+    started.check_ended(0, "accepted", Some("started"));
+    // A later run follows the go-live through the submissions list.
+    let before = emulator.requests().len();
+    let run = ingestion_go_live(&emulator.ingestion_url())
+        .with("mode", "follow")
+        .with("poll_interval", "10ms")
+        .run();
+    run.check_ended(0, "succeeded", Some("followed"));
+    let polls: Vec<std::time::Instant> = emulator.requests()[before..]
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("/submission/"))
+        .map(|r| r.at)
+        .collect();
+    // The first read is the state's, then the polls.
+    assert!(polls.len() >= 3, "{}", polls.len());
+    for pair in polls[1..].windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(900),
+            "{:?}",
+            pair[1] - pair[0]
+        );
+    }
+}

@@ -414,7 +414,7 @@ impl Client {
         let path = url.path();
         let reply = self
             .transport
-            .send(Method::GET, url, None)
+            .read(url)
             .await
             .map_err(|error| format!("{path}: {error}"))?;
         if reply.status.is_success() {

@@ -283,7 +283,7 @@ impl Client {
     async fn read(&self, url: &Url, what: &str) -> Result<Reply, ReadError> {
         let reply = self
             .transport
-            .send(Method::GET, url, None)
+            .read(url)
             .await
             .map_err(|error| ReadError(format!("cannot read {what}: {error}"), None))?;
         if reply.status.is_success() {
@@ -307,6 +307,17 @@ impl Client {
         first: Url,
         what: &str,
     ) -> Result<Vec<T>, ReadError> {
+        Ok(self.read_all_paced(first, what).await?.0)
+    }
+
+    /// `read_all`, with the `Retry-After` the last page asked for: how
+    /// soon a poll may read it again.
+    async fn read_all_paced<T: serde::de::DeserializeOwned>(
+        &self,
+        first: Url,
+        what: &str,
+    ) -> Result<(Vec<T>, Option<Duration>), ReadError> {
+        let mut pace = None;
         let mut items = Vec::new();
         let mut next = Some(first);
         let mut pages = 0;
@@ -319,6 +330,7 @@ impl Client {
                 ));
             }
             let reply = self.read(&url, what).await?;
+            pace = retry_after(&reply.headers, clock::wall());
             let page: Collection<T> = serde_json::from_str(&reply.body).map_err(|_| {
                 ReadError(
                     format!(
@@ -342,7 +354,7 @@ impl Client {
                 })?);
             }
         }
-        Ok(items)
+        Ok((items, pace))
     }
 
     /// The offer's product, by its external ID, and a note when the
@@ -384,7 +396,17 @@ impl Client {
     /// submission: one that is not makes the whole answer not understood,
     /// so that no such ID becomes an output or a request.
     async fn read_submissions(&self, url: Url) -> Result<Vec<Submission>, ReadError> {
-        let submissions: Vec<Submission> = self.read_all(url, "the product's submissions").await?;
+        Ok(self.read_submissions_paced(url).await?.0)
+    }
+
+    /// `read_submissions`, with the `Retry-After` the answer asked for.
+    async fn read_submissions_paced(
+        &self,
+        url: Url,
+    ) -> Result<(Vec<Submission>, Option<Duration>), ReadError> {
+        let (submissions, pace): (Vec<Submission>, _) = self
+            .read_all_paced(url, "the product's submissions")
+            .await?;
         match submissions.iter().find(|s| !is_submission_id(&s.id)) {
             Some(odd) => Err(ReadError(
                 format!(
@@ -393,7 +415,7 @@ impl Client {
                 ),
                 None,
             )),
-            None => Ok(submissions),
+            None => Ok((submissions, pace)),
         }
     }
 
@@ -1069,8 +1091,8 @@ impl Client {
     /// The submissions at `url`, once: how the live entry of the
     /// operation's submission (or the newest live entry) stands.
     async fn submission_status(&self, operation: &OperationHandle, url: &Url) -> PollAnswer {
-        match self.read_submissions(url.clone()).await {
-            Ok(submissions) => PollAnswer::Status {
+        match self.read_submissions_paced(url.clone()).await {
+            Ok((submissions, retry_after)) => PollAnswer::Status {
                 snapshot: match operation.stage {
                     Stage::Live | Stage::Draft => {
                         submission_snapshot(&submissions, operation.submission_id.as_deref())
@@ -1079,7 +1101,7 @@ impl Client {
                         preview_snapshot(&submissions, operation.submission_id.as_deref())
                     }
                 },
-                retry_after: None,
+                retry_after,
             },
             Err(ReadError(reason, status))
                 if status.is_none_or(|status| {
