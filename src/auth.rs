@@ -18,7 +18,7 @@ use reqwest::Url;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
-use crate::body::read_capped;
+use crate::body::{BODY_CAP, read_capped};
 use crate::clock;
 use crate::credentials::{Credentials, Entra, Proof};
 use crate::host::Runner;
@@ -195,7 +195,7 @@ impl Auth {
                 )
             })?;
         let status = response.status();
-        let body = read_capped(response)
+        let body = read_capped(response, BODY_CAP)
             .await
             .map_err(|error| anyhow::anyhow!("Microsoft Entra's answer was unreadable: {error}"))?;
         if !status.is_success() {
@@ -316,7 +316,7 @@ impl Auth {
             let failure = match request().send().await {
                 Ok(response) if !response.status().is_server_error() => {
                     let status = response.status();
-                    let body = read_capped(response).await.map_err(|error| {
+                    let body = read_capped(response, BODY_CAP).await.map_err(|error| {
                         anyhow::anyhow!(
                             "{who}'s answer to the OIDC token request was unreadable: {error}"
                         )

@@ -6,11 +6,16 @@
 /// an operation with every step and message is well under this.
 pub const BODY_CAP: usize = 256 * 1024;
 
+/// The most of a resource tree that is read: an offer's every plan with
+/// every image version. Twenty plans of a hundred versions each are about
+/// 2 MiB; this leaves room for the hundred plans an offer may have.
+pub const TREE_CAP: usize = 12 * 1024 * 1024;
+
 /// How reading a body failed.
 #[derive(Debug)]
 pub enum BodyError {
-    /// The server sent more than `BODY_CAP` bytes.
-    TooLarge,
+    /// The server sent more bytes than the cap of this kind of answer.
+    TooLarge(usize),
     /// The connection failed or timed out while the body was read.
     Cut(reqwest::Error),
 }
@@ -18,10 +23,10 @@ pub enum BodyError {
 impl std::fmt::Display for BodyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BodyError::TooLarge => write!(
+            BodyError::TooLarge(cap) => write!(
                 f,
                 "the answer's body is larger than {} KiB, far larger than any real answer",
-                BODY_CAP / 1024
+                cap / 1024
             ),
             BodyError::Cut(error) => write!(
                 f,
@@ -32,19 +37,19 @@ impl std::fmt::Display for BodyError {
     }
 }
 
-/// Reads the body chunk by chunk, stopping at `BODY_CAP`. Bytes that are
-/// not UTF-8 are replaced.
-pub async fn read_capped(mut response: reqwest::Response) -> Result<String, BodyError> {
+/// Reads the body chunk by chunk, stopping at `cap` (`BODY_CAP` for every
+/// answer but a resource tree). Bytes that are not UTF-8 are replaced.
+pub async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<String, BodyError> {
     if response
         .content_length()
-        .is_some_and(|length| length > BODY_CAP as u64)
+        .is_some_and(|length| length > cap as u64)
     {
-        return Err(BodyError::TooLarge);
+        return Err(BodyError::TooLarge(cap));
     }
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Cut)? {
-        if bytes.len() + chunk.len() > BODY_CAP {
-            return Err(BodyError::TooLarge);
+        if bytes.len() + chunk.len() > cap {
+            return Err(BodyError::TooLarge(cap));
         }
         bytes.extend_from_slice(&chunk);
     }

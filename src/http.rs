@@ -12,7 +12,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
 
 use crate::auth::Auth;
-use crate::body::{BodyError, read_capped};
+use crate::body::{BODY_CAP, BodyError, read_capped};
 use crate::clock;
 use crate::credentials::Credentials;
 use crate::host::Runner;
@@ -166,10 +166,10 @@ impl Transport {
     /// the service asked for (at most `LONGEST_READ_PAUSE`), else after a
     /// backoff from `first_retry`. A read changes nothing, so sending it
     /// again is always safe. The last answer is returned as it came.
-    pub async fn read(&self, url: &Url) -> Result<Reply, SendError> {
+    pub async fn read(&self, url: &Url, cap: usize) -> Result<Reply, SendError> {
         let mut attempt = 1;
         loop {
-            let answer = self.send(Method::GET, url, None).await;
+            let answer = self.send_capped(Method::GET, url, None, cap).await;
             let asked = match &answer {
                 Ok(reply) if matches!(reply.status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504) => {
                     retry_after(&reply.headers, clock::wall())
@@ -221,6 +221,17 @@ impl Transport {
         url: &Url,
         json: Option<&str>,
     ) -> Result<Reply, SendError> {
+        self.send_capped(method, url, json, BODY_CAP).await
+    }
+
+    /// `send`, its answer's body read up to `cap`.
+    async fn send_capped(
+        &self,
+        method: Method,
+        url: &Url,
+        json: Option<&str>,
+        cap: usize,
+    ) -> Result<Reply, SendError> {
         if !self.may_send_token_to(url) {
             return Err(SendError::ForeignOrigin(url.clone()));
         }
@@ -256,7 +267,7 @@ impl Transport {
                 continue;
             }
             let headers = response.headers().clone();
-            let body = match read_capped(response).await {
+            let body = match read_capped(response, cap).await {
                 Ok(body) => body,
                 Err(error) => return Err(SendError::Body(status, Box::new(headers), error)),
             };

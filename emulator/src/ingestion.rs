@@ -481,6 +481,35 @@ impl Emulator {
         product.others.push(resource);
     }
 
+    /// Gives each plan of the product (but those reusing another's
+    /// configuration) `count` image versions in its draft, `1.0.0` up,
+    /// each a SAS URI of the length real ones have.
+    pub fn fill_versions(&self, external_id: &str, count: usize) {
+        let mut world = self.world().lock().unwrap();
+        let product = world
+            .ingestion
+            .by_external_id
+            .get_mut(external_id)
+            .expect("a product with this external ID");
+        for plan in &mut product.plans {
+            if plan.tech.get("basePlan").is_some() {
+                continue;
+            }
+            let versions: Vec<Value> = (0..count)
+                .map(|n| {
+                    let uri = format!(
+                        "https://contosoimages.blob.core.windows.net/vhds/{}-1.0.{n}.vhd?sv=2023-11-03&st=2026-01-01T00%3A00%3A00Z&se=2099-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJlLW9mLWEtcmVhbC1zYXMtdXJpLWZvci10aGlzLXZoZA%3D%3D",
+                        plan.external_id
+                    );
+                    json!({"versionNumber": format!("1.0.{n}"), "lifecycleState": "generallyAvailable",
+                        "vmImages": [{"imageType": "x64Gen2", "source": {"sourceType": "sasUri",
+                            "osDisk": {"uri": uri}, "dataDisks": [{"lunNumber": 0, "uri": uri.replace(".vhd?", "-data.vhd?")}]}}]})
+                })
+                .collect();
+            plan.tech["vmImageVersions"] = Value::Array(versions);
+        }
+    }
+
     /// The other draft resources `configure` set on the product.
     pub fn draft_resources(&self, external_id: &str) -> Vec<Value> {
         let world = self.world().lock().unwrap();

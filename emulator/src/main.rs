@@ -8,6 +8,7 @@
 //!         [--status-fault F] [--go-live-fault F] [--token-fault F]
 //!         [--unfiltered-lookup] [--page-size N] [--list-envelope]
 //!         [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...]
+//!         [--vm-versions N]
 //!
 //! It listens on a free loopback port unless `--listen` names an address
 //! (such as `0.0.0.0:8443`, to be reached from a container), and speaks
@@ -27,19 +28,22 @@
 //! `--vm-product contoso-vm=standard,byol=standard` makes a Product
 //! Ingestion virtual machine product with a draft only and those plans
 //! (`byol` reusing `standard`'s technical configuration), to rehearse a
-//! draft change and a publish.
+//! draft change and a publish. `--vm-versions 100` gives each of their
+//! plans that many image versions first, as long-lived images have (the
+//! benchmark's large resource trees).
 
 use std::time::Duration;
 
 use marketplace_emulator::{Emulator, Fault, Knobs, ListShape, ProductLookup};
 
-const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]... [--unfiltered-lookup] [--page-size N] [--list-envelope] [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...]";
+const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]... [--unfiltered-lookup] [--page-size N] [--list-envelope] [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...] [--vm-versions N]";
 
 fn main() {
     let mut knobs = Knobs::new(Duration::from_millis(500));
     let mut publish = Vec::new();
     let mut preview = Vec::new();
     let mut vm_products = Vec::new();
+    let mut vm_versions = 0;
     let mut listen = "127.0.0.1:0".to_owned();
     let (mut cert, mut key) = (None, None);
     let mut args = std::env::args().skip(1);
@@ -65,6 +69,11 @@ fn main() {
             "--publish" => publish.push(value()),
             "--preview" => preview.push(value()),
             "--vm-product" => vm_products.push(value()),
+            "--vm-versions" => {
+                vm_versions = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("expected a number"))
+            }
             "--status-fault" => knobs.faults.push(fault(value())),
             "--go-live-fault" => knobs.go_live_faults.push(fault(value())),
             "--token-fault" => knobs.token_faults.push(fault(value())),
@@ -115,6 +124,9 @@ fn main() {
         };
         let plans: Vec<&str> = plans.split(',').collect();
         emulator.create_vm_product(offer, &plans);
+        if vm_versions > 0 {
+            emulator.fill_versions(offer, vm_versions);
+        }
         println!("product {offer} with plans {}", plans.join(", "));
     }
     for offer in preview {

@@ -915,3 +915,25 @@ fn a_configure_file_the_draft_holds_but_for_asset_signatures_is_unchanged() {
     let changed = with_resources(&emulator, "draft", &other).run();
     changed.check_ended(0, "succeeded", Some("started"));
 }
+
+#[test]
+fn a_resource_tree_as_large_as_real_offers_have_is_read() {
+    let emulator = Emulator::start(knobs());
+    emulator.create_vm_product(OFFER, &["a", "b", "c", "standard"]);
+    emulator.fill_versions(OFFER, 99);
+    let run = with_file(
+        &emulator,
+        "draft",
+        "standard",
+        &json!([version("2.0.0", &sas("z", 30))]),
+    )
+    .run();
+    run.check_ended(0, "succeeded", Some("started"));
+    let tree = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains("/resource-tree/"))
+        .count();
+    assert!(tree >= 1);
+    assert_eq!(versions_of(&emulator, "standard").len(), 100);
+}

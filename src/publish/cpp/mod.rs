@@ -414,7 +414,7 @@ impl Client {
         let path = url.path();
         let reply = self
             .transport
-            .read(url)
+            .read(url, crate::body::BODY_CAP)
             .await
             .map_err(|error| format!("{path}: {error}"))?;
         if reply.status.is_success() {

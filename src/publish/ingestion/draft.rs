@@ -515,7 +515,7 @@ pub fn lists_whole(resource: &Value) -> bool {
 /// live trees) hold for its plan: the list is replaced whole, so sending
 /// it would ask the service to delete them. One sentence each, naming
 /// the plan and what is missing.
-pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<String> {
+pub fn left_out(resources: &[Value], published: &[&[Value]]) -> Vec<String> {
     let mut found = Vec::new();
     for resource in resources.iter().filter(|r| lists_whole(r)) {
         let Some(plan) = resource.get("plan").and_then(Value::as_str) else {
@@ -525,6 +525,7 @@ pub fn left_out(resources: &[Value], published: &[Value]) -> Vec<String> {
         let mut missing: Vec<String> = Vec::new();
         for config in published
             .iter()
+            .flat_map(|tree| tree.iter())
             .filter(|r| lists_whole(r) && r.get("plan").and_then(Value::as_str) == Some(plan))
         {
             for item in listed(config) {

@@ -281,9 +281,14 @@ impl Client {
     /// A GET that must answer 200: the reply, or a message naming the
     /// status and the hint.
     async fn read(&self, url: &Url, what: &str) -> Result<Reply, ReadError> {
+        self.read_sized(url, what, crate::body::BODY_CAP).await
+    }
+
+    /// `read`, its answer's body read up to `cap`.
+    async fn read_sized(&self, url: &Url, what: &str, cap: usize) -> Result<Reply, ReadError> {
         let reply = self
             .transport
-            .read(url)
+            .read(url, cap)
             .await
             .map_err(|error| ReadError(format!("cannot read {what}: {error}"), None))?;
         if reply.status.is_success() {
@@ -464,7 +469,11 @@ impl Client {
             "targetType={target}&$version={READ_VERSION}"
         )));
         let reply = self
-            .read(&url, &format!("the {target} resource tree"))
+            .read_sized(
+                &url,
+                &format!("the {target} resource tree"),
+                crate::body::TREE_CAP,
+            )
             .await?;
         let tree: wire::ResourceTree = serde_json::from_str(&reply.body).map_err(|error| {
             ReadError(
@@ -516,13 +525,7 @@ impl Client {
             }
             (DraftFile::Resources, None) => unreachable!("a configure file is read above"),
         };
-        let held: Vec<Value> = published
-            .preview
-            .iter()
-            .chain(&published.live)
-            .cloned()
-            .collect();
-        let partial = draft::left_out(&resources, &held);
+        let partial = draft::left_out(&resources, &[&published.preview, &published.live]);
         if !partial.is_empty() {
             return Err(Failure::NotSent(format!(
                 "the draft of offer '{}' was not changed and nothing was published: {}; put them back in {} and run this again",
@@ -596,9 +599,12 @@ impl Client {
                     )));
                 }
             };
+            // Only the technical configurations count: the rest is let go
+            // at once, as a tree of many plans and versions is large.
+            let configs: Vec<Value> = tree.into_iter().filter(draft::lists_whole).collect();
             match target {
-                "preview" => published.preview = tree,
-                _ => published.live = tree,
+                "preview" => published.preview = configs,
+                _ => published.live = configs,
             }
         }
         Ok(published)
