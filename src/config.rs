@@ -515,22 +515,23 @@ fn parse_draft(
     };
     let text = read_capped_file(&path)
         .map_err(|why| invalid(format!("{input} '{}' {why}", file.escape_default())))?;
-    let masks = api
-        .check_draft_file(&what, &text, crate::clock::wall())
-        .map_err(|problems| {
-            invalid(format!(
-                "{input} '{}' cannot be used: {}",
-                file.escape_default(),
-                problems.join("; ")
-            ))
-        })?;
+    let check = api.check_draft_file(&what, &text, crate::clock::wall());
+    // Problems the API lists with the offer's state's are its to report,
+    // once it has read the state; the others end the run here.
+    if !check.problems.is_empty() && !check.with_state {
+        return Err(invalid(format!(
+            "{input} '{}' cannot be used: {}",
+            file.escape_default(),
+            check.problems.join("; ")
+        )));
+    }
     Ok((
         Some(DraftChange {
             what,
             file: file.to_owned(),
             text,
         }),
-        masks.into_iter().map(Secret::new).collect(),
+        check.masks.into_iter().map(Secret::new).collect(),
     ))
 }
 

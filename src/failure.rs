@@ -12,6 +12,10 @@ pub enum Failure {
     /// Nothing that could start go-live was sent (sign-in failed, the
     /// offer's state forbids it, the connection could not be secured).
     NotSent(String),
+    /// Nothing was sent, and a file the inputs name is at fault (with
+    /// whatever else the offer's state forbids, listed at once): the run
+    /// ends as a refused input does.
+    Invalid(String),
     /// The service answered and refused: go-live did not start. The
     /// message carries the service's words and a hint.
     Refused(String),
@@ -47,7 +51,9 @@ impl Failure {
     pub fn sentence(&self, stage: Stage) -> String {
         let request = stage.request();
         match self {
-            Failure::NotSent(message) => format!("{message}; no {request} request was sent"),
+            Failure::NotSent(message) | Failure::Invalid(message) => {
+                format!("{message}; no {request} request was sent")
+            }
             // A draft change is sent whole: sending it again is safe.
             Failure::MayHaveStarted(message) if stage == Stage::Draft => {
                 format!("{message}; nothing was published")

@@ -765,7 +765,10 @@ pub fn report_failure(
         };
         write_status(runner, outputs, summary, status);
     }
-    Ending::Failed
+    match failure {
+        Failure::Invalid(_) => Ending::Invalid,
+        _ => Ending::Failed,
+    }
 }
 
 /// Reports a flow stopped by `signal` before its end (the summary has no

@@ -57,21 +57,29 @@ pub trait Api: Sync {
     /// Whether the API changes drafts (`vm_image_versions`, `configure`).
     fn changes_drafts(&self) -> bool;
     /// Reads and checks a draft change's file before any request, with the
-    /// clock as an argument. `Ok` gives the secrets it holds, to mask (SAS
-    /// queries); `Err` lists every problem, naming the version or resource
-    /// and the field, with no secret in it.
-    fn check_draft_file(
-        &self,
-        what: &DraftFile,
-        text: &str,
-        now: SystemTime,
-    ) -> Result<Vec<String>, Vec<String>>;
+    /// clock as an argument.
+    fn check_draft_file(&self, what: &DraftFile, text: &str, now: SystemTime) -> FileCheck;
     /// Checks an offer ID; the error says what is expected.
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String>;
     /// The operation ID an `operation_location` URL names, if it names one.
     fn operation_id(&self, location: &Url) -> Option<String>;
     /// A client of the API at `endpoint`.
     fn connect(&self, endpoint: Endpoint, transport: Arc<Transport>) -> Box<dyn Publisher>;
+}
+
+/// What checking a draft change's file before any request found.
+#[derive(Debug, Default)]
+pub struct FileCheck {
+    /// The secrets it holds, to mask before anything is printed (SAS
+    /// queries), whatever its problems.
+    pub masks: Vec<String>,
+    /// Every problem, naming the version or resource and the field, with
+    /// no secret in it.
+    pub problems: Vec<String>,
+    /// Whether the problems are listed once the offer's state is read,
+    /// with the state's own (reads are safe): the run then goes on to read
+    /// it, and ends with every problem at once.
+    pub with_state: bool,
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;

@@ -221,21 +221,35 @@ fn the_version_and_its_publish_go_to_preview_then_live() {
 
 #[test]
 fn every_problem_is_listed_before_any_write() {
-    // In the file: exit 2, before any request.
+    // In the file and in the offer's state, listed at once: exit 2, as
+    // the file is at fault, and nothing but reads was sent.
     let emulator = vm_product(knobs());
+    let arm = json!({"versionNumber": "1.2.0", "vmImages": [{"imageType": "arm64Gen2",
+        "source": {"sourceType": "sasUri", "osDisk": {"uri": sas("c", 30)}, "dataDisks": []}}]});
     let bad = json!([
         version("1.0", &sas("a", 30)),
-        version("1.1.0", &sas("b", 2))
+        version("1.1.0", &sas("b", 2)),
+        arm
     ]);
     let run = with_file(&emulator, "draft", "standard", &bad).run();
     assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "failed", "{}", run.stdout);
     let error = run.error();
     assert!(error.starts_with("vm_image_versions 'release/versions.json' cannot be used: version 1.0: versionNumber must be three numbers"), "{error}");
     assert!(
         error.contains("; version 1.1.0: vmImages[0].source.osDisk.uri"),
         "{error}"
     );
-    assert!(emulator.requests().is_empty());
+    assert!(
+        error.contains(
+            "; version 1.2.0: imageType 'arm64Gen2' is not one of plan 'standard''s skus (x64Gen2)"
+        ),
+        "{error}"
+    );
+    assert!(
+        emulator.requests().iter().all(|r| r.method == "GET"),
+        "only reads"
+    );
 
     // In the offer's state: exit 1, nothing sent.
     let arm = json!({"versionNumber": "1.0.0", "vmImages": [{"imageType": "arm64Gen2",

@@ -17,7 +17,8 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
 use super::api::{
-    Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, resolve, with_query_default,
+    Api, BoxFuture, Endpoint, FileCheck, GoLiveAnswer, PollAnswer, Publisher, resolve,
+    with_query_default,
 };
 use super::lenient::error_detail;
 use crate::clock;
@@ -66,15 +67,11 @@ impl Api for CloudPartnerPortal {
         false
     }
 
-    fn check_draft_file(
-        &self,
-        _: &DraftFile,
-        _: &str,
-        _: SystemTime,
-    ) -> Result<Vec<String>, Vec<String>> {
-        Err(vec![
-            "the Cloud Partner Portal API changes no draft".to_owned(),
-        ])
+    fn check_draft_file(&self, _: &DraftFile, _: &str, _: SystemTime) -> FileCheck {
+        FileCheck {
+            problems: vec!["the Cloud Partner Portal API changes no draft".to_owned()],
+            ..FileCheck::default()
+        }
     }
 
     fn check_offer_id(&self, offer_id: &str) -> Result<(), String> {

@@ -37,18 +37,31 @@ const LIVE_PREFIX: &str = "https://schema.mp.microsoft.com/schema/";
 /// `MOST_PROBLEMS`), each naming the version and the field; SAS URIs are
 /// shown without their query.
 pub fn read_versions(text: &str, now: SystemTime) -> Result<Vec<Value>, Vec<String>> {
+    let (versions, problems) = read_versions_all(text, now);
+    if problems.is_empty() {
+        Ok(versions)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `read_versions`, with the versions read whatever the problems: the
+/// offer's state is checked against them too, so that one run lists every
+/// problem at once.
+pub fn read_versions_all(text: &str, now: SystemTime) -> (Vec<Value>, Vec<String>) {
     let versions = match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => items,
         Ok(object @ Value::Object(_)) => vec![object],
         Ok(_) => {
-            return Err(vec![
-                "expected an array of image versions, or one".to_owned(),
-            ]);
+            return (
+                Vec::new(),
+                vec!["expected an array of image versions, or one".to_owned()],
+            );
         }
-        Err(error) => return Err(vec![format!("is not JSON: {error}")]),
+        Err(error) => return (Vec::new(), vec![format!("is not JSON: {error}")]),
     };
     if versions.is_empty() {
-        return Err(vec!["holds no image version".to_owned()]);
+        return (Vec::new(), vec!["holds no image version".to_owned()]);
     }
     let mut problems = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
@@ -104,12 +117,8 @@ pub fn read_versions(text: &str, now: SystemTime) -> Result<Vec<Value>, Vec<Stri
             )),
         }
     }
-    if problems.is_empty() {
-        Ok(versions)
-    } else {
-        problems.truncate(MOST_PROBLEMS);
-        Err(problems)
-    }
+    problems.truncate(MOST_PROBLEMS);
+    (versions, problems)
 }
 
 /// `version 1.2.3`, or `version #2` when the number cannot be read.

@@ -21,7 +21,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
 use super::api::{
-    Api, BoxFuture, Endpoint, GoLiveAnswer, PollAnswer, Publisher, with_query_default,
+    Api, BoxFuture, Endpoint, FileCheck, GoLiveAnswer, PollAnswer, Publisher, with_query_default,
 };
 use crate::clock;
 use crate::failure::Failure;
@@ -94,19 +94,28 @@ impl Api for ProductIngestion {
         true
     }
 
-    fn check_draft_file(
-        &self,
-        what: &DraftFile,
-        text: &str,
-        now: SystemTime,
-    ) -> Result<Vec<String>, Vec<String>> {
+    fn check_draft_file(&self, what: &DraftFile, text: &str, now: SystemTime) -> FileCheck {
+        // Whatever its problems, every SAS query it holds is masked.
+        let masks = serde_json::from_str::<Value>(text)
+            .map(|parsed| draft::sas_queries(&[parsed]))
+            .unwrap_or_default();
         match what {
             DraftFile::Versions { .. } => {
-                draft::read_versions(text, now).map(|versions| draft::sas_queries(&versions))
+                // A file that holds versions is checked against the state
+                // too; one that holds none (not JSON, another shape) is
+                // refused at once.
+                let (versions, problems) = draft::read_versions_all(text, now);
+                FileCheck {
+                    masks,
+                    problems,
+                    with_state: !versions.is_empty(),
+                }
             }
-            DraftFile::Resources => {
-                draft::read_resources(text).map(|(resources, _)| draft::sas_queries(&resources))
-            }
+            DraftFile::Resources => FileCheck {
+                masks,
+                problems: draft::read_resources(text).err().unwrap_or_default(),
+                with_state: false,
+            },
         }
     }
 
@@ -641,7 +650,9 @@ impl Client {
     }
 
     /// The plan's technical configuration with the file's image versions
-    /// merged in, from the draft and what is published.
+    /// merged in, from the draft and what is published. Every problem is
+    /// listed at once: the file's (then the run ends as a refused input
+    /// does) with the offer's state's.
     fn merged(
         &self,
         offer: &Offer,
@@ -650,20 +661,54 @@ impl Client {
         plan: &str,
         change: &DraftChange,
     ) -> Result<(draft::Merged, Vec<String>), Failure> {
+        let (asked, in_file) = draft::read_versions_all(&change.text, clock::wall());
+        let merged = self.merge_into(offer, draft, published, plan, &asked);
+        let shown_plan = untrusted(plan, 50);
+        match (in_file.is_empty(), merged) {
+            (true, Ok(merged)) => Ok(merged),
+            (true, Err(in_state)) => Err(Failure::NotSent(format!(
+                "the draft of plan '{shown_plan}' was not changed: {}",
+                in_state.join("; ")
+            ))),
+            (false, merged) => {
+                let mut problems = in_file;
+                if let Err(in_state) = merged {
+                    problems.extend(in_state);
+                }
+                problems.truncate(draft::MOST_PROBLEMS);
+                Err(Failure::Invalid(format!(
+                    "vm_image_versions '{}' cannot be used: {}; the draft of plan '{shown_plan}' was not changed",
+                    change.file.escape_default(),
+                    problems.join("; ")
+                )))
+            }
+        }
+    }
+
+    /// The merge of `asked` into the plan's draft technical configuration,
+    /// or every problem the offer's state finds with it.
+    fn merge_into(
+        &self,
+        offer: &Offer,
+        draft: &[Value],
+        published: &Published,
+        plan: &str,
+        asked: &[Value],
+    ) -> Result<(draft::Merged, Vec<String>), Vec<String>> {
         let plan_id = draft::plan_id(draft, plan).ok_or_else(|| {
-            Failure::NotSent(format!(
+            vec![format!(
                 "offer '{}' has no plan '{}' in its draft (its plans: {}): check plan",
                 offer.offer_id,
                 untrusted(plan, 50),
                 draft::plan_names(draft).join(", ")
-            ))
+            )]
         })?;
         let read = draft::tech_config(draft, &plan_id).ok_or_else(|| {
-            Failure::NotSent(format!(
+            vec![format!(
                 "plan '{}' of offer '{}' has no virtual machine technical configuration in its draft",
                 untrusted(plan, 50),
                 offer.offer_id
-            ))
+            )]
         })?;
         // A plan that reuses another's technical configuration: that plan
         // is named as the user knows it, by its external ID.
@@ -671,11 +716,10 @@ impl Client {
             let named = draft::plan_external_id(draft, base)
                 .map(|name| format!("plan '{}'", untrusted(&name, 50)))
                 .unwrap_or_else(|| format!("plan {}", untrusted(base, 200)));
-            return Err(Failure::NotSent(format!(
-                "the draft of plan '{}' was not changed: plan '{}' reuses the technical configuration of {named}: change that plan's image versions instead",
-                untrusted(plan, 50),
+            return Err(vec![format!(
+                "plan '{}' reuses the technical configuration of {named}: change that plan's image versions instead",
                 untrusted(plan, 50)
-            )));
+            )]);
         }
         let mut versions = Vec::new();
         let mut notes = Vec::new();
@@ -691,16 +735,7 @@ impl Client {
                 )
             }));
         }
-        let asked = draft::read_versions(&change.text, clock::wall()).map_err(|problems| {
-            Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
-        })?;
-        let merged = draft::merge(plan, &read, &versions, &asked).map_err(|problems| {
-            Failure::NotSent(format!(
-                "the draft of plan '{}' was not changed: {}",
-                untrusted(plan, 50),
-                problems.join("; ")
-            ))
-        })?;
+        let merged = draft::merge(plan, &read, &versions, asked)?;
         Ok((merged, notes))
     }
 
