@@ -463,39 +463,48 @@ impl Emulator {
     /// writer would (Partner Center, a colleague's run): a technical
     /// configuration replaces its plan's, anything else is kept beside.
     pub fn set_draft_resource(&self, external_id: &str, resource: Value) {
+        self.change_product(external_id, |product| {
+            match product
+                .plans
+                .iter_mut()
+                .find(|plan| plan.tech["id"] == resource["id"])
+            {
+                Some(plan) => plan.tech = resource,
+                None => {
+                    product.others.retain(|held| held["id"] != resource["id"]);
+                    product.others.push(resource);
+                }
+            }
+        });
+    }
+
+    /// Changes the product with this external ID.
+    fn change_product(&self, external_id: &str, change: impl FnOnce(&mut Product)) {
         let mut world = self.world().lock().unwrap();
         let product = world
             .ingestion
             .by_external_id
             .get_mut(external_id)
             .expect("a product with this external ID");
-        if let Some(plan) = product
-            .plans
-            .iter_mut()
-            .find(|plan| plan.tech["id"] == resource["id"])
-        {
-            plan.tech = resource;
-            return;
-        }
-        product.others.retain(|held| held["id"] != resource["id"]);
-        product.others.push(resource);
+        change(product);
     }
 
     /// Gives each plan of the product (but those reusing another's
     /// configuration) `count` image versions in its draft, `1.0.0` up,
     /// each a SAS URI of the length real ones have.
     pub fn fill_versions(&self, external_id: &str, count: usize) {
-        let mut world = self.world().lock().unwrap();
-        let product = world
-            .ingestion
-            .by_external_id
-            .get_mut(external_id)
-            .expect("a product with this external ID");
-        for plan in &mut product.plans {
-            if plan.tech.get("basePlan").is_some() {
-                continue;
-            }
-            let versions: Vec<Value> = (0..count)
+        self.change_product(external_id, |product| fill_plans(product, count));
+    }
+}
+
+/// `count` image versions in the draft of each plan that does not reuse
+/// another's configuration.
+fn fill_plans(product: &mut Product, count: usize) {
+    for plan in &mut product.plans {
+        if plan.tech.get("basePlan").is_some() {
+            continue;
+        }
+        let versions: Vec<Value> = (0..count)
                 .map(|n| {
                     let uri = format!(
                         "https://contosoimages.blob.core.windows.net/vhds/{}-1.0.{n}.vhd?sv=2023-11-03&st=2026-01-01T00%3A00%3A00Z&se=2099-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJlLW9mLWEtcmVhbC1zYXMtdXJpLWZvci10aGlzLXZoZA%3D%3D",
@@ -506,10 +515,11 @@ impl Emulator {
                             "osDisk": {"uri": uri}, "dataDisks": [{"lunNumber": 0, "uri": uri.replace(".vhd?", "-data.vhd?")}]}}]})
                 })
                 .collect();
-            plan.tech["vmImageVersions"] = Value::Array(versions);
-        }
+        plan.tech["vmImageVersions"] = Value::Array(versions);
     }
+}
 
+impl Emulator {
     /// The other draft resources `configure` set on the product.
     pub fn draft_resources(&self, external_id: &str) -> Vec<Value> {
         let world = self.world().lock().unwrap();
