@@ -196,6 +196,9 @@ fn check_assertion(world: &mut World, assertion: &str) -> Option<Response> {
             "Client assertion is not within its valid time range.",
         ));
     }
+    if world.knobs.single_use_assertions {
+        world.assertions.remove(&jti);
+    }
     if world.token_file_jti.as_deref() == Some(jti.as_str()) {
         renew_token_file(world);
     }

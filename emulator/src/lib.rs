@@ -212,6 +212,11 @@ pub struct Knobs {
     /// (the `sub` of the ID tokens `Emulator::gitlab_id_token` issues).
     pub gitlab_subject: String,
     /// How long every OIDC token it issues is accepted by its Entra.
+    /// Each federated assertion (an OIDC token, a token file's) is
+    /// accepted for one sign-in, and refused as expired (AADSTS700024)
+    /// after: a test that needs assertions to expire has them expire on
+    /// use, not when a busy machine lets time pass.
+    pub single_use_assertions: bool,
     pub assertion_lifetime: Duration,
     /// A file the emulator keeps one GitLab ID token in, as a platform
     /// that renews the token file would: a fresh token is written when the
@@ -266,6 +271,7 @@ impl Knobs {
             service_connection_id: "5b1e7f3a-2c4d-4e6f-8a9b-0c1d2e3f4a5b".into(),
             pipelines_subject: "sc://contoso/marketplace/partner-center-wif".into(),
             gitlab_subject: "project_path:contoso/app:ref_type:branch:ref:main".into(),
+            single_use_assertions: false,
             assertion_lifetime: Duration::from_secs(600),
             federated_token_file: None,
         }

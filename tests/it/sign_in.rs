@@ -13,12 +13,13 @@ use marketplace_emulator::agents::azure_pipelines;
 use marketplace_emulator::{Emulator, Knobs};
 
 /// Entra's access tokens live less than a second (so each request signs in
-/// again) and every OIDC token 300 ms, while the go-live waits about a
-/// second: every sign-in needs a fresh assertion.
+/// again) and every OIDC token is good for one sign-in, while the go-live
+/// waits about a second: every sign-in needs a fresh assertion, however
+/// busy the machine.
 fn short_lived(token_file: Option<std::path::PathBuf>) -> Knobs {
     Knobs {
         token_lifetime: Duration::from_millis(200),
-        assertion_lifetime: Duration::from_millis(300),
+        single_use_assertions: true,
         live_duration: Duration::from_millis(900),
         federated_token_file: token_file,
         ..Knobs::new(STEP)
