@@ -91,15 +91,33 @@ fn only_an_apis_folder_names_what_belongs_to_it() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-/// Every whole workflow or pipeline README (or CONTRIBUTING) shows is a
-/// file of `examples/workflows/` or `examples/pipelines/`, word for word,
-/// and every such file is shown: `.ci/run` lints the files.
+/// The pages a vendor or a contributor reads: README, CONTRIBUTING and
+/// every page of `docs/`, by their paths from the root.
+fn doc_pages(root: &Path) -> Vec<String> {
+    let mut pages = vec!["README.md".to_owned(), "CONTRIBUTING.md".to_owned()];
+    let mut docs: Vec<String> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .map(|path| path.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    pages
+}
+
+/// Every whole workflow or pipeline the documentation (README,
+/// CONTRIBUTING, `docs/`) shows is a file of `examples/workflows/` or
+/// `examples/pipelines/`, word for word, and every such file is shown:
+/// `.ci/run` lints the files.
 #[test]
 fn readmes_workflows_are_the_linted_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let contributing = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
-    let readme = format!("{readme}\n{contributing}");
+    let readme: String = doc_pages(root)
+        .iter()
+        .map(|page| std::fs::read_to_string(root.join(page)).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
     let shown: Vec<&str> = readme
         .split("```yaml\n")
         .skip(1)
@@ -120,13 +138,13 @@ fn readmes_workflows_are_the_linted_examples() {
     for (name, text) in &examples {
         assert!(
             shown.contains(&text.as_str()),
-            "{name} is not shown word for word in README"
+            "{name} is not shown word for word in README or docs/"
         );
     }
     for block in shown {
         assert!(
             examples.iter().any(|(_, text)| text == block),
-            "a workflow in README is not a file of examples/:\n{block}"
+            "a workflow in the documentation is not a file of examples/:\n{block}"
         );
     }
 }
@@ -596,14 +614,15 @@ fn anchor(heading: &str) -> String {
         .collect()
 }
 
-/// Every `#anchor` link in README and CONTRIBUTING (to either) names a
-/// heading that exists, so that the table of contents and the
-/// troubleshooting table lead somewhere.
+/// Every link between the pages (README, CONTRIBUTING, `docs/`) leads to
+/// a file that exists and, with an `#anchor`, to a heading of it; a link
+/// to a file of the repository leads to one. README stays a front page:
+/// at most 28 KB.
 #[test]
 fn the_docs_links_lead_to_their_headings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let anchors = |file: &str| -> Vec<String> {
-        std::fs::read_to_string(root.join(file))
+    let anchors = |file: &Path| -> Vec<String> {
+        std::fs::read_to_string(file)
             .unwrap()
             .lines()
             .filter_map(|line| line.strip_prefix('#'))
@@ -611,21 +630,38 @@ fn the_docs_links_lead_to_their_headings() {
             .collect()
     };
     let mut broken = Vec::new();
-    for file in ["README.md", "CONTRIBUTING.md"] {
-        let text = std::fs::read_to_string(root.join(file)).unwrap();
+    for page in doc_pages(root) {
+        let file = root.join(&page);
+        let text = std::fs::read_to_string(&file).unwrap();
         for link in text.split("](").skip(1) {
             let target = link.split(')').next().unwrap();
-            let (doc, fragment) = match target.split_once('#') {
-                Some(("", fragment)) => (file, fragment),
-                Some((doc @ ("README.md" | "CONTRIBUTING.md"), fragment)) => (doc, fragment),
-                _ => continue,
+            if target.contains("://") || target.starts_with("mailto:") || target.contains(' ') {
+                continue;
+            }
+            let (path, fragment) = match target.split_once('#') {
+                Some((path, fragment)) => (path, Some(fragment)),
+                None => (target, None),
             };
-            if !anchors(doc).iter().any(|known| known == fragment) {
-                broken.push(format!("{file}: {target}"));
+            let linked = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            if !linked.exists() {
+                broken.push(format!("{page}: {target} (no such file)"));
+                continue;
+            }
+            if let Some(fragment) = fragment
+                && linked.extension().is_some_and(|e| e == "md")
+                && !anchors(&linked).iter().any(|known| known == fragment)
+            {
+                broken.push(format!("{page}: {target}"));
             }
         }
     }
-    assert!(broken.is_empty(), "links to no heading: {broken:?}");
+    assert!(broken.is_empty(), "links to nothing: {broken:?}");
+    let readme = std::fs::metadata(root.join("README.md")).unwrap().len();
+    assert!(readme <= 28 * 1024, "README is {readme} bytes: move depth to docs/");
 }
 
 /// README's inputs and outputs tables name every input and output
