@@ -187,13 +187,15 @@ MANY_POLLS = 10
 
 
 def last_results(path):
-    """The last `results` value in a GITHUB_OUTPUT file, or None."""
+    """The last whole `results` value in a GITHUB_OUTPUT file, or None."""
     with open(path) as outputs:
         lines = outputs.read().split("\n")
     value = None
     for i, line in enumerate(lines):
         if line.startswith("results<<"):
             delimiter = line[len("results<<"):]
+            if delimiter not in lines[i + 1:]:
+                break  # read while go-live was still writing it
             end = lines.index(delimiter, i + 1)
             value = json.loads("\n".join(lines[i + 1:end]))
     return value
