@@ -661,7 +661,10 @@ fn the_docs_links_lead_to_their_headings() {
     }
     assert!(broken.is_empty(), "links to nothing: {broken:?}");
     let readme = std::fs::metadata(root.join("README.md")).unwrap().len();
-    assert!(readme <= 28 * 1024, "README is {readme} bytes: move depth to docs/");
+    assert!(
+        readme <= 28 * 1024,
+        "README is {readme} bytes: move depth to docs/"
+    );
 }
 
 /// README's inputs and outputs tables name every input and output
@@ -709,5 +712,94 @@ fn readmes_tables_list_every_input_and_output() {
     assert_eq!(
         listed, outputs,
         "README's outputs table and action.yml's outputs"
+    );
+}
+
+/// Every name ARCHITECTURE.md puts in backticks is in the tree: a path is
+/// a file or folder of the repository, and an identifier (`Name`,
+/// `module::Name`, `CONSTANT`) occurs in its code. A map that names what
+/// was renamed misleads whoever reads it first.
+#[test]
+fn architectures_names_are_in_the_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut code = String::new();
+    for dir in [
+        "src", "tests", "emulator", "examples", "bench", ".github", ".ci",
+    ] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else if let Ok(content) = std::fs::read_to_string(&path) {
+                code.push_str(&content);
+            }
+        }
+    }
+    for file in [
+        "Cargo.toml",
+        "clippy.toml",
+        "action.yml",
+        "build.rs",
+        "Dockerfile",
+    ] {
+        code.push_str(&std::fs::read_to_string(root.join(file)).unwrap());
+    }
+    let identifier = |word: &str| {
+        !word.is_empty()
+            && word
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let mut missing = Vec::new();
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let name = quoted.trim_end_matches("()");
+        if name.starts_with('/') {
+            // A URL's path, such as `/rp/product-ingestion`.
+            if !code.contains(name) {
+                missing.push(name.to_owned());
+            }
+            continue;
+        }
+        let path_like = name.contains('/') && !name.contains(' ') && !name.contains("//");
+        if path_like {
+            let clean = name.trim_end_matches('/');
+            let exists = if let Some((before, after)) = clean.split_once('*') {
+                // `src/publish/*/wire.rs`: some folder holds it;
+                // `examples/workflows/*.yml`: some file ends so.
+                std::fs::read_dir(root.join(before.trim_end_matches('/')))
+                    .map(|entries| {
+                        entries
+                            .filter_map(Result::ok)
+                            .any(|e| match after.strip_prefix('/') {
+                                Some(inside) => e.path().join(inside).exists(),
+                                None => e.file_name().to_string_lossy().ends_with(after),
+                            })
+                    })
+                    .unwrap_or(false)
+            } else {
+                [root.to_path_buf(), root.join("tests/it"), root.join("src")]
+                    .iter()
+                    .any(|base| base.join(clean).exists())
+            };
+            if !exists {
+                missing.push(name.to_owned());
+            }
+            continue;
+        }
+        let segments: Vec<&str> = name.split("::").collect();
+        if !segments.iter().all(|segment| identifier(segment)) {
+            continue;
+        }
+        let last = segments.last().unwrap();
+        if !code.contains(last) {
+            missing.push(name.to_owned());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names what the tree does not hold: {missing:?}"
     );
 }
