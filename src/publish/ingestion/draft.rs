@@ -606,7 +606,10 @@ pub fn not_held(draft: &[Value], sent: &[Value]) -> Vec<String> {
                         .all(|field| there.get(field) == item.get(field)),
                     _ => {
                         there.get("versionNumber") == item.get("versionNumber")
-                            && same_images(there, &item)
+                            && holds_as_sent(
+                                &comparable(there.get("vmImages")),
+                                &comparable(item.get("vmImages")),
+                            )
                             && lifecycle(there) == lifecycle(&item)
                     }
                 });
@@ -642,13 +645,38 @@ pub fn not_held(draft: &[Value], sent: &[Value]) -> Vec<String> {
             if field == "$schema" || (asset && field == "url") {
                 continue;
             }
-            if held.get(field) != Some(value) {
+            if !held
+                .get(field)
+                .is_some_and(|there| holds_as_sent(there, value))
+            {
                 found.push(format!("{} of {name} is not as sent", untrusted(field, 60)));
             }
         }
     }
     found.truncate(MOST_PROBLEMS);
     found
+}
+
+/// Whether what the service holds is what was sent, as the service reads
+/// it back: every field sent is there with the value sent (a field the
+/// service adds, or fills with its default, is no change), lists item by
+/// item.
+fn holds_as_sent(there: &Value, sent: &Value) -> bool {
+    match (there, sent) {
+        (Value::Object(there), Value::Object(sent)) => sent.iter().all(|(key, value)| {
+            there
+                .get(key)
+                .is_some_and(|held| holds_as_sent(held, value))
+        }),
+        (Value::Array(there), Value::Array(sent)) => {
+            there.len() == sent.len()
+                && there
+                    .iter()
+                    .zip(sent)
+                    .all(|(held, value)| holds_as_sent(held, value))
+        }
+        _ => there == sent,
+    }
 }
 
 /// Whether two trees hold the same resources, as the reference compares a
@@ -1155,6 +1183,12 @@ mod tests {
             asset("https://x/a?sig=2", "azureLogoSmall"),
         ];
         assert_eq!(not_held(&held, &sent), Vec::<String>::new());
+        // A field the service adds or fills with its default is no change.
+        let mut filled = held.clone();
+        filled[0]["vmImageVersions"][1]["vmImages"][0]["source"]["osDisk"]["osDiskState"] =
+            json!("generalized");
+        filled[2]["state"] = json!("processed");
+        assert_eq!(not_held(&filled, &sent), Vec::<String>::new());
         let put_back = [
             tech(vec![version("0.9.0", &sas("2026-12-01", "r"))]),
             cnab("sha256:bb"),
