@@ -470,83 +470,9 @@ fn offers(
     }
 }
 
-/// The flag of each input whose name a message may hold.
-const FLAGS: [(&str, &str); 17] = [
-    ("publisher_id", "--publisher"),
-    ("offer_id", "--offer"),
-    ("operation_location", "--operation-location"),
-    ("wait_timeout", "--wait-timeout"),
-    ("poll_interval", "--poll-interval"),
-    ("fail_on_timeout", "--no-fail-on-timeout"),
-    ("request_timeout", "--request-timeout"),
-    ("api_url", "--api-url"),
-    ("api_version", "--api-version"),
-    ("authority_url", "--authority-url"),
-    ("tenant_id", "--tenant-id"),
-    ("client_id", "--client-id"),
-    ("oidc_audience", "--oidc-audience"),
-    ("notification_emails", "--notification-emails"),
-    ("vm_image_versions", "--vm-image-versions"),
-    ("configure_timeout", "--configure-timeout"),
-    ("mode: go-live", "go-live live"),
-];
-
-/// A message about the inputs in the command line's words: each input
-/// named by its flag, `mode: X` by its command.
-pub fn in_flag_words(message: &str) -> String {
-    let mut text = message.to_owned();
-    for (input, flag) in FLAGS {
-        text = replace_word(&text, input, flag);
-    }
-    for mode in ["publish", "draft", "follow", "check"] {
-        text = replace_word(&text, &format!("mode: {mode}"), &format!("go-live {mode}"));
-    }
-    text
-}
-
-/// `text` with each `word` that stands alone (not inside a longer name)
-/// replaced.
-fn replace_word(text: &str, word: &str, by: &str) -> String {
-    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(word) {
-        let before = rest[..at].chars().last().or_else(|| out.chars().last());
-        let after = rest[at + word.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if before.is_some_and(part_of_name) || after.is_some_and(part_of_name) {
-            out.push_str(word);
-        } else {
-            out.push_str(by);
-        }
-        rest = &rest[at + word.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_name_the_flags() {
-        assert_eq!(
-            in_flag_words(
-                "wait_timeout '2x' is not a duration; leave operation_location empty with mode: check"
-            ),
-            "--wait-timeout '2x' is not a duration; leave --operation-location empty with go-live check"
-        );
-        // Inside another name, and the names of variables, stay.
-        assert_eq!(
-            in_flag_words("AZURE_CLIENT_ID, my_client_id, client_ids"),
-            "AZURE_CLIENT_ID, my_client_id, client_ids"
-        );
-        assert_eq!(
-            in_flag_words("mode: go-live (the default)"),
-            "go-live live (the default)"
-        );
-    }
 
     #[test]
     fn the_command_line_is_well_formed() {

@@ -15,6 +15,7 @@ use crate::credentials::{ASSERTION_LIFETIME, Credentials, Entra, OidcRequest, Pr
 use crate::model::{DraftChange, DraftFile, Earlier, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
+use crate::surface::Surface;
 use crate::text::format_duration;
 
 /// The longest duration an input may give: GitHub's own ceiling for a
@@ -176,31 +177,9 @@ pub struct Config {
     /// and what a person should know about it (a command line only).
     pub sign_in: Option<String>,
     pub sign_in_notes: Vec<String>,
-    /// Run as a command line (its sign-in comes from the environment), not
-    /// as the action: advice names commands and flags.
-    pub command_line: bool,
-}
-
-impl Config {
-    /// How a later run follows again, in the words of this run's surface,
-    /// before "the same offer": "run this action with mode: follow and",
-    /// or "run go-live follow with".
-    pub fn follow_again(&self) -> &'static str {
-        if self.command_line {
-            "run go-live follow with"
-        } else {
-            "run this action with mode: follow and"
-        }
-    }
-
-    /// How to name `operation_location` to this run's surface.
-    pub fn operation_location_words(&self) -> &'static str {
-        if self.command_line {
-            "--operation-location "
-        } else {
-            "operation_location: "
-        }
-    }
+    /// The action or the command line (its sign-in comes from the
+    /// environment): how messages name inputs, modes and follow-ups.
+    pub surface: Surface,
 }
 
 /// Where the sign-in comes from.
@@ -380,7 +359,10 @@ impl Config {
             (None, mode) => mode.target(parse_offer(raw, api)?),
         };
 
-        let command_line = matches!(sign_in, SignIn::Environment(_));
+        let surface = match sign_in {
+            SignIn::Inputs(_) => Surface::Action,
+            SignIn::Environment(_) => Surface::CommandLine,
+        };
         let (credentials, sign_in, mut sign_in_notes) = match sign_in {
             SignIn::Inputs(oidc) => (parse_credentials(raw, oidc, api)?, None, Vec::new()),
             SignIn::Environment(env) => {
@@ -398,7 +380,7 @@ impl Config {
         let notification_emails = parse_emails(raw.given("notification_emails"), mode, api)?;
         let configure_timeout =
             parse_duration("configure_timeout", raw.given("configure_timeout"), "30m")?;
-        let (draft, masks) = parse_draft(raw, mode, api, &target)?;
+        let (draft, masks) = parse_draft(raw, mode, api, &target, surface)?;
         let waits = wait || mode == Mode::Follow || matches!(target, Target::Follow(_));
         let once = matches!(&credentials, Credentials::Entra(entra) if matches!(entra.proof, Proof::Assertion { once: true, .. }));
         if once && waits && wait_timeout > ASSERTION_LIFETIME {
@@ -428,7 +410,7 @@ impl Config {
             masks,
             sign_in,
             sign_in_notes,
-            command_line,
+            surface,
         })
     }
 }
@@ -445,7 +427,9 @@ fn parse_draft(
     mode: Mode,
     api: &dyn Api,
     target: &Target,
+    surface: Surface,
 ) -> Result<(Option<DraftChange>, Vec<Secret>), InputError> {
+    let (versions_input, plan_input) = (surface.input("vm_image_versions"), surface.input("plan"));
     let versions = raw.given("vm_image_versions");
     let resources = raw.given("configure");
     let plan = raw.given("plan");
@@ -462,9 +446,9 @@ fn parse_draft(
                 ));
             }
             if plan.is_some() {
-                return Err(invalid(
-                    "plan names the plan whose image versions vm_image_versions changes: give vm_image_versions too, or leave plan empty".to_owned(),
-                ));
+                return Err(invalid(format!(
+                    "{plan_input} names the plan whose image versions {versions_input} changes: give {versions_input} too, or leave {plan_input} out"
+                )));
             }
             return Ok((None, Vec::new()));
         }
@@ -485,17 +469,19 @@ fn parse_draft(
         }
         (None, Some(file)) => {
             if plan.is_some() {
-                return Err(invalid(
-                    "plan goes with vm_image_versions; configure sends its resources as they are: leave plan empty".to_owned(),
-                ));
+                return Err(invalid(format!(
+                    "{plan_input} goes with {versions_input}; {} sends its resources as they are: leave {plan_input} out",
+                    surface.input("configure")
+                )));
             }
             ("configure", file, DraftFile::Resources)
         }
     };
     if !api.changes_drafts() {
         return Err(invalid(format!(
-            "{input} is not taken by the {} API: change the draft in Partner Center, or use api: product-ingestion",
-            api.name()
+            "{input} is not taken by the {} API: change the draft in Partner Center, or use {}",
+            api.name(),
+            surface.setting("api", "product-ingestion")
         )));
     }
     if !matches!(mode, Mode::Draft | Mode::Publish) {

@@ -22,6 +22,7 @@ use crate::poll::{self, Bound, GaveUp};
 use crate::publish::{GoLiveAnswer, Publisher};
 use crate::report::{Ending, Sending, Summary};
 use crate::retry::{backoff, jitter};
+use crate::surface::Surface;
 use crate::text::format_duration;
 
 /// The go-live request is not idempotent: it is sent at most this many
@@ -214,12 +215,16 @@ impl Flow<'_> {
                 offer.describe(),
                 operation.id,
                 if self.config.wait {
-                    "following it"
+                    "following it".to_owned()
                 } else {
-                    if self.config.command_line {
-                        "and --wait is not given: follow it with go-live follow"
-                    } else {
-                        "and wait is false: follow it with mode: follow"
+                    match self.config.surface {
+                        Surface::CommandLine => format!(
+                            "and --wait is not given: follow it with {}",
+                            Surface::CommandLine.mode("follow")
+                        ),
+                        Surface::Action => {
+                            "and wait is false: follow it with mode: follow".to_owned()
+                        }
                     }
                 }
             ),
@@ -832,9 +837,10 @@ fn write_status(runner: &Runner, outputs: &dyn Outputs, summary: &mut Summary, s
 /// does not show a draft change running.
 pub fn resume_advice(config: &Config, operation: &OperationHandle) -> String {
     let location = &operation.location;
-    let (follow, at) = (config.follow_again(), config.operation_location_words());
+    let surface = config.surface;
+    let (follow, at) = (surface.follow_again(), surface.operation_location_words());
     match config.target {
-        Target::Follow(_) if config.command_line => {
+        Target::Follow(_) if surface == Surface::CommandLine => {
             format!("to follow it again, run go-live follow with --operation-location {location}")
         }
         Target::Follow(_) => {

@@ -27,6 +27,7 @@ pub mod report;
 pub mod retry;
 pub mod secret;
 pub mod signals;
+pub mod surface;
 pub mod text;
 pub mod tls;
 
@@ -165,7 +166,8 @@ pub async fn run_command_line(
         )),
         given.and_then(|given| given.results_file.clone()),
         json,
-    );
+    )
+    .speaking(surface::Surface::CommandLine);
     // Masked before anything else is printed, on the hosts that mask.
     for name in config::SECRET_VARIABLES {
         if let Some(value) = lookup(env, name) {
@@ -194,7 +196,7 @@ pub async fn run_command_line(
     let (config, key) = match config {
         Ok(config) => config,
         Err(error) => {
-            runner.error(&cli::in_flag_words(&error.to_string()));
+            runner.error(&error.to_string());
             return exit_code(true, &INVALID);
         }
     };

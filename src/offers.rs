@@ -114,7 +114,7 @@ pub async fn run(
         if any_started {
             let advice = format!(
                 "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, {} the same offers",
-                config.follow_again()
+                config.surface.follow_again()
             );
             runner.error(&advice);
             notes.push(advice);

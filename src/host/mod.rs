@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::secret::Secret;
+use crate::surface::Surface;
 
 /// The hosts a run can report to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +197,9 @@ struct Shared {
     /// Every value masked, longest first: replaced in every line and
     /// summary on every host, those that mask nothing included.
     secrets: Mutex<Vec<String>>,
+    /// Whose words the messages are in: a command line's name each input
+    /// by its flag.
+    surface: Surface,
 }
 
 impl Runner {
@@ -209,8 +213,21 @@ impl Runner {
                 json,
                 key: Mutex::default(),
                 secrets: Mutex::default(),
+                surface: Surface::Action,
             }),
         }
+    }
+
+    /// The same runner, for a run whose inputs came from this surface:
+    /// on a command line, a message written in the action's words (an
+    /// input's name, `mode: X`) is shown with the flag and the command.
+    /// Called before the runner is shared.
+    pub fn speaking(mut self, surface: Surface) -> Runner {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => shared.surface = surface,
+            None => unreachable!("speaking is set before the runner is cloned"),
+        }
+        self
     }
 
     /// Names the entry of the results object for one offer (the offer as
@@ -286,7 +303,10 @@ impl Runner {
     /// `text` as it may be shown: every masked value replaced, and every
     /// shared access signature redacted, whatever the host masks.
     fn shown(&self, text: &str) -> String {
-        let mut shown = crate::text::without_signatures(text).into_owned();
+        let mut shown = self
+            .shared
+            .surface
+            .words(&crate::text::without_signatures(text));
         for secret in self
             .shared
             .secrets

@@ -371,7 +371,7 @@ fn a_wait_that_runs_out_without_failing_succeeds_with_issues_on_azure_pipelines(
     ] {
         let ran = line(host).run();
         assert_eq!(ran.code, Some(0), "{}", ran.both());
-        let warning = format!("{label}the operation is still running after wait_timeout (200ms)");
+        let warning = format!("{label}the operation is still running after --wait-timeout (200ms)");
         assert!(ran.stderr.contains(&warning), "{}", ran.stderr);
         assert!(
             ran.stderr.contains(

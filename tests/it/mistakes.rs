@@ -297,3 +297,62 @@ fn a_file_that_would_block_is_refused_and_a_byte_order_mark_is_read() {
         ran.stderr
     );
 }
+
+#[test]
+fn each_surface_is_told_in_its_own_words() {
+    // A command line: flags and commands, never an input's name.
+    let line = Line::new(&[
+        "draft",
+        "--api",
+        "product-ingestion",
+        "--offer",
+        "contoso-vm",
+    ])
+    .args(&["--configure", "draft.json", "--plan", "gen2"])
+    .env("GO_LIVE_TOKEN", TOKEN);
+    std::fs::write(line.path("draft.json"), "[]").unwrap();
+    let ran = line.run();
+    assert_eq!(ran.code, Some(2), "{}", ran.both());
+    assert!(
+        ran.stderr.contains(
+            "--plan goes with --vm-image-versions; --configure sends its resources as they are: leave --plan out"
+        ),
+        "{}",
+        ran.stderr
+    );
+    let line = Line::new(&[
+        "publish",
+        "--offer",
+        "contoso/vm",
+        "--configure",
+        "draft.json",
+    ])
+    .env("GO_LIVE_TOKEN", TOKEN);
+    std::fs::write(line.path("draft.json"), "[]").unwrap();
+    let ran = line.run();
+    assert_eq!(ran.code, Some(2), "{}", ran.both());
+    assert!(
+        ran.stderr.contains("or use --api product-ingestion"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("api: "), "{}", ran.stderr);
+
+    // The action: its inputs, never a flag.
+    let run = Action::new("https://h.invalid")
+        .with("api", "product-ingestion")
+        .with("offer_id", "contoso-vm")
+        .with("mode", "draft")
+        .with("configure", "draft.json")
+        .with("plan", "gen2")
+        .run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error().contains(
+            "plan goes with vm_image_versions; configure sends its resources as they are: leave plan out"
+        ),
+        "{}",
+        run.error()
+    );
+    assert!(!run.error().contains("--"), "{}", run.error());
+}

@@ -41,7 +41,7 @@ fn config(api_url: &str, location: &str) -> Config {
         masks: Vec::new(),
         sign_in: None,
         sign_in_notes: Vec::new(),
-        command_line: false,
+        surface: go_live::surface::Surface::Action,
         endpoint: Endpoint {
             kind: Kind::CloudPartnerPortal,
             base: format!("{api_url}/").parse().unwrap(),
