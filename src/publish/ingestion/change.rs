@@ -1,0 +1,352 @@
+//! Product Ingestion's draft change: the draft and what is published read,
+//! a file's image versions merged or its resources taken as they are,
+//! every whole list checked to keep what is published, the change sent
+//! once (never under a running publish), a lost answer settled by reading
+//! the draft again, and the draft read again after the job to verify it.
+
+use super::*;
+
+impl Client {
+    /// Reads the draft (and what is published), merges the image versions
+    /// into the plan's technical configuration, and sends the whole
+    /// resource unless the draft already holds it. Nothing is sent under a
+    /// running publish.
+    pub(super) async fn change_draft(
+        &self,
+        offer: &Offer,
+        change: &DraftChange,
+    ) -> Result<DraftAnswer, Failure> {
+        let (product, _) = self.product(offer).await?;
+        let not_read = |ReadError(message, _)| Failure::NotSent(message);
+        let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
+        let file = match &change.what {
+            DraftFile::Versions { .. } => None,
+            DraftFile::Resources => {
+                Some(draft::read_resources(&change.text).map_err(|problems| {
+                    Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
+                })?)
+            }
+        };
+        // What preview and live hold, which a whole list must keep: read
+        // whenever a list is sent.
+        let lists = file
+            .as_ref()
+            .is_none_or(|(resources, _)| resources.iter().any(draft::lists_whole));
+        let published = if lists {
+            self.published(&product.id).await?
+        } else {
+            Published::default()
+        };
+        let (resources, unchanged, notes) = match (&change.what, file) {
+            (DraftFile::Versions { plan }, _) => {
+                let (merged, notes) = self.merged(offer, &draft, &published, plan, change)?;
+                (vec![merged.resource], merged.unchanged, notes)
+            }
+            (DraftFile::Resources, Some((resources, notes))) => {
+                let unchanged = draft::already_holds(&draft, &resources);
+                (resources, unchanged, notes)
+            }
+            (DraftFile::Resources, None) => unreachable!("a configure file is read above"),
+        };
+        let partial = draft::left_out(&resources, &[&published.preview, &published.live]);
+        if !partial.is_empty() {
+            return Err(Failure::NotSent(format!(
+                "the draft of offer '{}' was not changed and nothing was published: {}; put them back in {} and run this again",
+                offer.offer_id,
+                partial.join("; "),
+                match change.what {
+                    DraftFile::Versions { .. } =>
+                        "the draft (Partner Center, or a configure file that restores them)"
+                            .to_owned(),
+                    DraftFile::Resources => change.file.clone(),
+                }
+            )));
+        }
+        if unchanged {
+            return Ok(DraftAnswer::Unchanged {
+                seen: format!(
+                    "the draft of offer '{}' already holds {}: nothing to change",
+                    offer.offer_id,
+                    change.describe()
+                ),
+                notes,
+            });
+        }
+        Ok(match self.send_draft(offer, &product, resources).await? {
+            Sent::Job(operation) => DraftAnswer::Started { operation, notes },
+            Sent::Landed(seen) => DraftAnswer::Landed { seen, notes },
+        })
+    }
+
+    /// The draft read again after a change of this run succeeded: what of
+    /// it is not there as sent.
+    pub(super) async fn verify_draft(&self, operation: &OperationHandle) -> Result<(), String> {
+        let sent = self
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&operation.id)
+            .cloned();
+        let Some((product, resources)) = sent else {
+            return Ok(());
+        };
+        let draft = self.tree(&product, "draft").await.map_err(|ReadError(message, _)| {
+            format!("the draft could not be read again to check that it holds the change ({message})")
+        })?;
+        let missing = draft::not_held(&draft, &resources);
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing.join("; "))
+        }
+    }
+
+    /// The preview and live resource trees. A target never published
+    /// answers a refusal (the reference does not say which: any 4xx but
+    /// 408 and 429 is read so) and holds nothing. Any other failure ends
+    /// the change before anything is sent: without the tree, a whole list
+    /// cannot be checked to keep what is published.
+    pub(super) async fn published(&self, product_id: &str) -> Result<Published, Failure> {
+        let mut published = Published::default();
+        for target in ["preview", "live"] {
+            let tree = match self.tree(product_id, target).await {
+                Ok(tree) => tree,
+                Err(ReadError(_, Some(status)))
+                    if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) =>
+                {
+                    Vec::new()
+                }
+                Err(ReadError(message, _)) => {
+                    return Err(Failure::NotSent(format!(
+                        "{message}; without it, the list sent cannot be checked to keep every published version, so the draft was not changed: run this again"
+                    )));
+                }
+            };
+            // Only the technical configurations count: the rest is let go
+            // at once, as a tree of many plans and versions is large.
+            let configs: Vec<Value> = tree.into_iter().filter(draft::lists_whole).collect();
+            match target {
+                "preview" => published.preview = configs,
+                _ => published.live = configs,
+            }
+        }
+        Ok(published)
+    }
+
+    /// The newest preview, when it succeeded and its tree equals the
+    /// draft's (`draft::same_tree`): a publish would change nothing.
+    pub(super) async fn already_published(
+        &self,
+        request: &GoLiveRequest,
+    ) -> Option<(OperationHandle, String)> {
+        let product = request.product_id.as_deref()?;
+        let preview = request.submission_id.as_deref()?;
+        let submissions = self.submissions(product).await.ok()?;
+        let newest = submissions
+            .iter()
+            .filter(|s| s.target() == "preview")
+            .max_by_key(|s| s.number())?;
+        if newest.id != preview || !newest.succeeded() {
+            return None;
+        }
+        let draft = self.tree(product, "draft").await.ok()?;
+        let published = self.tree(product, "preview").await.ok()?;
+        draft::same_tree(&draft, &published).then(|| {
+            (
+                self.submission_handle(product, preview, Stage::Preview),
+                format!(
+                    "the preview of offer '{}' (submission {}) already holds its draft as it stands: nothing to publish",
+                    request.offer.offer_id,
+                    untrusted(preview, 100)
+                ),
+            )
+        })
+    }
+
+    /// The plan's technical configuration with the file's image versions
+    /// merged in, from the draft and what is published. Every problem is
+    /// listed at once: the file's (then the run ends as a refused input
+    /// does) with the offer's state's.
+    pub(super) fn merged(
+        &self,
+        offer: &Offer,
+        draft: &[Value],
+        published: &Published,
+        plan: &str,
+        change: &DraftChange,
+    ) -> Result<(draft::Merged, Vec<String>), Failure> {
+        let (asked, in_file) = draft::read_versions_all(&change.text, clock::wall());
+        let merged = self.merge_into(offer, draft, published, plan, &asked);
+        let shown_plan = untrusted(plan, 50);
+        match (in_file.is_empty(), merged) {
+            (true, Ok(merged)) => Ok(merged),
+            (true, Err(in_state)) => Err(Failure::NotSent(format!(
+                "the draft of plan '{shown_plan}' was not changed: {}",
+                in_state.join("; ")
+            ))),
+            (false, merged) => {
+                let mut problems = in_file;
+                if let Err(in_state) = merged {
+                    problems.extend(in_state);
+                }
+                problems.truncate(draft::MOST_PROBLEMS);
+                Err(Failure::Invalid(format!(
+                    "vm_image_versions '{}' cannot be used: {}; the draft of plan '{shown_plan}' was not changed",
+                    change.file.escape_default(),
+                    problems.join("; ")
+                )))
+            }
+        }
+    }
+
+    /// The merge of `asked` into the plan's draft technical configuration,
+    /// or every problem the offer's state finds with it.
+    pub(super) fn merge_into(
+        &self,
+        offer: &Offer,
+        draft: &[Value],
+        published: &Published,
+        plan: &str,
+        asked: &[Value],
+    ) -> Result<(draft::Merged, Vec<String>), Vec<String>> {
+        let plan_id = draft::plan_id(draft, plan).ok_or_else(|| {
+            vec![format!(
+                "offer '{}' has no plan '{}' in its draft (its plans: {}): check plan",
+                offer.offer_id,
+                untrusted(plan, 50),
+                draft::plan_names(draft).join(", ")
+            )]
+        })?;
+        let read = draft::tech_config(draft, &plan_id).ok_or_else(|| {
+            vec![format!(
+                "plan '{}' of offer '{}' has no virtual machine technical configuration in its draft",
+                untrusted(plan, 50),
+                offer.offer_id
+            )]
+        })?;
+        // A plan that reuses another's technical configuration: that plan
+        // is named as the user knows it, by its external ID.
+        if let Some(base) = read.get("basePlan").and_then(Value::as_str) {
+            let named = draft::plan_external_id(draft, base)
+                .map(|name| format!("plan '{}'", untrusted(&name, 50)))
+                .unwrap_or_else(|| format!("plan {}", untrusted(base, 200)));
+            return Err(vec![format!(
+                "plan '{}' reuses the technical configuration of {named}: change that plan's image versions instead",
+                untrusted(plan, 50)
+            )]);
+        }
+        let mut versions = Vec::new();
+        let mut notes = Vec::new();
+        if let Some(config) = draft::tech_config(&published.preview, &plan_id) {
+            versions.extend(draft::versions(&config));
+        }
+        if let Some(config) = draft::tech_config(&published.live, &plan_id) {
+            versions.extend(draft::versions(&config));
+            notes.extend(draft::sticky_properties(&read, &config).into_iter().map(|name| {
+                format!(
+                    "plan '{}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)",
+                    untrusted(plan, 50)
+                )
+            }));
+        }
+        let merged = draft::merge(plan, &read, &versions, asked)?;
+        Ok((merged, notes))
+    }
+
+    /// Sends the resources to `configure` as one draft change, unless a
+    /// publish is in progress.
+    pub(super) async fn send_draft(
+        &self,
+        offer: &Offer,
+        product: &Product,
+        resources: Vec<Value>,
+    ) -> Result<Sent, Failure> {
+        let not_read = |ReadError(message, _)| Failure::NotSent(message);
+        let submissions = self.submissions(&product.id).await.map_err(not_read)?;
+        if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
+            return Err(Failure::NotSent(format!(
+                "a publish is in progress on offer '{}': submission {} to {} has {}; the draft is not changed under it: wait for it to end, then run this again",
+                offer.offer_id,
+                untrusted(&busy.id, 100),
+                untrusted(&busy.target(), 40),
+                busy.describe_state()
+            )));
+        }
+        let body = serde_json::json!({
+            "$schema": CONFIGURE_SCHEMA,
+            "resources": resources,
+        })
+        .to_string();
+        let url = self.url("configure", &[]);
+        let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
+            Ok(reply) => reply,
+            Err(error) if error.nothing_sent() => {
+                return Err(Failure::NotSent(format!("the draft change: {error}")));
+            }
+            Err(error) => {
+                return self
+                    .settle_draft(product, &resources, &error.to_string())
+                    .await;
+            }
+        };
+        let status = reply.status;
+        let detail = error_detail(&reply.body);
+        if status.is_success() {
+            let job = serde_json::from_str::<JobStatus>(&reply.body)
+                .ok()
+                .and_then(|job| job.job_id)
+                .filter(|id| is_job_id(id));
+            return match job {
+                Some(job_id) => {
+                    self.sent
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(job_id.clone(), (product.id.clone(), resources));
+                    let request = GoLiveRequest {
+                        offer: offer.clone(),
+                        product_id: Some(product.id.clone()),
+                        submission_id: None,
+                        earlier: Earlier::default(),
+                    };
+                    Ok(Sent::Job(self.handle(&job_id, &request, Stage::Draft)))
+                }
+                None => {
+                    let what = format!("HTTP {} without a job to follow", status_text(status));
+                    self.settle_draft(product, &resources, &what).await
+                }
+            };
+        }
+        if status.is_server_error() {
+            let what = format!("HTTP {}{detail}", status_text(status));
+            return self.settle_draft(product, &resources, &what).await;
+        }
+        Err(Failure::NotSent(format!(
+            "the draft change was refused with HTTP {}{detail}: {}; the draft was not changed",
+            status_text(status),
+            self.hint(status, Some(&reply.body))
+        )))
+    }
+
+    /// An answer to the draft change that may hide its landing: the draft
+    /// is read again, and holds the change (it landed, nothing more is
+    /// sent) or does not (it may still land: a re-run is safe, as the
+    /// change is sent whole).
+    pub(super) async fn settle_draft(
+        &self,
+        product: &Product,
+        resources: &[Value],
+        what: &str,
+    ) -> Result<Sent, Failure> {
+        match self.tree(&product.id, "draft").await {
+            Ok(draft) if draft::already_holds(&draft, resources) => Ok(Sent::Landed(format!(
+                "the draft change got {what}, and the draft now holds it: it landed"
+            ))),
+            Ok(_) => Err(Failure::MayHaveStarted(format!(
+                "the draft change got {what}, and the draft does not hold it yet; a re-run sends it again whole, which is safe"
+            ))),
+            Err(ReadError(message, _)) => Err(Failure::MayHaveStarted(format!(
+                "the draft change got {what}, and reading the draft again failed too ({message}); a re-run sends it again whole, which is safe"
+            ))),
+        }
+    }
+}
