@@ -15,11 +15,11 @@ use crate::config::{Config, Mode, Target};
 use crate::failure::Failure;
 use crate::host::Runner;
 use crate::model::{
-    DraftAnswer, DraftChange, GoLiveRequest, Offer, OfferState, OperationHandle, Outcome,
-    PublishVerdict, Stage, State, Status, Verdict,
+    DraftAnswer, DraftChange, Offer, OfferState, OperationHandle, Outcome, PublishVerdict, Stage,
+    StartRequest, State, Status, Verdict,
 };
 use crate::poll::{self, Bound, GaveUp};
-use crate::publish::{GoLiveAnswer, Publisher};
+use crate::publish::{Publisher, StartAnswer};
 use crate::report::{Ending, Sending, Summary};
 use crate::retry::{backoff, jitter};
 use crate::surface::Surface;
@@ -243,7 +243,7 @@ impl Flow<'_> {
     /// goes on to wait.
     async fn started(
         &self,
-        request: &GoLiveRequest,
+        request: &StartRequest,
         summary: &mut Summary,
         stage: Stage,
     ) -> Result<Option<OperationHandle>, Failure> {
@@ -638,7 +638,7 @@ impl Flow<'_> {
     /// `GO_LIVE_ATTEMPTS`.
     async fn start(
         &self,
-        request: &GoLiveRequest,
+        request: &StartRequest,
         summary: &mut Summary,
         stage: Stage,
     ) -> Result<OperationHandle, Failure> {
@@ -656,9 +656,9 @@ impl Flow<'_> {
                 Stage::Draft => unreachable!("a draft change is sent by change_draft"),
             };
             let (reason, retry_after) = match answer {
-                GoLiveAnswer::Accepted(operation) => return Ok(operation),
-                GoLiveAnswer::Failed(failure) => return Err(failure),
-                GoLiveAnswer::NotStarted {
+                StartAnswer::Accepted(operation) => return Ok(operation),
+                StartAnswer::Failed(failure) => return Err(failure),
+                StartAnswer::NotStarted {
                     reason,
                     retry_after,
                 } => {

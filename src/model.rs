@@ -32,10 +32,11 @@ impl Offer {
     }
 }
 
-/// What an API decided to send after reading the offer's state: the offer,
-/// and, for APIs that promote a submission, which one.
+/// The request that starts an operation (a go-live or a publish to
+/// preview), as an API decided it after reading the offer's state: the
+/// offer, and, for APIs that name them, the product and the submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GoLiveRequest {
+pub struct StartRequest {
     pub offer: Offer,
     /// `product/<guid>`, where the API names products.
     pub product_id: Option<String>,
@@ -60,7 +61,7 @@ pub struct Earlier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Nothing stands in the way: go-live would be sent with this request.
-    Ready(GoLiveRequest),
+    Ready(StartRequest),
     /// A go-live is running on the offer.
     Running(OperationHandle),
     /// Already live, with nothing newer to promote. The text says what was
@@ -72,10 +73,10 @@ pub enum Verdict {
     NotReady(String),
     /// The state was read but not recognised: go-live would be sent, and
     /// the service decide. The text says what was seen.
-    Unrecognised(GoLiveRequest, String),
+    Unrecognised(StartRequest, String),
     /// The state could not be read, though the offer could: go-live would
     /// be sent all the same. The text says what each read answered.
-    Unreadable(GoLiveRequest, String),
+    Unreadable(StartRequest, String),
 }
 
 /// Which submission an operation takes the offer to: the `target` output.
@@ -166,7 +167,7 @@ pub enum DraftAnswer {
 pub enum PublishVerdict {
     /// Nothing stands in the way: the publish would be sent with this
     /// request (the offer, and the product where the API names one).
-    Ready(GoLiveRequest),
+    Ready(StartRequest),
     /// A publish to preview runs (or waits at publisher signoff): follow
     /// it rather than send another.
     Running(OperationHandle),

@@ -1,6 +1,6 @@
 //! What every publishing API implements, and what they share: the traits
 //! `Api` and `Publisher`, `Kind` (the `api` input) and `Endpoint`, the
-//! sorted answers `GoLiveAnswer` and `PollAnswer`, and `resolve`. It names
+//! sorted answers `StartAnswer` and `PollAnswer`, and `resolve`. It names
 //! no API; `publish/mod.rs` picks one.
 
 use std::future::Future;
@@ -13,8 +13,7 @@ use reqwest::Url;
 use crate::failure::Failure;
 use crate::http::{SendError, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, DraftFile, GoLiveRequest, Offer, OfferState, OperationHandle,
-    Snapshot,
+    DraftAnswer, DraftChange, DraftFile, Offer, OfferState, OperationHandle, Snapshot, StartRequest,
 };
 
 /// Which API a run speaks: the `api` input.
@@ -92,21 +91,21 @@ pub trait Publisher {
     /// be read (sign-in, role, not found); nothing was sent.
     fn read_state<'a>(&'a self, offer: &'a Offer) -> BoxFuture<'a, Result<OfferState, Failure>>;
     /// Sends go-live, once.
-    fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer>;
+    fn go_live<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, StartAnswer>;
     /// Publishes the draft to preview, once (`notification_emails` where
     /// the API takes them). An accepted publish is an operation of stage
     /// `Preview`.
     fn publish<'a>(
         &'a self,
-        request: &'a GoLiveRequest,
+        request: &'a StartRequest,
         notification_emails: &'a [String],
-    ) -> BoxFuture<'a, GoLiveAnswer>;
+    ) -> BoxFuture<'a, StartAnswer>;
     /// Whether the newest preview already holds the draft as it stands, so
     /// that a publish would change nothing: that preview, and what was
     /// seen. `None` when it does not, or cannot be told.
     fn already_published<'a>(
         &'a self,
-        request: &'a GoLiveRequest,
+        request: &'a StartRequest,
     ) -> BoxFuture<'a, Option<(OperationHandle, String)>>;
     /// Reads the draft, merges the change into it and, unless it already
     /// holds it, sends it, once (never under a running publish). An
@@ -138,9 +137,10 @@ pub trait Publisher {
     fn poll_interval_warning(&self, poll_interval: Duration) -> Option<String>;
 }
 
-/// How one go-live request ended.
+/// How one request that starts an operation (a go-live or a publish to
+/// preview) ended.
 #[derive(Debug)]
-pub enum GoLiveAnswer {
+pub enum StartAnswer {
     Accepted(OperationHandle),
     /// The service cannot have started the operation (no connection was
     /// made, or it answered 429 or 503), so the request may be sent again.
@@ -152,22 +152,22 @@ pub enum GoLiveAnswer {
     Failed(Failure),
 }
 
-impl GoLiveAnswer {
+impl StartAnswer {
     /// A go-live request that got no answer: sent again when nothing can
     /// have reached the service, reported otherwise.
-    pub fn unanswered(error: SendError) -> GoLiveAnswer {
+    pub fn unanswered(error: SendError) -> StartAnswer {
         match error {
-            SendError::Connect(reason) => GoLiveAnswer::NotStarted {
+            SendError::Connect(reason) => StartAnswer::NotStarted {
                 reason,
                 retry_after: None,
             },
             error if error.nothing_sent() => {
-                GoLiveAnswer::Failed(Failure::NotSent(error.to_string()))
+                StartAnswer::Failed(Failure::NotSent(error.to_string()))
             }
-            SendError::Timeout(reason) => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+            SendError::Timeout(reason) => StartAnswer::Failed(Failure::MayHaveStarted(format!(
                 "the go-live request got {reason}"
             ))),
-            error => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+            error => StartAnswer::Failed(Failure::MayHaveStarted(format!(
                 "the go-live request got no usable answer: {error}"
             ))),
         }

@@ -15,7 +15,7 @@ pub mod ingestion;
 pub mod lenient;
 
 pub use api::{
-    Api, BoxFuture, Endpoint, FileCheck, GoLiveAnswer, Kind, PollAnswer, Publisher, resolve,
+    Api, BoxFuture, Endpoint, FileCheck, Kind, PollAnswer, Publisher, StartAnswer, resolve,
     with_query_default,
 };
 

@@ -17,7 +17,7 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
 use super::api::{
-    Api, BoxFuture, Endpoint, FileCheck, GoLiveAnswer, PollAnswer, Publisher, resolve,
+    Api, BoxFuture, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer, resolve,
     with_query_default,
 };
 use super::lenient::error_detail;
@@ -25,8 +25,8 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, SendError, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, DraftFile, Earlier, GoLiveRequest, Offer, OfferState,
-    OperationHandle, PublishVerdict, Snapshot, Stage, State, Verdict,
+    DraftAnswer, DraftChange, DraftFile, Earlier, Offer, OfferState, OperationHandle,
+    PublishVerdict, Snapshot, Stage, StartRequest, State, Verdict,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -124,21 +124,21 @@ impl Publisher for Client {
         Box::pin(self.read_state(offer))
     }
 
-    fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer> {
+    fn go_live<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, StartAnswer> {
         Box::pin(self.go_live(&request.offer))
     }
 
     fn publish<'a>(
         &'a self,
-        request: &'a GoLiveRequest,
+        request: &'a StartRequest,
         notification_emails: &'a [String],
-    ) -> BoxFuture<'a, GoLiveAnswer> {
+    ) -> BoxFuture<'a, StartAnswer> {
         Box::pin(self.publish(&request.offer, notification_emails))
     }
 
     fn already_published<'a>(
         &'a self,
-        _: &'a GoLiveRequest,
+        _: &'a StartRequest,
     ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
         // The API shows no draft to compare with the preview.
         Box::pin(async { None })
@@ -251,7 +251,7 @@ impl Client {
             .sign_in()
             .await
             .map_err(|error| Failure::NotSent(error.to_string()))?;
-        let request = GoLiveRequest {
+        let request = StartRequest {
             offer: offer.clone(),
             product_id: None,
             submission_id: None,
@@ -322,7 +322,7 @@ impl Client {
         offer: &Offer,
         listing: &Listing,
         verdict: &Verdict,
-        request: GoLiveRequest,
+        request: StartRequest,
     ) -> PublishVerdict {
         match (listing, verdict) {
             (Listing::GoLiveRunning(id), _) => PublishVerdict::Blocked(format!(
@@ -341,7 +341,7 @@ impl Client {
 
     /// What a listing means for go-live. A publish listed as running may
     /// be waiting at publisher signoff, which its own status tells.
-    async fn judge(&self, offer: &Offer, listing: Listing, request: GoLiveRequest) -> Verdict {
+    async fn judge(&self, offer: &Offer, listing: Listing, request: StartRequest) -> Verdict {
         let described = offer.describe();
         let (id, state, status) = match listing {
             Listing::GoLiveRunning(id) => {
@@ -430,7 +430,7 @@ impl Client {
     /// `POST .../offers/{offer_id}/publish`, once, with the notification
     /// addresses when given. An answer that may hide an accepted publish is
     /// settled by reading the offer's list of operations again.
-    async fn publish(&self, offer: &Offer, notification_emails: &[String]) -> GoLiveAnswer {
+    async fn publish(&self, offer: &Offer, notification_emails: &[String]) -> StartAnswer {
         let url = self.offer_url(offer, "publish");
         let body = if notification_emails.is_empty() {
             serde_json::json!({})
@@ -445,7 +445,7 @@ impl Client {
                 headers: *headers,
                 body: String::new(),
             },
-            Err(error) if error.nothing_sent() => return GoLiveAnswer::unanswered(error),
+            Err(error) if error.nothing_sent() => return StartAnswer::unanswered(error),
             Err(error) => return self.ambiguous_publish(offer, &error.to_string()).await,
         };
         let status = reply.status;
@@ -454,7 +454,7 @@ impl Client {
                 Some(value) => match operation_at(&self.endpoint.base, &value) {
                     Ok(mut accepted) => {
                         accepted.stage = Stage::Preview;
-                        GoLiveAnswer::Accepted(accepted)
+                        StartAnswer::Accepted(accepted)
                     }
                     Err(_) => {
                         self.ambiguous_publish(offer, "an acceptance naming no readable operation")
@@ -469,7 +469,7 @@ impl Client {
         }
         let detail = error_detail(&reply.body);
         if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
-            return GoLiveAnswer::NotStarted {
+            return StartAnswer::NotStarted {
                 reason: format!("HTTP {}{detail}", status_text(status)),
                 retry_after: retry_after(&reply.headers, clock::wall()),
             };
@@ -493,7 +493,7 @@ impl Client {
             401 | 403 | 404 => self.offer_hint(status, offer).unwrap_or_default(),
             _ => format!("unexpected answer to the publish request for {described}"),
         };
-        GoLiveAnswer::Failed(Failure::Refused(format!(
+        StartAnswer::Failed(Failure::Refused(format!(
             "the publish to preview was refused with HTTP {}{detail}: {hint}",
             status_text(status)
         )))
@@ -501,22 +501,22 @@ impl Client {
 
     /// The publish request may have reached the service: a publish now
     /// listed running is taken as the one it started, and followed.
-    async fn ambiguous_publish(&self, offer: &Offer, what: &str) -> GoLiveAnswer {
+    async fn ambiguous_publish(&self, offer: &Offer, what: &str) -> StartAnswer {
         for rest in ["operations", "submissions/"] {
             let url = self.offer_url(offer, rest);
             if let Ok(body) = self.read(&url, offer).await
                 && let Ok((Listing::Publish(Some(id), State::Running, _), _)) = wire::listing(&body)
             {
-                return GoLiveAnswer::Accepted(self.listed_at(offer, &id, Stage::Preview));
+                return StartAnswer::Accepted(self.listed_at(offer, &id, Stage::Preview));
             }
         }
-        GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+        StartAnswer::Failed(Failure::MayHaveStarted(format!(
             "the publish to preview got {what}, and the offer's list of operations shows no publish running"
         )))
     }
 
     /// `POST .../offers/{offer_id}/golive`, once.
-    async fn go_live(&self, offer: &Offer) -> GoLiveAnswer {
+    async fn go_live(&self, offer: &Offer) -> StartAnswer {
         let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
         let offer_id = offer.offer_id.as_str();
         let url = self.go_live_url(publisher_id, offer_id);
@@ -529,19 +529,19 @@ impl Client {
                 headers: *headers,
                 body: String::new(),
             },
-            Err(error) => return GoLiveAnswer::unanswered(error),
+            Err(error) => return StartAnswer::unanswered(error),
         };
         let status = reply.status;
         if status.is_success() {
             return match operation_header(&reply.headers) {
                 Some(value) => match operation_at(&self.endpoint.base, &value) {
-                    Ok(accepted) => GoLiveAnswer::Accepted(accepted),
-                    Err(message) => GoLiveAnswer::Failed(Failure::Unfollowable {
+                    Ok(accepted) => StartAnswer::Accepted(accepted),
+                    Err(message) => StartAnswer::Failed(Failure::Unfollowable {
                         message,
                         submission: None,
                     }),
                 },
-                None => GoLiveAnswer::Failed(Failure::Unfollowable {
+                None => StartAnswer::Failed(Failure::Unfollowable {
                     message: format!(
                         "the service answered HTTP {} but named no operation (neither an Operation-Location nor a Location header)",
                         status_text(status)
@@ -553,7 +553,7 @@ impl Client {
 
         let detail = error_detail(&reply.body);
         if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
-            return GoLiveAnswer::NotStarted {
+            return StartAnswer::NotStarted {
                 reason: format!("HTTP {}{detail}", status_text(status)),
                 retry_after: retry_after(&reply.headers, clock::wall()),
             };
@@ -568,14 +568,14 @@ impl Client {
                 "another operation is running on {described}; only one can run at a time: wait for it to end (or follow it), then run this again"
             ),
             500..=599 => {
-                return GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+                return StartAnswer::Failed(Failure::MayHaveStarted(format!(
                     "go-live was refused with HTTP {}{detail}: the service failed",
                     status_text(status)
                 )));
             }
             _ => format!("unexpected answer to the go-live request for {described}"),
         };
-        GoLiveAnswer::Failed(Failure::Refused(format!(
+        StartAnswer::Failed(Failure::Refused(format!(
             "go-live was refused with HTTP {}{detail}: {hint}",
             status_text(status)
         )))

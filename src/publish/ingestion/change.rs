@@ -137,7 +137,7 @@ impl Client {
     /// draft's (`draft::same_tree`): a publish would change nothing.
     pub(super) async fn already_published(
         &self,
-        request: &GoLiveRequest,
+        request: &StartRequest,
     ) -> Option<(OperationHandle, String)> {
         let product = request.product_id.as_deref()?;
         let preview = request.submission_id.as_deref()?;
@@ -302,7 +302,7 @@ impl Client {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .insert(job_id.clone(), (product.id.clone(), resources));
-                    let request = GoLiveRequest {
+                    let request = StartRequest {
                         offer: offer.clone(),
                         product_id: Some(product.id.clone()),
                         submission_id: None,

@@ -8,7 +8,7 @@ use reqwest::Url;
 
 use super::wire::{ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
 use crate::model::{
-    Earlier, GoLiveRequest, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage,
+    Earlier, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, StartRequest,
     State, Verdict,
 };
 use crate::publish::api::Endpoint;
@@ -209,7 +209,7 @@ pub(super) fn decide(
             preview.describe_state()
         )));
     }
-    state(Verdict::Ready(GoLiveRequest {
+    state(Verdict::Ready(StartRequest {
         offer: offer.clone(),
         product_id: Some(product_id.to_owned()),
         submission_id: Some(preview.id.clone()),
@@ -244,7 +244,7 @@ fn publish_verdict(
         return PublishVerdict::Running(watch(&preview.id, Stage::Preview));
     }
     let previews = || submissions.iter().filter(|s| s.target() == "preview");
-    PublishVerdict::Ready(GoLiveRequest {
+    PublishVerdict::Ready(StartRequest {
         offer: offer.clone(),
         product_id: Some(product_id.to_owned()),
         submission_id: previews().max_by_key(|s| s.number()).map(|s| s.id.clone()),

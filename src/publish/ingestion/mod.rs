@@ -25,14 +25,14 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
 use super::api::{
-    Api, BoxFuture, Endpoint, FileCheck, GoLiveAnswer, PollAnswer, Publisher, with_query_default,
+    Api, BoxFuture, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer, with_query_default,
 };
 use crate::clock;
 use crate::failure::Failure;
 use crate::http::{Reply, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, DraftFile, Earlier, GoLiveRequest, Offer, OfferState,
-    OperationHandle, Snapshot, Stage, State,
+    DraftAnswer, DraftChange, DraftFile, Earlier, Offer, OfferState, OperationHandle, Snapshot,
+    Stage, StartRequest, State,
 };
 use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
@@ -220,15 +220,15 @@ impl Publisher for Client {
         Box::pin(self.read_state(offer))
     }
 
-    fn go_live<'a>(&'a self, request: &'a GoLiveRequest) -> BoxFuture<'a, GoLiveAnswer> {
+    fn go_live<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, StartAnswer> {
         Box::pin(self.go_live(request))
     }
 
     fn publish<'a>(
         &'a self,
-        request: &'a GoLiveRequest,
+        request: &'a StartRequest,
         _notification_emails: &'a [String],
-    ) -> BoxFuture<'a, GoLiveAnswer> {
+    ) -> BoxFuture<'a, StartAnswer> {
         Box::pin(self.publish(request))
     }
 
@@ -242,7 +242,7 @@ impl Publisher for Client {
 
     fn already_published<'a>(
         &'a self,
-        request: &'a GoLiveRequest,
+        request: &'a StartRequest,
     ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
         Box::pin(self.already_published(request))
     }

@@ -9,7 +9,7 @@ use super::*;
 impl Client {
     /// The submission resource that publishes the draft to preview: no
     /// `id` key at all, as the reference says.
-    pub(super) fn publish_body(request: &GoLiveRequest) -> String {
+    pub(super) fn publish_body(request: &StartRequest) -> String {
         serde_json::json!({
             "$schema": CONFIGURE_SCHEMA,
             "resources": [{
@@ -23,12 +23,12 @@ impl Client {
 
     /// `POST configure` with the preview target, once. An answer that may
     /// hide an accepted publish is settled by reading the submissions.
-    pub(super) async fn publish(&self, request: &GoLiveRequest) -> GoLiveAnswer {
+    pub(super) async fn publish(&self, request: &StartRequest) -> StartAnswer {
         let url = self.url("configure", &[]);
         let body = Self::publish_body(request);
         let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
             Ok(reply) => reply,
-            Err(error) if error.nothing_sent() => return GoLiveAnswer::unanswered(error),
+            Err(error) if error.nothing_sent() => return StartAnswer::unanswered(error),
             Err(error) => return self.ambiguous_publish(request, &error.to_string()).await,
         };
         let status = reply.status;
@@ -39,7 +39,7 @@ impl Client {
                         let mut handle = self.handle(&job_id, request, Stage::Preview);
                         handle.submission_id = None;
                         handle.earlier = request.earlier.clone();
-                        GoLiveAnswer::Accepted(handle)
+                        StartAnswer::Accepted(handle)
                     }
                     None => {
                         self.ambiguous_publish(
@@ -62,12 +62,12 @@ impl Client {
             };
         }
         match self.sort_refusal(&reply, "the publish to preview") {
-            Refusal::NotStarted(reason, retry_after) => GoLiveAnswer::NotStarted {
+            Refusal::NotStarted(reason, retry_after) => StartAnswer::NotStarted {
                 reason,
                 retry_after,
             },
             Refusal::Ambiguous(what) => self.ambiguous_publish(request, &what).await,
-            Refusal::Refused(message) => GoLiveAnswer::Failed(Failure::Refused(message)),
+            Refusal::Refused(message) => StartAnswer::Failed(Failure::Refused(message)),
         }
     }
 
@@ -95,9 +95,9 @@ impl Client {
     /// submissions.
     pub(super) async fn ambiguous_publish(
         &self,
-        request: &GoLiveRequest,
+        request: &StartRequest,
         what: &str,
-    ) -> GoLiveAnswer {
+    ) -> StartAnswer {
         let product = request.product_id.as_deref().unwrap_or_default();
         match self.submissions(product).await {
             Ok(submissions) => {
@@ -108,23 +108,23 @@ impl Client {
                     .map(|s| s.id.clone());
                 let new = new_preview(&submissions, &request.earlier);
                 match running.or(new) {
-                    Some(preview) => GoLiveAnswer::Accepted(self.submission_handle(
+                    Some(preview) => StartAnswer::Accepted(self.submission_handle(
                         product,
                         &preview,
                         Stage::Preview,
                     )),
-                    None => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+                    None => StartAnswer::Failed(Failure::MayHaveStarted(format!(
                         "the publish to preview got {what}; the submissions show no new preview yet"
                     ))),
                 }
             }
-            Err(ReadError(message, _)) => GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+            Err(ReadError(message, _)) => StartAnswer::Failed(Failure::MayHaveStarted(format!(
                 "the publish to preview got {what}, and reading the submissions again failed too ({message})"
             ))),
         }
     }
 
-    pub(super) fn configure_body(request: &GoLiveRequest) -> String {
+    pub(super) fn configure_body(request: &StartRequest) -> String {
         serde_json::json!({
             "$schema": CONFIGURE_SCHEMA,
             "resources": [{
@@ -138,12 +138,12 @@ impl Client {
     }
 
     /// `POST configure`, once.
-    pub(super) async fn go_live(&self, request: &GoLiveRequest) -> GoLiveAnswer {
+    pub(super) async fn go_live(&self, request: &StartRequest) -> StartAnswer {
         let url = self.url("configure", &[]);
         let body = Self::configure_body(request);
         let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
             Ok(reply) => reply,
-            Err(error) if error.nothing_sent() => return GoLiveAnswer::unanswered(error),
+            Err(error) if error.nothing_sent() => return StartAnswer::unanswered(error),
             Err(error) => return self.ambiguous(request, &error.to_string()).await,
         };
         let status = reply.status;
@@ -151,9 +151,9 @@ impl Client {
             return match serde_json::from_str::<JobStatus>(&reply.body) {
                 Ok(job) => match job.job_id.filter(|id| is_job_id(id)) {
                     Some(job_id) => {
-                        GoLiveAnswer::Accepted(self.handle(&job_id, request, Stage::Live))
+                        StartAnswer::Accepted(self.handle(&job_id, request, Stage::Live))
                     }
-                    None => GoLiveAnswer::Failed(Failure::Unfollowable {
+                    None => StartAnswer::Failed(Failure::Unfollowable {
                         message: format!(
                             "the service accepted go-live (HTTP {}) but named no usable job ID",
                             status_text(status)
@@ -161,7 +161,7 @@ impl Client {
                         submission: request.submission_id.clone(),
                     }),
                 },
-                Err(_) => GoLiveAnswer::Failed(Failure::Unfollowable {
+                Err(_) => StartAnswer::Failed(Failure::Unfollowable {
                     message: format!(
                         "the service accepted go-live (HTTP {}) with an answer that is not a job ({})",
                         status_text(status),
@@ -172,18 +172,18 @@ impl Client {
             };
         }
         match self.sort_refusal(&reply, "go-live") {
-            Refusal::NotStarted(reason, retry_after) => GoLiveAnswer::NotStarted {
+            Refusal::NotStarted(reason, retry_after) => StartAnswer::NotStarted {
                 reason,
                 retry_after,
             },
             Refusal::Ambiguous(what) => self.ambiguous(request, &what).await,
-            Refusal::Refused(message) => GoLiveAnswer::Failed(Failure::Refused(message)),
+            Refusal::Refused(message) => StartAnswer::Failed(Failure::Refused(message)),
         }
     }
 
     /// The configure request may have reached the service: read the
     /// submissions again to learn whether the go-live job exists.
-    pub(super) async fn ambiguous(&self, request: &GoLiveRequest, what: &str) -> GoLiveAnswer {
+    pub(super) async fn ambiguous(&self, request: &StartRequest, what: &str) -> StartAnswer {
         let submission = request.submission_id.as_deref().unwrap_or_default();
         let product = request.product_id.as_deref().unwrap_or_default();
         let going_live = match self.submissions(product).await {
@@ -191,20 +191,20 @@ impl Client {
                 .iter()
                 .any(|s| s.target() == "live" && s.id == submission),
             Err(ReadError(message, _)) => {
-                return GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+                return StartAnswer::Failed(Failure::MayHaveStarted(format!(
                     "the go-live request got {what}, and reading the submissions again failed too ({message})"
                 )));
             }
         };
         if going_live {
-            GoLiveAnswer::Failed(Failure::Unfollowable {
+            StartAnswer::Failed(Failure::Unfollowable {
                 message: format!(
                     "the go-live request got {what}, but submission {submission} is now going live: go-live WAS accepted; its job ID was lost with the answer"
                 ),
                 submission: request.submission_id.clone(),
             })
         } else {
-            GoLiveAnswer::Failed(Failure::MayHaveStarted(format!(
+            StartAnswer::Failed(Failure::MayHaveStarted(format!(
                 "the go-live request got {what}; the submissions show no go-live of submission {submission} yet"
             )))
         }
@@ -213,7 +213,7 @@ impl Client {
     pub(super) fn handle(
         &self,
         job_id: &str,
-        request: &GoLiveRequest,
+        request: &StartRequest,
         stage: Stage,
     ) -> OperationHandle {
         OperationHandle {
