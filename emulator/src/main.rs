@@ -2,19 +2,14 @@
 //! a release workflow, and the benchmark. Prints its URLs, then serves until
 //! it is stopped.
 //!
-//!     cargo run -p marketplace-emulator -- [--listen ADDRESS] [--tls-cert PEM --tls-key PEM]
-//!         [--step-ms N] [--live-ms N] [--static-token T]
-//!         [--stateless-go-live] [--publish PUBLISHER/OFFER] [--preview OFFER]
-//!         [--status-fault F] [--go-live-fault F] [--token-fault F]
-//!         [--unfiltered-lookup] [--page-size N] [--list-envelope]
-//!         [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...]
-//!         [--vm-versions N]
+//!     cargo run -p marketplace-emulator -- --help
 //!
 //! It listens on a free loopback port unless `--listen` names an address
 //! (such as `0.0.0.0:8443`, to be reached from a container), and speaks
 //! HTTPS with `--tls-cert` (the certificate chain) and `--tls-key`.
 //!
-//! A fault `F` is served instead of the next answer of its kind:
+//! A fault `F` is served instead of the next answer of its kind (a status,
+//! a go-live or publish, Entra's token, a read of an offer's state):
 //! `status:CODE[:RETRY_AFTER]`, `cut`, `malformed`, `slow:MS`,
 //! `accept-then-fail:CODE` or `huge:CODE:BYTES`.
 //!
@@ -32,74 +27,117 @@
 //! plans that many image versions first, as long-lived images have (the
 //! benchmark's large resource trees).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::Parser;
 use marketplace_emulator::{Emulator, Fault, Knobs, ListShape, ProductLookup};
 
-const USAGE: &str = "usage: marketplace-emulator [--listen ADDRESS] [--tls-cert PEM --tls-key PEM] [--step-ms N] [--live-ms N] [--static-token T] [--stateless-go-live] [--publish PUBLISHER/OFFER]... [--preview OFFER]... [--status-fault F]... [--go-live-fault F]... [--token-fault F]... [--unfiltered-lookup] [--page-size N] [--list-envelope] [--blocked-step STEP=MESSAGE] [--vm-product OFFER=PLAN,PLAN=BASE,...] [--vm-versions N]";
+/// The emulator's command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "marketplace-emulator",
+    about = "A local emulator of the Cloud Partner Portal and Product Ingestion APIs, Entra and the CI OIDC providers."
+)]
+struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDRESS")]
+    listen: String,
+    /// The certificate chain to speak HTTPS with (PEM), with --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's key (PEM), with --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// How long each publish step (or a preview submission) takes.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    step_ms: u64,
+    /// How long the Live step of a go-live takes [default: --step-ms].
+    #[arg(long, value_name = "MS")]
+    live_ms: Option<u64>,
+    /// A bearer token both APIs accept besides those Entra issues.
+    #[arg(long, value_name = "TOKEN")]
+    static_token: Option<String>,
+    /// Accept every Cloud Partner Portal go-live at once, whatever the offer's state.
+    #[arg(long)]
+    stateless_go_live: bool,
+    /// Publish a Cloud Partner Portal offer to preview at start.
+    #[arg(long, value_name = "PUBLISHER/OFFER")]
+    publish: Vec<String>,
+    /// Publish a Product Ingestion product to preview at start.
+    #[arg(long, value_name = "OFFER")]
+    preview: Vec<String>,
+    /// A fault served instead of the next status answer.
+    #[arg(long, value_name = "F", value_parser = fault)]
+    status_fault: Vec<Fault>,
+    /// A fault served instead of the next go-live or publish answer.
+    #[arg(long, value_name = "F", value_parser = fault)]
+    go_live_fault: Vec<Fault>,
+    /// A fault served instead of the next answer of Entra's token endpoint.
+    #[arg(long, value_name = "F", value_parser = fault)]
+    token_fault: Vec<Fault>,
+    /// A fault served instead of the next read of an offer's state.
+    #[arg(long, value_name = "F", value_parser = fault)]
+    read_fault: Vec<Fault>,
+    /// List every Product Ingestion product whatever external ID is asked for.
+    #[arg(long)]
+    unfiltered_lookup: bool,
+    /// Page Product Ingestion collections by this many, links without $version.
+    #[arg(long, value_name = "N")]
+    page_size: Option<usize>,
+    /// Wrap the Cloud Partner Portal's list of operations in {"value": [...]}.
+    #[arg(long)]
+    list_envelope: bool,
+    /// Stop every publish at this step, blocked with this message.
+    #[arg(long, value_name = "STEP=MESSAGE", value_parser = step)]
+    blocked_step: Option<(String, String)>,
+    /// A Product Ingestion virtual machine product with these plans (PLAN=BASE reuses BASE's configuration; PLAN[x64Gen1,arm64Gen2] has those skus).
+    #[arg(long, value_name = "OFFER=PLAN,...")]
+    vm_product: Vec<String>,
+    /// Give each plan of --vm-product this many image versions first.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    vm_versions: usize,
+}
+
+fn fault(text: &str) -> Result<Fault, String> {
+    text.parse()
+}
+
+fn step(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, message)| (name.to_owned(), message.to_owned()))
+        .ok_or_else(|| "expected STEP=MESSAGE".to_owned())
+}
 
 fn main() {
-    let mut knobs = Knobs::new(Duration::from_millis(500));
-    let mut publish = Vec::new();
-    let mut preview = Vec::new();
-    let mut vm_products = Vec::new();
-    let mut vm_versions = 0;
-    let mut listen = "127.0.0.1:0".to_owned();
-    let (mut cert, mut key) = (None, None);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{arg} needs a value")))
-        };
-        let millis = |text: String| {
-            Duration::from_millis(
-                text.parse()
-                    .unwrap_or_else(|_| usage("expected milliseconds")),
-            )
-        };
-        match arg.as_str() {
-            "--listen" => listen = value(),
-            "--tls-cert" => cert = Some(std::path::PathBuf::from(value())),
-            "--tls-key" => key = Some(std::path::PathBuf::from(value())),
-            "--step-ms" => knobs.step_duration = millis(value()),
-            "--live-ms" => knobs.live_duration = millis(value()),
-            "--static-token" => knobs.static_token = Some(value()),
-            "--stateless-go-live" => knobs.stateless_go_live = true,
-            "--publish" => publish.push(value()),
-            "--preview" => preview.push(value()),
-            "--vm-product" => vm_products.push(value()),
-            "--vm-versions" => {
-                vm_versions = value()
-                    .parse()
-                    .unwrap_or_else(|_| usage("expected a number"))
-            }
-            "--status-fault" => knobs.faults.push(fault(value())),
-            "--go-live-fault" => knobs.go_live_faults.push(fault(value())),
-            "--token-fault" => knobs.token_faults.push(fault(value())),
-            "--unfiltered-lookup" => knobs.product_lookup = ProductLookup::Unfiltered,
-            "--page-size" => {
-                knobs.page_size = Some(
-                    value()
-                        .parse()
-                        .unwrap_or_else(|_| usage("expected a number")),
-                )
-            }
-            "--list-envelope" => knobs.list_shape = ListShape::Envelope,
-            "--blocked-step" => {
-                let step = value();
-                let Some((name, message)) = step.split_once('=') else {
-                    usage("--blocked-step takes STEP=MESSAGE")
-                };
-                knobs.blocked_step = Some((name.to_owned(), message.to_owned()));
-            }
-            _ => usage(&format!("unknown argument {arg}")),
-        }
+    let args = Args::parse();
+    let mut knobs = Knobs::new(Duration::from_millis(args.step_ms));
+    knobs.live_duration = Duration::from_millis(args.live_ms.unwrap_or(args.step_ms));
+    knobs.static_token = args.static_token;
+    knobs.stateless_go_live = args.stateless_go_live;
+    knobs.faults = args.status_fault;
+    knobs.go_live_faults = args.go_live_fault;
+    knobs.token_faults = args.token_fault;
+    knobs.read_faults = args.read_fault;
+    if args.unfiltered_lookup {
+        knobs.product_lookup = ProductLookup::Unfiltered;
     }
+    knobs.page_size = args.page_size;
+    if args.list_envelope {
+        knobs.list_shape = ListShape::Envelope;
+    }
+    knobs.blocked_step = args.blocked_step;
+    let (publish, preview, vm_products, vm_versions) = (
+        args.publish,
+        args.preview,
+        args.vm_product,
+        args.vm_versions,
+    );
+    let (cert, key, listen) = (args.tls_cert, args.tls_key, args.listen);
     let tls = match (&cert, &key) {
         (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
         (None, None) => None,
-        _ => usage("--tls-cert and --tls-key go together"),
+        _ => unreachable!("clap asks for both"),
     };
     let emulator =
         Emulator::serve(knobs.clone(), &listen, tls).unwrap_or_else(|error| usage(&error));
@@ -119,10 +157,10 @@ fn main() {
         }
     }
     for product in vm_products {
-        let Some((offer, plans)) = product.split_once('=') else {
+        let Some((offer, listed)) = product.split_once('=') else {
             usage("--vm-product takes OFFER=PLAN,PLAN=BASE,...")
         };
-        let plans: Vec<&str> = plans.split(',').collect();
+        let plans = plans(listed);
         emulator.create_vm_product(offer, &plans);
         if vm_versions > 0 {
             emulator.fill_versions(offer, vm_versions);
@@ -140,12 +178,30 @@ fn main() {
     }
 }
 
-fn fault(text: String) -> Fault {
-    text.parse()
-        .unwrap_or_else(|problem: String| usage(&problem))
+/// A usage error, as clap words its own.
+fn usage(problem: &str) -> ! {
+    use clap::CommandFactory;
+    Args::command()
+        .error(clap::error::ErrorKind::InvalidValue, problem)
+        .exit()
 }
 
-fn usage(problem: &str) -> ! {
-    println!("marketplace-emulator: {problem}\n{USAGE}");
-    std::process::exit(2)
+/// `a,b[x64Gen1,arm64Gen2],c=a`: the plans, split at the commas outside
+/// brackets.
+fn plans(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let (mut depth, mut from) = (0, 0);
+    for (at, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ',' if depth == 0 => {
+                found.push(&text[from..at]);
+                from = at + 1;
+            }
+            _ => {}
+        }
+    }
+    found.push(&text[from..]);
+    found
 }
