@@ -203,7 +203,7 @@ impl Emulator {
     }
 }
 
-pub(crate) fn routes() -> Router<SharedWorld> {
+pub(crate) fn routes(world: SharedWorld) -> Router<SharedWorld> {
     Router::new()
         .route(
             "/api/publishers/{publisher}/offers/{offer}/{action}",
@@ -222,6 +222,22 @@ pub(crate) fn routes() -> Router<SharedWorld> {
             get(offer_read),
         )
         .route("/api/operations/{id}", get(operation))
+        .route_layer(axum::middleware::from_fn_with_state(world, admit))
+}
+
+/// Every request of the API, before its handler: its `api-version`, then
+/// its token.
+async fn admit(
+    Shared(world): Shared<SharedWorld>,
+    Query(query): Query<HashMap<String, String>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let refused = refusal(&world.lock().unwrap(), &query, request.headers());
+    match refused {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
 }
 
 /// Checks `api-version` and the token; `None` when both are good.
@@ -243,13 +259,9 @@ fn refusal(
 async fn offer_action(
     Shared(world): Shared<SharedWorld>,
     Path((publisher, offer, action)): Path<(String, String, String)>,
-    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let mut world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
-        return refused;
-    }
     let base = format!(
         "http://{}",
         headers
@@ -270,13 +282,8 @@ async fn offer_action(
 async fn offer_read(
     Shared(world): Shared<SharedWorld>,
     Path((publisher, offer, action)): Path<(String, String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
-        return refused;
-    }
     let list = world.knobs.operations_list;
     match action.as_str() {
         "status" => world.cpp.offer_status(&world.knobs, &publisher, &offer),
@@ -293,22 +300,12 @@ async fn offer_read(
 async fn operation_by_offer(
     world: Shared<SharedWorld>,
     Path((_, _, id)): Path<(String, String, String)>,
-    query: Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
-    operation(world, Path(id), query, headers).await
+    operation(world, Path(id)).await
 }
 
-async fn operation(
-    Shared(world): Shared<SharedWorld>,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
+async fn operation(Shared(world): Shared<SharedWorld>, Path(id): Path<String>) -> Response {
     let world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
-        return refused;
-    }
     world.cpp.operation_status(&world.knobs, &id)
 }
 

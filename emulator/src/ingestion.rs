@@ -29,7 +29,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, Query, State as Shared};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -578,7 +577,7 @@ impl Emulator {
     }
 }
 
-pub(crate) fn routes() -> Router<SharedWorld> {
+pub(crate) fn routes(world: SharedWorld) -> Router<SharedWorld> {
     Router::new()
         .route(&format!("{PREFIX}/product"), get(product))
         .route(&format!("{PREFIX}/submission/{{guid}}"), get(submissions))
@@ -592,33 +591,44 @@ pub(crate) fn routes() -> Router<SharedWorld> {
             &format!("{PREFIX}/resource-tree/product/{{guid}}"),
             get(resource_tree),
         )
+        .route_layer(axum::middleware::from_fn_with_state(world, admit))
+}
+
+/// Every request of the API, before its handler: its token (the
+/// `$version` each handler checks, as the routes take different ones).
+async fn admit(
+    Shared(world): Shared<SharedWorld>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let refused = world
+        .lock()
+        .unwrap()
+        .check_token(request.headers(), Scope::Graph);
+    match refused {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
 }
 
 /// Checks `$version` and the token; `None` when both are good.
-fn refusal(
-    world: &World,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> Option<Response> {
-    if let Some(version) = query.get("$version")
-        && version != VERSION
-    {
-        return Some(error(
+fn refusal(query: &HashMap<String, String>) -> Option<Response> {
+    let version = query.get("$version")?;
+    (version != VERSION).then(|| {
+        error(
             400,
             "badRequest",
             &format!("The version '{version}' is not supported."),
-        ));
-    }
-    world.check_token(headers, Scope::Graph)
+        )
+    })
 }
 
 async fn product(
     Shared(world): Shared<SharedWorld>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
+    if let Some(refused) = refusal(&query) {
         return refused;
     }
     let wanted = query
@@ -711,10 +721,9 @@ async fn submissions(
     Shared(world): Shared<SharedWorld>,
     Path(guid): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
+    if let Some(refused) = refusal(&query) {
         return refused;
     }
     let products = &world.ingestion;
@@ -744,11 +753,10 @@ async fn submissions(
 async fn configure(
     Shared(world): Shared<SharedWorld>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
     body: String,
 ) -> Response {
     let mut world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
+    if let Some(refused) = refusal(&query) {
         return refused;
     }
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
@@ -1096,7 +1104,6 @@ async fn resource_tree(
     Shared(world): Shared<SharedWorld>,
     Path(guid): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let world = world.lock().unwrap();
     if let Some(version) = query.get("$version")
@@ -1108,9 +1115,6 @@ async fn resource_tree(
             "badRequest",
             &format!("The version '{version}' is not supported."),
         );
-    }
-    if let Some(refused) = world.check_token(&headers, Scope::Graph) {
-        return refused;
     }
     let products = &world.ingestion;
     let Some(product) = products.by_guid(&guid) else {
@@ -1206,10 +1210,9 @@ async fn job_status(
     Shared(world): Shared<SharedWorld>,
     Path(job): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
+    if let Some(refused) = refusal(&query) {
         return refused;
     }
     let Some(job) = world.ingestion.jobs.get(&job) else {
@@ -1243,10 +1246,9 @@ async fn cancel(
     Shared(world): Shared<SharedWorld>,
     Path(job): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Response {
     let mut world = world.lock().unwrap();
-    if let Some(refused) = refusal(&world, &query, &headers) {
+    if let Some(refused) = refusal(&query) {
         return refused;
     }
     let World {

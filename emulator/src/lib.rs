@@ -425,8 +425,8 @@ impl Emulator {
             ingestion: ingestion::Products::default(),
         }));
         let apis = Router::new()
-            .merge(cpp::routes())
-            .merge(ingestion::routes());
+            .merge(cpp::routes(world.clone()))
+            .merge(ingestion::routes(world.clone()));
         let apis = match &path_prefix {
             Some(prefix) => Router::new().nest(prefix, apis),
             None => apis,
