@@ -19,6 +19,7 @@ pub mod failure;
 pub mod flow;
 pub mod host;
 pub mod http;
+pub mod inputs;
 pub mod model;
 pub mod offers;
 pub mod poll;
