@@ -12,13 +12,12 @@
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::clock;
 use crate::config::{Config, Listed, Mode};
 use crate::flow::{self, Flow, Outputs};
-use crate::host::Runner;
+use crate::host::{ResultsEntry, Runner};
 use crate::model::{OperationHandle, Outcome, Status};
 use crate::publish::Publisher;
 use crate::report::{Ended, Several, Summary};
@@ -293,22 +292,38 @@ struct Results {
     entries: RefCell<Vec<(String, Entry)>>,
 }
 
-/// One offer's entry in `results`.
-#[derive(Default, Clone, Serialize)]
+/// One offer's entry in `results`, as the flow writes it.
+#[derive(Default, Clone)]
 struct Entry {
     operation_location: String,
     operation_id: String,
     /// Until the offer's flow ends: `running` once its operation is known,
     /// else `unknown`.
-    #[serde(serialize_with = "status_word")]
     status: Option<Status>,
     outcome: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     product_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     submission_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<&'static str>,
+}
+
+impl Entry {
+    /// The entry as `results` shows it.
+    fn shown(&self) -> ResultsEntry {
+        let status = self.status.unwrap_or(if self.operation_location.is_empty() {
+            Status::Unknown
+        } else {
+            Status::Running
+        });
+        ResultsEntry {
+            operation_location: self.operation_location.clone(),
+            operation_id: self.operation_id.clone(),
+            status: status.as_output().to_owned(),
+            outcome: self.outcome.clone(),
+            product_id: self.product_id.clone(),
+            submission_id: self.submission_id.clone(),
+            target: self.target.map(str::to_owned),
+        }
+    }
 }
 
 impl Results {
@@ -351,27 +366,16 @@ impl Results {
         let json = {
             let entries = self.entries.borrow();
             let mut serializer = serde_json::Serializer::new(Vec::new());
+            // In the order of the lines, which a map would not keep.
             let mut map = serializer.serialize_map(Some(entries.len()))?;
             for (key, entry) in entries.iter() {
-                let mut shown = entry.clone();
-                if shown.status.is_none() {
-                    shown.status = Some(if shown.operation_location.is_empty() {
-                        Status::Unknown
-                    } else {
-                        Status::Running
-                    });
-                }
-                map.serialize_entry(key, &shown)?;
+                map.serialize_entry(key, &entry.shown())?;
             }
             map.end()?;
             String::from_utf8(serializer.into_inner())?
         };
         self.runner.set_output("results", &json)
     }
-}
-
-fn status_word<S: Serializer>(status: &Option<Status>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(status.map(Status::as_output).unwrap_or_default())
 }
 
 /// One offer's `Outputs`: its entry in `results`.

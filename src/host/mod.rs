@@ -408,15 +408,15 @@ impl Runner {
         if let Some(results) = get("results") {
             return results;
         }
-        let mut entry = serde_json::Map::new();
-        for name in ["operation_location", "operation_id", "status", "outcome"] {
-            entry.insert(name.into(), get(name).unwrap_or_default().into());
-        }
-        for name in ["product_id", "submission_id", "target"] {
-            if let Some(value) = get(name) {
-                entry.insert(name.into(), value.into());
-            }
-        }
+        let entry = ResultsEntry {
+            operation_location: get("operation_location").unwrap_or_default(),
+            operation_id: get("operation_id").unwrap_or_default(),
+            status: get("status").unwrap_or_default(),
+            outcome: get("outcome").unwrap_or_default(),
+            product_id: get("product_id"),
+            submission_id: get("submission_id"),
+            target: get("target"),
+        };
         let key = self
             .shared
             .key
@@ -425,9 +425,8 @@ impl Runner {
             .clone()
             .or_else(|| get("operation_id"))
             .unwrap_or_default();
-        let mut results = serde_json::Map::new();
-        results.insert(key, entry.into());
-        serde_json::Value::Object(results).to_string()
+        let results = std::collections::BTreeMap::from([(key, entry)]);
+        serde_json::to_string(&results).expect("strings serialize")
     }
 
     /// The end of the run: the results file and `--json`, else what the
@@ -451,6 +450,23 @@ impl Runner {
         let outputs = self.outputs().clone();
         self.host.finish(&outputs);
     }
+}
+
+/// One offer's entry of the `results` object (the `results` output of a
+/// run of several offers, `--json` and `--results-file`): its outputs by
+/// name, the ones an API may lack left out.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResultsEntry {
+    pub operation_location: String,
+    pub operation_id: String,
+    pub status: String,
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submission_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// The two streams of the process.
