@@ -309,11 +309,13 @@ struct Entry {
 impl Entry {
     /// The entry as `results` shows it.
     fn shown(&self) -> ResultsEntry {
-        let status = self.status.unwrap_or(if self.operation_location.is_empty() {
-            Status::Unknown
-        } else {
-            Status::Running
-        });
+        let status = self
+            .status
+            .unwrap_or(if self.operation_location.is_empty() {
+                Status::Unknown
+            } else {
+                Status::Running
+            });
         ResultsEntry {
             operation_location: self.operation_location.clone(),
             operation_id: self.operation_id.clone(),
