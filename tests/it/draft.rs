@@ -951,3 +951,26 @@ fn a_resource_tree_as_large_as_real_offers_have_is_read() {
     assert!(tree >= 1);
     assert_eq!(versions_of(&emulator, "standard").len(), 100);
 }
+
+#[test]
+fn a_sas_that_grants_writing_or_starts_at_a_bare_date_is_refused() {
+    let emulator = vm_product(knobs());
+    let writable = sas("a", 30).replace("sp=r", "sp=racwd");
+    let bare_start = sas("b", 30).replace("sv=2023-11-03", "sv=2023-11-03&st=2026-01-01");
+    let file = json!([version("1.0.0", &writable), version("1.0.1", &bare_start)]);
+    let run = with_file(&emulator, "draft", "standard", &file).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    let error = run.error();
+    assert!(
+        error.contains("version 1.0.0: vmImages[0].source.osDisk.uri ('https://contoso.blob.core.windows.net/vhds/a.vhd') grants more than reading (sp has 'a')"),
+        "{error}"
+    );
+    assert!(
+        error.contains("version 1.0.1: vmImages[0].source.osDisk.uri ('https://contoso.blob.core.windows.net/vhds/b.vhd') has a start time (st) that is not a full YYYY-MM-DDTHH:MM:SSZ"),
+        "{error}"
+    );
+    assert!(
+        emulator.requests().iter().all(|r| r.method == "GET"),
+        "nothing but reads"
+    );
+}
