@@ -462,6 +462,8 @@ fn parse_draft(
             ("configure", file, DraftFile::Resources)
         }
     };
+    // The file input as this surface names it: `configure`, `--configure`.
+    let input = surface.input(input);
     if !api.changes_drafts() {
         return Err(invalid(format!(
             "{input} is not taken by the {} API: change the draft in Partner Center, or use {}",
@@ -471,8 +473,10 @@ fn parse_draft(
     }
     if !matches!(mode, Mode::Draft | Mode::Publish) {
         return Err(invalid(format!(
-            "{input} changes the draft, which only mode: draft and mode: publish do; mode {} never changes it",
-            mode.as_input()
+            "{input} changes the draft, which only {} and {} do; {} never changes it",
+            surface.mode(Mode::Draft.as_input()),
+            surface.mode(Mode::Publish.as_input()),
+            surface.mode(mode.as_input())
         )));
     }
     if matches!(target, Target::Offers(_)) {
@@ -1122,6 +1126,152 @@ mod tests {
     use super::*;
     use crate::arbitrary;
     use proptest::prelude::*;
+
+    /// Every refused input, as each surface words it: the action with its
+    /// inputs, the command line with its flags (and the token from
+    /// `GO_LIVE_TOKEN`), as `Runner` shows a command line's message.
+    #[test]
+    fn every_refused_input_in_each_surfaces_words() {
+        let cases: &[&[(&str, &str)]] = &[
+            &[("publisher_id", "")],
+            &[("offer_id", "  ")],
+            &[("publisher_id", "contoso/../x")],
+            &[("offer_id", "vm?api-version=1")],
+            &[("offer_id", "..")],
+            &[("offer_id", "vm%2F")],
+            &[("token", "Bearer abc")],
+            &[("wait", "yes")],
+            &[("fail_on_timeout", "1")],
+            &[("wait_timeout", "10")],
+            &[("wait_timeout", "9999999999999999999s")],
+            &[("wait_timeout", "99999999999999999999h")],
+            &[("poll_interval", "841h")],
+            &[("poll_interval", "0s")],
+            &[("request_timeout", "1w")],
+            &[("api_url", "http://cloudpartner.example.com")],
+            &[("api_url", "ftp://127.0.0.1")],
+            &[("api_url", "not a url")],
+            &[("api_url", "https://h.example/?x=1")],
+            &[("api_version", "2017-10-31&x=y")],
+            &[("authority_url", "http://login.example.com")],
+            &[("operation_location", "http://example.com/api/operations/1")],
+            &[("mode", "draft"), ("configure", "f.json"), ("plan", "gen2")],
+            &[("mode", "publish"), ("configure", "f.json")],
+        ];
+        let mut shown = String::new();
+        for case in cases {
+            let mut values: std::collections::BTreeMap<&'static str, String> = [
+                ("publisher_id", "contoso"),
+                ("offer_id", "contoso-vm"),
+                ("api_url", "https://h.example/"),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name, value.to_owned()))
+            .collect();
+            let mut token = "t0ken".to_owned();
+            for (name, value) in *case {
+                let name = INPUT_NAMES.iter().find(|known| *known == name).unwrap();
+                match *name {
+                    "token" => token = (*value).to_owned(),
+                    _ => {
+                        values.insert(name, (*value).to_owned());
+                    }
+                }
+            }
+            let error = |result: Result<Config, InputError>| match result {
+                Ok(_) => "accepted".to_owned(),
+                Err(error) => error.0,
+            };
+            let mut action = values.clone();
+            action.insert("token", token.clone());
+            let action = error(Config::from_inputs(
+                &RawInputs::from_values(action),
+                SignIn::default(),
+            ));
+            let command_line = error(Config::from_inputs(
+                &RawInputs::from_values(values),
+                SignIn::Environment(vec![("GO_LIVE_TOKEN".to_owned(), token)]),
+            ));
+            let command_line = Surface::CommandLine.words(&command_line);
+            shown.push_str(&format!(
+                "{case:?}\n  action: {action}\n  command line: {command_line}\n"
+            ));
+        }
+        expect_test::expect![[r#"
+            [("publisher_id", "")]
+              action: publisher_id is required for the Cloud Partner Portal API (unless operation_location is given): pass the ID shown in Partner Center
+              command line: --publisher is required for the Cloud Partner Portal API (unless --operation-location is given): pass the ID shown in Partner Center
+            [("offer_id", "  ")]
+              action: offer_id is required (unless operation_location is given): pass the offer ID shown in Partner Center
+              command line: --offer is required (unless --operation-location is given): pass the offer ID shown in Partner Center
+            [("publisher_id", "contoso/../x")]
+              action: publisher_id 'contoso/../x' is not valid: expected letters, digits, '.', '_' or '-'
+              command line: --publisher 'contoso/../x' is not valid: expected letters, digits, '.', '_' or '-'
+            [("offer_id", "vm?api-version=1")]
+              action: offer_id 'vm?api-version=1' is not valid: expected letters, digits, '.', '_' or '-'
+              command line: --offer 'vm?api-version=1' is not valid: expected letters, digits, '.', '_' or '-'
+            [("offer_id", "..")]
+              action: offer_id '..' is not valid: expected letters, digits, '.', '_' or '-'
+              command line: --offer '..' is not valid: expected letters, digits, '.', '_' or '-'
+            [("offer_id", "vm%2F")]
+              action: offer_id 'vm%2F' is not valid: expected letters, digits, '.', '_' or '-'
+              command line: --offer 'vm%2F' is not valid: expected letters, digits, '.', '_' or '-'
+            [("token", "Bearer abc")]
+              action: token contains spaces or control characters: pass the bare access token, without 'Bearer '
+              command line: GO_LIVE_TOKEN contains spaces or control characters: pass the bare access token, without 'Bearer '
+            [("wait", "yes")]
+              action: wait 'yes' is not a boolean: expected true or false
+              command line: wait 'yes' is not a boolean: expected true or false
+            [("fail_on_timeout", "1")]
+              action: fail_on_timeout '1' is not a boolean: expected true or false
+              command line: --no-fail-on-timeout '1' is not a boolean: expected true or false
+            [("wait_timeout", "10")]
+              action: wait_timeout '10' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too (each number needs its unit)
+              command line: --wait-timeout '10' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too (each number needs its unit)
+            [("wait_timeout", "9999999999999999999s")]
+              action: wait_timeout '9999999999999999999s' is longer than 35 days, the longest a workflow run may last
+              command line: --wait-timeout '9999999999999999999s' is longer than 35 days, the longest a workflow run may last
+            [("wait_timeout", "99999999999999999999h")]
+              action: wait_timeout '99999999999999999999h' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too
+              command line: --wait-timeout '99999999999999999999h' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too
+            [("poll_interval", "841h")]
+              action: poll_interval '841h' is longer than 35 days, the longest a workflow run may last
+              command line: --poll-interval '841h' is longer than 35 days, the longest a workflow run may last
+            [("poll_interval", "0s")]
+              action: poll_interval '0s' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too (it must be more than zero)
+              command line: --poll-interval '0s' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too (it must be more than zero)
+            [("request_timeout", "1w")]
+              action: request_timeout '1w' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too
+              command line: --request-timeout '1w' is not a duration: expected a whole number with a unit, such as 500ms, 30s, 45m or 5h; days (2d) and several units (1h30m) work too
+            [("api_url", "http://cloudpartner.example.com")]
+              action: api_url 'http://cloudpartner.example.com/' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
+              command line: --api-url 'http://cloudpartner.example.com/' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
+            [("api_url", "ftp://127.0.0.1")]
+              action: api_url 'ftp://127.0.0.1/' has the scheme 'ftp': expected an https URL
+              command line: --api-url 'ftp://127.0.0.1/' has the scheme 'ftp': expected an https URL
+            [("api_url", "not a url")]
+              action: api_url 'not a url' is not a URL (relative URL without a base): expected something like https://cloudpartner.azure.com
+              command line: --api-url 'not a url' is not a URL (relative URL without a base): expected something like https://cloudpartner.azure.com
+            [("api_url", "https://h.example/?x=1")]
+              action: api_url 'https://h.example/?x=1' must not carry a query or a fragment
+              command line: --api-url 'https://h.example/?x=1' must not carry a query or a fragment
+            [("api_version", "2017-10-31&x=y")]
+              action: api_version '2017-10-31&x=y' is not valid: expected a version such as 2017-10-31
+              command line: --api-version '2017-10-31&x=y' is not valid: expected a version such as 2017-10-31
+            [("authority_url", "http://login.example.com")]
+              action: authority_url 'http://login.example.com/' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
+              command line: accepted
+            [("operation_location", "http://example.com/api/operations/1")]
+              action: operation_location 'http://example.com/api/operations/1' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
+              command line: --operation-location 'http://example.com/api/operations/1' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
+            [("mode", "draft"), ("configure", "f.json"), ("plan", "gen2")]
+              action: plan goes with vm_image_versions; configure sends its resources as they are: leave plan out
+              command line: --plan goes with --vm-image-versions; --configure sends its resources as they are: leave --plan out
+            [("mode", "publish"), ("configure", "f.json")]
+              action: configure is not taken by the Cloud Partner Portal API: change the draft in Partner Center, or use api: product-ingestion
+              command line: --configure is not taken by the Cloud Partner Portal API: change the draft in Partner Center, or use --api product-ingestion
+        "#]].assert_eq(&shown);
+    }
 
     /// The words of the answers this module reads.
     const WORDS: &[&str] = &[

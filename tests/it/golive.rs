@@ -351,33 +351,12 @@ fn check_invalid(inputs: &[(&str, &str)], expected: &[&str]) {
     assert!(!run.outputs.contains_key("status"));
 }
 
+/// The wiring: a refused input sends nothing and exits 2 with its message.
+/// Every refusal's words, for both surfaces, are one table in
+/// `config::tests::every_refused_input_in_each_surfaces_words`.
 #[test]
 fn every_input_is_validated_before_any_request() {
     check_invalid(&[("publisher_id", "")], &["publisher_id is required"]);
-    check_invalid(&[("offer_id", "  ")], &["offer_id is required"]);
-    check_invalid(
-        &[("publisher_id", "contoso/../x")],
-        &[
-            "publisher_id 'contoso/../x' is not valid",
-            "letters, digits",
-        ],
-    );
-    check_invalid(
-        &[("offer_id", "vm?api-version=1")],
-        &["offer_id", "not valid"],
-    );
-    check_invalid(&[("offer_id", "..")], &["offer_id '..' is not valid"]);
-    check_invalid(&[("offer_id", "vm%2F")], &["offer_id", "not valid"]);
-    check_invalid(&[("token", "")], &["no way to sign in", "pass token"]);
-    check_invalid(&[("token", "Bearer abc")], &["token contains spaces"]);
-    check_invalid(
-        &[("wait", "yes")],
-        &["wait 'yes' is not a boolean", "true or false"],
-    );
-    check_invalid(
-        &[("fail_on_timeout", "1")],
-        &["fail_on_timeout '1' is not a boolean"],
-    );
     check_invalid(
         &[("wait_timeout", "10")],
         &[
@@ -385,51 +364,8 @@ fn every_input_is_validated_before_any_request() {
             "500ms, 30s, 45m or 5h",
         ],
     );
-    check_invalid(
-        &[("wait_timeout", "9999999999999999999s")],
-        &["wait_timeout '9999999999999999999s' is longer than 35 days"],
-    );
-    check_invalid(
-        &[("wait_timeout", "99999999999999999999h")],
-        &["wait_timeout '99999999999999999999h' is not a duration"],
-    );
-    check_invalid(
-        &[("poll_interval", "841h")],
-        &["poll_interval '841h' is longer than 35 days"],
-    );
-    check_invalid(
-        &[("poll_interval", "0s")],
-        &["poll_interval '0s' is not a duration"],
-    );
-    check_invalid(
-        &[("request_timeout", "1w")],
-        &["request_timeout '1w' is not a duration"],
-    );
-    check_invalid(
-        &[("api_url", "http://cloudpartner.example.com")],
-        &["api_url", "only https is allowed"],
-    );
-    check_invalid(
-        &[("api_url", "ftp://127.0.0.1")],
-        &["api_url", "scheme 'ftp'"],
-    );
-    check_invalid(
-        &[("api_url", "not a url")],
-        &["api_url 'not a url' is not a URL"],
-    );
     check_invalid(&[("api_url", "{server}/?x=1")], &["api_url", "query"]);
-    check_invalid(
-        &[("api_version", "2017-10-31&x=y")],
-        &["api_version", "not valid"],
-    );
-    check_invalid(
-        &[("authority_url", "http://login.example.com")],
-        &["authority_url", "only https"],
-    );
-    check_invalid(
-        &[("operation_location", "http://example.com/api/operations/1")],
-        &["operation_location", "only https"],
-    );
+    check_invalid(&[("token", "")], &["no way to sign in", "pass token"]);
 }
 
 #[test]

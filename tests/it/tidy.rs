@@ -21,12 +21,14 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Code lines of a file, comments left out.
+/// Code lines of a file, comments and its unit tests (from `mod tests {`
+/// on, where tables may name anything) left out.
 fn code(path: &Path) -> Vec<(usize, String)> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .enumerate()
+        .take_while(|(_, line)| line.trim() != "mod tests {")
         .filter(|(_, line)| !line.trim_start().starts_with("//"))
         .map(|(n, line)| (n + 1, line.to_owned()))
         .collect()
