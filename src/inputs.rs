@@ -1,12 +1,15 @@
-//! The single values an input holds, each read and checked on its own:
-//! durations, booleans, IDs and service URLs, and the error that names a
-//! bad one. Knows nothing of the program's configuration; `config` builds
-//! a `Config` from these.
+//! The inputs as they come (`RawInputs`: the runner's `INPUT_*` variables,
+//! or what a command line gives) and the single values they hold, each
+//! read and checked on its own: durations, booleans, IDs and service URLs,
+//! and the error that names a bad one. Knows nothing of the program's
+//! configuration; `config` builds a `Config` from these.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::Url;
+
+use crate::secret::Secret;
 
 /// The longest duration an input may give: GitHub's own ceiling for a
 /// workflow run, 35 days.
@@ -26,6 +29,127 @@ impl std::error::Error for InputError {}
 
 pub(crate) fn invalid(message: String) -> InputError {
     InputError(message)
+}
+
+/// The inputs exactly as the runner passes them: `INPUT_<NAME>` variables,
+/// where an empty string means "not given".
+#[derive(Debug, Default)]
+pub struct RawInputs {
+    /// By name, one of `INPUT_NAMES`.
+    values: std::collections::BTreeMap<&'static str, String>,
+    /// `GITHUB_WORKSPACE`: where the paths of file inputs start.
+    workspace: Option<String>,
+}
+
+/// The inputs this action reads, by the name `action.yml` gives them.
+pub const INPUT_NAMES: [&str; 24] = [
+    "api",
+    "mode",
+    "publisher_id",
+    "offer_id",
+    "offers",
+    "token",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "oidc_audience",
+    "authority_url",
+    "wait",
+    "wait_timeout",
+    "poll_interval",
+    "fail_on_timeout",
+    "request_timeout",
+    "operation_location",
+    "api_url",
+    "api_version",
+    "notification_emails",
+    "vm_image_versions",
+    "plan",
+    "configure",
+    "configure_timeout",
+];
+
+/// The variable the runner passes an input in: `INPUT_` and the upper-case
+/// name.
+fn input_variable(name: &str) -> String {
+    format!("INPUT_{}", name.to_ascii_uppercase())
+}
+
+/// Refuses an input whose value is not valid UTF-8 (`not_utf8` names such
+/// variables) instead of taking it as not given: a stray byte must not
+/// turn "follow this operation" into "start a new go-live".
+pub fn check_utf8(not_utf8: &[String]) -> Result<(), InputError> {
+    match INPUT_NAMES
+        .into_iter()
+        .find(|name| not_utf8.contains(&input_variable(name)))
+    {
+        Some(name) => Err(invalid(format!(
+            "{name} is not valid UTF-8 text: pass it as UTF-8 (the variable {} holds other bytes)",
+            input_variable(name)
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl RawInputs {
+    /// Reads the `INPUT_*` variables out of the given environment, in the
+    /// runner's exact form: `INPUT_` and the upper-case name. A variable in
+    /// another case is not an input.
+    pub fn from_env(env: &[(String, String)]) -> RawInputs {
+        let input = |name: &str| {
+            let key = input_variable(name);
+            env.iter()
+                .find(|(candidate, _)| *candidate == key)
+                .map(|(_, value)| value.clone())
+        };
+        RawInputs {
+            values: INPUT_NAMES
+                .into_iter()
+                .filter_map(|name| Some((name, input(name)?)))
+                .collect(),
+            workspace: env
+                .iter()
+                .find(|(key, value)| key == "GITHUB_WORKSPACE" && !value.is_empty())
+                .map(|(_, value)| value.clone()),
+        }
+    }
+
+    /// The inputs a command line gives, by input name; relative paths
+    /// start in the current directory.
+    pub fn from_values(values: std::collections::BTreeMap<&'static str, String>) -> RawInputs {
+        RawInputs {
+            values,
+            workspace: None,
+        }
+    }
+
+    /// Values that must be masked before anything else is printed, whether or
+    /// not the rest of the inputs are valid.
+    pub fn secrets(&self) -> Vec<Secret> {
+        ["token", "client_secret"]
+            .into_iter()
+            .filter_map(|name| self.given(name))
+            .map(|value| Secret::new(value.to_owned()))
+            .collect()
+    }
+}
+
+impl RawInputs {
+    /// `GITHUB_WORKSPACE`, where the paths of file inputs start.
+    pub(crate) fn workspace(&self) -> Option<&String> {
+        self.workspace.as_ref()
+    }
+
+    /// The value of the input `name`, trimmed. The runner trims nothing
+    /// itself; the toolkit does, and so do we. An empty value means the
+    /// input was not given.
+    pub(crate) fn given(&self, name: &str) -> Option<&str> {
+        debug_assert!(INPUT_NAMES.contains(&name), "{name} is not an input");
+        self.values
+            .get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+    }
 }
 
 /// A publisher ID goes into the URL path, so it is held to the characters

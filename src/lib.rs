@@ -27,6 +27,7 @@ pub mod publish;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod sign_in;
 pub mod signals;
 pub mod surface;
 pub mod text;
