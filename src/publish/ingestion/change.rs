@@ -31,7 +31,7 @@ impl Client {
         // whenever a list is sent.
         let lists = file
             .as_ref()
-            .is_none_or(|(resources, _)| resources.iter().any(draft::lists_whole));
+            .is_none_or(|(resources, _)| resources.iter().any(lists::lists_whole));
         let published = if lists {
             self.published(&product.id).await?
         } else {
@@ -48,7 +48,7 @@ impl Client {
             }
             (DraftFile::Resources, None) => unreachable!("a configure file is read above"),
         };
-        let partial = draft::left_out(&resources, &[&published.preview, &published.live]);
+        let partial = lists::left_out(&resources, &[&published.preview, &published.live]);
         if !partial.is_empty() {
             return Err(Failure::NotSent(format!(
                 "the draft of offer '{}' was not changed and nothing was published: {}; put them back in {} and run this again",
@@ -93,7 +93,7 @@ impl Client {
         let draft = self.tree(&product, "draft").await.map_err(|ReadError(message, _)| {
             format!("the draft could not be read again to check that it holds the change ({message})")
         })?;
-        let missing = draft::not_held(&draft, &resources);
+        let missing = lists::not_held(&draft, &resources);
         if missing.is_empty() {
             Ok(())
         } else {
@@ -124,7 +124,7 @@ impl Client {
             };
             // Only the technical configurations count: the rest is let go
             // at once, as a tree of many plans and versions is large.
-            let configs: Vec<Value> = tree.into_iter().filter(draft::lists_whole).collect();
+            let configs: Vec<Value> = tree.into_iter().filter(lists::lists_whole).collect();
             match target {
                 "preview" => published.preview = configs,
                 _ => published.live = configs,

@@ -142,210 +142,6 @@ fn asset_url_without_query(mut resource: Value) -> Value {
     resource
 }
 
-/// What a plan's technical configuration lists that a whole-list write
-/// must keep: its image versions by number, or its CNAB references by
-/// repository and tag (`repository:tag`); nothing for another kind.
-fn listed(config: &Value) -> Vec<String> {
-    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(str::to_owned);
-    let items = |key: &str| {
-        config
-            .get(key)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .to_vec()
-    };
-    match kind(config).as_str() {
-        "virtual-machine-plan-technical-configuration"
-        | "core-virtual-machine-plan-technical-configuration" => items("vmImageVersions")
-            .iter()
-            .filter_map(|version| text(version, "versionNumber"))
-            .collect(),
-        "container-plan-technical-configuration" => items("cnabReferences")
-            .iter()
-            .filter_map(|reference| {
-                Some(format!(
-                    "{}:{}",
-                    text(reference, "repositoryName")?,
-                    text(reference, "tag")?
-                ))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether a resource is a plan's technical configuration whose list is
-/// sent whole.
-pub fn lists_whole(resource: &Value) -> bool {
-    matches!(
-        kind(resource).as_str(),
-        "virtual-machine-plan-technical-configuration"
-            | "core-virtual-machine-plan-technical-configuration"
-            | "container-plan-technical-configuration"
-    )
-}
-
-/// Every technical configuration among `resources` that lacks an image
-/// version or CNAB reference that the `published` resources (preview and
-/// live trees) hold for its plan: the list is replaced whole, so sending
-/// it would ask the service to delete them. One sentence each, naming
-/// the plan and what is missing.
-pub fn left_out(resources: &[Value], published: &[&[Value]]) -> Vec<String> {
-    let mut found = Vec::new();
-    for resource in resources.iter().filter(|r| lists_whole(r)) {
-        let Some(plan) = resource.get("plan").and_then(Value::as_str) else {
-            continue;
-        };
-        let sent = listed(resource);
-        let mut missing: Vec<String> = Vec::new();
-        for config in published
-            .iter()
-            .flat_map(|tree| tree.iter())
-            .filter(|r| lists_whole(r) && r.get("plan").and_then(Value::as_str) == Some(plan))
-        {
-            for item in listed(config) {
-                if !sent.contains(&item) && !missing.contains(&item) {
-                    missing.push(item);
-                }
-            }
-        }
-        if missing.is_empty() {
-            continue;
-        }
-        let what = if kind(resource) == "container-plan-technical-configuration" {
-            "CNAB reference(s)"
-        } else {
-            "image version(s)"
-        };
-        found.push(format!(
-            "the technical configuration of {} lacks published {what} {} (held in preview or live); its list is sent whole, so sending it would ask the service to delete them",
-            untrusted(plan, 120),
-            missing
-                .iter()
-                .map(|item| untrusted(item, 140))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    found
-}
-
-/// What of the resources sent the draft no longer holds as sent, read
-/// again after the change's job succeeded: each image version (by its
-/// images and state, SAS validity aside) and CNAB reference (by its
-/// digest) of a whole list, and each other field sent (the `$schema`,
-/// whose version a read may raise, and listing-asset URLs, which expire,
-/// aside). One line each, for the log; empty when all of it is there.
-pub fn not_held(draft: &[Value], sent: &[Value]) -> Vec<String> {
-    let mut found = Vec::new();
-    for resource in sent {
-        let id = resource.get("id").and_then(Value::as_str);
-        let name = untrusted(id.unwrap_or("without an id"), 120);
-        let Some(held) = id.and_then(|id| {
-            draft
-                .iter()
-                .find(|held| held.get("id").and_then(Value::as_str) == Some(id))
-        }) else {
-            if id.is_some() {
-                found.push(format!("resource {name} is gone from the draft"));
-            }
-            continue;
-        };
-        if lists_whole(resource) {
-            let key = if kind(resource) == "container-plan-technical-configuration" {
-                "cnabReferences"
-            } else {
-                "vmImageVersions"
-            };
-            let items = |config: &Value| {
-                config
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let held_items = items(held);
-            for item in items(resource) {
-                let same = held_items.iter().any(|there| match key {
-                    "cnabReferences" => ["repositoryName", "tag", "digest"]
-                        .iter()
-                        .all(|field| there.get(field) == item.get(field)),
-                    _ => {
-                        there.get("versionNumber") == item.get("versionNumber")
-                            && holds_as_sent(
-                                &comparable(there.get("vmImages")),
-                                &comparable(item.get("vmImages")),
-                            )
-                            && lifecycle(there) == lifecycle(&item)
-                    }
-                });
-                if !same {
-                    let shown = match key {
-                        "cnabReferences" => format!(
-                            "CNAB reference {}:{}",
-                            untrusted(
-                                item.get("repositoryName")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("?"),
-                                100
-                            ),
-                            untrusted(item.get("tag").and_then(Value::as_str).unwrap_or("?"), 60)
-                        ),
-                        _ => format!(
-                            "image version {}",
-                            untrusted(
-                                item.get("versionNumber")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("?"),
-                                40
-                            )
-                        ),
-                    };
-                    found.push(format!("{shown} of {name} is not there as sent"));
-                }
-            }
-            continue;
-        }
-        let asset = kind(resource).starts_with("listing-asset");
-        for (field, value) in resource.as_object().into_iter().flatten() {
-            if field == "$schema" || (asset && field == "url") {
-                continue;
-            }
-            if !held
-                .get(field)
-                .is_some_and(|there| holds_as_sent(there, value))
-            {
-                found.push(format!("{} of {name} is not as sent", untrusted(field, 60)));
-            }
-        }
-    }
-    found.truncate(MOST_PROBLEMS);
-    found
-}
-
-/// Whether what the service holds is what was sent, as the service reads
-/// it back: every field sent is there with the value sent (a field the
-/// service adds, or fills with its default, is no change), lists item by
-/// item.
-fn holds_as_sent(there: &Value, sent: &Value) -> bool {
-    match (there, sent) {
-        (Value::Object(there), Value::Object(sent)) => sent.iter().all(|(key, value)| {
-            there
-                .get(key)
-                .is_some_and(|held| holds_as_sent(held, value))
-        }),
-        (Value::Array(there), Value::Array(sent)) => {
-            there.len() == sent.len()
-                && there
-                    .iter()
-                    .zip(sent)
-                    .all(|(held, value)| holds_as_sent(held, value))
-        }
-        _ => there == sent,
-    }
-}
-
 /// Whether two trees hold the same resources, as the reference compares a
 /// draft with its preview: submissions, the schema host and listing-asset
 /// URLs (which expire) aside, in any order.
@@ -453,7 +249,7 @@ pub fn versions(config: &Value) -> Vec<Value> {
 /// A resource's kind as the service reads it: the segment after
 /// `/schema/` in its `$schema` (compared without case), or, without a
 /// `$schema`, the first segment of its `id`.
-fn kind(resource: &Value) -> String {
+pub(super) fn kind(resource: &Value) -> String {
     schema_kind(resource)
         .or_else(|| id_kind(resource))
         .unwrap_or_default()
@@ -616,7 +412,7 @@ pub fn merge(
     })
 }
 
-fn lifecycle(version: &Value) -> String {
+pub(super) fn lifecycle(version: &Value) -> String {
     version
         .get("lifecycleState")
         .and_then(Value::as_str)
@@ -637,7 +433,7 @@ fn same_images(before: &Value, asked: &Value) -> bool {
 
 /// Images with the SAS fields that change with every new token (`st`,
 /// `se`, `sv`, `sig`) left out of their URIs.
-fn comparable(images: Option<&Value>) -> Value {
+pub(super) fn comparable(images: Option<&Value>) -> Value {
     fn strip(value: &Value) -> Value {
         match value {
             Value::String(text) => match Url::parse(text) {
@@ -817,62 +613,6 @@ mod tests {
         assert!(
             problems[0].contains("101 versions that are not deprecated"),
             "{problems:?}"
-        );
-    }
-
-    #[test]
-    fn what_the_draft_does_not_hold_as_sent_is_named() {
-        let tech = |versions: Vec<Value>| {
-            json!({"$schema": "https://schema.mp.microsoft.com/schema/virtual-machine-plan-technical-configuration/2022-03-01-preview5",
-                "id": "virtual-machine-plan-technical-configuration/p/q", "plan": "plan/p/q",
-                "vmImageVersions": versions})
-        };
-        let cnab = |digest: &str| {
-            json!({"$schema": "https://schema.mp.microsoft.com/schema/container-plan-technical-configuration/2022-03-01-preview3",
-                "id": "container-plan-technical-configuration/p/r", "plan": "plan/p/r",
-                "cnabReferences": [{"repositoryName": "contoso.app", "tag": "1.0.0", "digest": digest}]})
-        };
-        let asset = |url: &str, kind: &str| {
-            json!({"$schema": "https://schema.mp.microsoft.com/schema/listing-asset/2022-03-01-preview2",
-                "id": "listing-asset/p/1", "url": url, "type": kind})
-        };
-        let sent = [
-            tech(vec![version("1.0.0", &sas("2026-12-01", "r"))]),
-            cnab("sha256:aa"),
-            asset("https://x/a?sig=1", "azureLogoSmall"),
-        ];
-        // Held as sent: a new SAS and another asset URL query are no change.
-        let held = [
-            tech(vec![
-                version("0.9.0", &sas("2026-12-01", "r")),
-                version("1.0.0", &sas("2026-12-09", "r")),
-            ]),
-            cnab("sha256:aa"),
-            asset("https://x/a?sig=2", "azureLogoSmall"),
-        ];
-        assert_eq!(not_held(&held, &sent), Vec::<String>::new());
-        // A field the service adds or fills with its default is no change.
-        let mut filled = held.clone();
-        filled[0]["vmImageVersions"][1]["vmImages"][0]["source"]["osDisk"]["osDiskState"] =
-            json!("generalized");
-        filled[2]["state"] = json!("processed");
-        assert_eq!(not_held(&filled, &sent), Vec::<String>::new());
-        let put_back = [
-            tech(vec![version("0.9.0", &sas("2026-12-01", "r"))]),
-            cnab("sha256:bb"),
-            asset("https://x/a", "azureLogoLarge"),
-        ];
-        assert_eq!(
-            not_held(&put_back, &sent),
-            [
-                "image version 1.0.0 of virtual-machine-plan-technical-configuration/p/q is not there as sent",
-                "CNAB reference contoso.app:1.0.0 of container-plan-technical-configuration/p/r is not there as sent",
-                "type of listing-asset/p/1 is not as sent",
-            ]
-        );
-        assert_eq!(
-            not_held(&[], &sent[1..2]),
-            ["resource container-plan-technical-configuration/p/r is gone from the draft"]
         );
     }
 

@@ -12,6 +12,7 @@
 mod change;
 mod decide;
 pub mod draft;
+mod lists;
 mod start;
 mod status;
 mod versions;
