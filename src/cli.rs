@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{InputError, RawInputs, read_capped_file};
 use crate::host::HostKind;
+use crate::inputs::parse_bool;
 use crate::publish::Kind;
 
 /// The version, and the commit when built from a git checkout.
@@ -344,18 +345,12 @@ impl Cli {
         values.insert("mode", mode.to_owned());
         let key = offers(&common, &mut values)?;
         let switch = |given: bool, name: &str| -> Result<bool, InputError> {
-            if given {
-                return Ok(true);
-            }
-            match env(name).as_deref().map(str::trim) {
-                None | Some("") => Ok(false),
-                Some("true" | "True" | "TRUE") => Ok(true),
-                Some("false" | "False" | "FALSE") => Ok(false),
-                Some(other) => Err(InputError(format!(
-                    "{name} '{}' is not a boolean: expected true or false",
-                    other.escape_default()
-                ))),
-            }
+            let value = env(name);
+            let value = value
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty());
+            Ok(given || parse_bool(name, value, false)?)
         };
         let wait = switch(common.wait, "GO_LIVE_WAIT")?;
         let no_fail_on_timeout = switch(common.no_fail_on_timeout, "GO_LIVE_NO_FAIL_ON_TIMEOUT")?;

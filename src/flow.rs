@@ -214,18 +214,12 @@ impl Flow<'_> {
                 "{what} is already running on {}: operation {}; nothing was sent, {}",
                 offer.describe(),
                 operation.id,
-                if self.config.wait {
-                    "following it".to_owned()
-                } else {
-                    match self.config.surface {
-                        Surface::CommandLine => format!(
-                            "and --wait is not given: follow it with {}",
-                            Surface::CommandLine.mode("follow")
-                        ),
-                        Surface::Action => {
-                            "and wait is false: follow it with mode: follow".to_owned()
-                        }
+                match (self.config.wait, self.config.surface) {
+                    (true, _) => "following it",
+                    (false, Surface::CommandLine) => {
+                        "and --wait is not given: follow it with go-live follow"
                     }
+                    (false, Surface::Action) => "and wait is false: follow it with mode: follow",
                 }
             ),
         );

@@ -44,7 +44,6 @@ use report::{Ended, Ending, Summary, exit_code};
 use secret::Secret;
 use signals::Signals;
 
-/// A variable's value, when set and not empty.
 /// Why a file the run writes as it goes cannot be written there, known
 /// before any request: its directory does not exist, or the path is one.
 fn not_writable(flag: &str, path: &std::path::Path) -> Option<String> {
@@ -67,6 +66,7 @@ fn not_writable(flag: &str, path: &std::path::Path) -> Option<String> {
     })
 }
 
+/// A variable's value, when set and not empty.
 fn lookup(env: &[(String, String)], name: &str) -> Option<String> {
     env.iter()
         .find(|(key, _)| key == name)

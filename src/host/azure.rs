@@ -94,7 +94,7 @@ impl Host for AzurePipelines {
     }
 
     fn group(&self, title: &str, body: &str) {
-        let mut lines = vec![format!("##[group]{}", safe_line(title))];
+        let mut lines = vec![format!("##[group]{}", inert(title))];
         lines.extend(safe_lines(body));
         lines.push("##[endgroup]".to_owned());
         self.emit(lines);
@@ -172,12 +172,7 @@ pub fn variable_name(output: &str) -> String {
 
 /// The lines of `text`, each safe to print.
 fn safe_lines(text: &str) -> Vec<String> {
-    plain(text).split('\n').map(safe_line).collect()
-}
-
-/// One line that holds neither a logging command nor a formatting line.
-fn safe_line(line: &str) -> String {
-    inert(line)
+    plain(text).split('\n').map(inert).collect()
 }
 
 /// Escapes a command's data the way the agent unescapes it: `%` first.

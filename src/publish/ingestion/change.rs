@@ -19,34 +19,26 @@ impl Client {
         let (product, _) = self.product(offer).await?;
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
-        let file = match &change.what {
-            DraftFile::Versions { .. } => None,
-            DraftFile::Resources => {
-                Some(draft::read_resources(&change.text).map_err(|problems| {
-                    Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
-                })?)
-            }
-        };
-        // What preview and live hold, which a whole list must keep: read
-        // whenever a list is sent.
-        let lists = file
-            .as_ref()
-            .is_none_or(|(resources, _)| resources.iter().any(lists::lists_whole));
-        let published = if lists {
-            self.published(&product.id).await?
-        } else {
-            Published::default()
-        };
-        let (resources, unchanged, notes) = match (&change.what, file) {
-            (DraftFile::Versions { plan }, _) => {
+        let (resources, unchanged, notes, published) = match &change.what {
+            DraftFile::Versions { plan } => {
+                let published = self.published(&product.id).await?;
                 let (merged, notes) = self.merged(offer, &draft, &published, plan, change)?;
-                (vec![merged.resource], merged.unchanged, notes)
+                (vec![merged.resource], merged.unchanged, notes, published)
             }
-            (DraftFile::Resources, Some((resources, notes))) => {
+            DraftFile::Resources => {
+                let (resources, notes) =
+                    draft::read_resources(&change.text).map_err(|problems| {
+                        Failure::NotSent(format!("{}: {}", change.file, problems.join("; ")))
+                    })?;
+                // What preview and live hold matters only to a whole list.
+                let published = if resources.iter().any(lists::lists_whole) {
+                    self.published(&product.id).await?
+                } else {
+                    Published::default()
+                };
                 let unchanged = draft::already_holds(&draft, &resources);
-                (resources, unchanged, notes)
+                (resources, unchanged, notes, published)
             }
-            (DraftFile::Resources, None) => unreachable!("a configure file is read above"),
         };
         let partial = lists::left_out(&resources, &[&published.preview, &published.live]);
         if !partial.is_empty() {

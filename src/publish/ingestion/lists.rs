@@ -9,48 +9,79 @@ use serde_json::Value;
 use super::draft::{MOST_PROBLEMS, comparable, kind, lifecycle};
 use crate::text::untrusted;
 
-/// What a plan's technical configuration lists that a whole-list write
-/// must keep: its image versions by number, or its CNAB references by
-/// repository and tag (`repository:tag`); nothing for another kind.
-fn listed(config: &Value) -> Vec<String> {
-    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(str::to_owned);
-    let items = |key: &str| {
+/// The list a plan's technical configuration is sent with, whole: a
+/// virtual machine plan's image versions, or a container plan's CNAB
+/// references.
+#[derive(Clone, Copy)]
+enum List {
+    Versions,
+    Cnab,
+}
+
+impl List {
+    /// The list of this resource, if it is a technical configuration.
+    fn of(resource: &Value) -> Option<List> {
+        match kind(resource).as_str() {
+            "virtual-machine-plan-technical-configuration"
+            | "core-virtual-machine-plan-technical-configuration" => Some(List::Versions),
+            "container-plan-technical-configuration" => Some(List::Cnab),
+            _ => None,
+        }
+    }
+
+    /// Its items in `config`.
+    fn items(self, config: &Value) -> &[Value] {
+        let key = match self {
+            List::Versions => "vmImageVersions",
+            List::Cnab => "cnabReferences",
+        };
         config
             .get(key)
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default()
-            .to_vec()
-    };
-    match kind(config).as_str() {
-        "virtual-machine-plan-technical-configuration"
-        | "core-virtual-machine-plan-technical-configuration" => items("vmImageVersions")
-            .iter()
-            .filter_map(|version| text(version, "versionNumber"))
-            .collect(),
-        "container-plan-technical-configuration" => items("cnabReferences")
-            .iter()
-            .filter_map(|reference| {
-                Some(format!(
-                    "{}:{}",
-                    text(reference, "repositoryName")?,
-                    text(reference, "tag")?
-                ))
-            })
-            .collect(),
-        _ => Vec::new(),
+    }
+
+    /// What an item is called, and what names it: a version's number, a
+    /// reference's `repository:tag`.
+    fn item(self) -> &'static str {
+        match self {
+            List::Versions => "image version",
+            List::Cnab => "CNAB reference",
+        }
+    }
+
+    fn name(self, item: &Value) -> Option<String> {
+        let text = |key: &str| item.get(key).and_then(Value::as_str);
+        match self {
+            List::Versions => text("versionNumber").map(str::to_owned),
+            List::Cnab => Some(format!("{}:{}", text("repositoryName")?, text("tag")?)),
+        }
+    }
+
+    /// Whether `there` holds `item` as it was sent: a version's images
+    /// (SAS validity aside) and state, a reference's digest.
+    fn holds(self, there: &Value, item: &Value) -> bool {
+        match self {
+            List::Versions => {
+                there.get("versionNumber") == item.get("versionNumber")
+                    && holds_as_sent(
+                        &comparable(there.get("vmImages")),
+                        &comparable(item.get("vmImages")),
+                    )
+                    && lifecycle(there) == lifecycle(item)
+            }
+            List::Cnab => ["repositoryName", "tag", "digest"]
+                .iter()
+                .all(|field| there.get(field) == item.get(field)),
+        }
     }
 }
 
 /// Whether a resource is a plan's technical configuration whose list is
 /// sent whole.
 pub fn lists_whole(resource: &Value) -> bool {
-    matches!(
-        kind(resource).as_str(),
-        "virtual-machine-plan-technical-configuration"
-            | "core-virtual-machine-plan-technical-configuration"
-            | "container-plan-technical-configuration"
-    )
+    List::of(resource).is_some()
 }
 
 /// Every technical configuration among `resources` that lacks an image
@@ -60,37 +91,42 @@ pub fn lists_whole(resource: &Value) -> bool {
 /// the plan and what is missing.
 pub fn left_out(resources: &[Value], published: &[&[Value]]) -> Vec<String> {
     let mut found = Vec::new();
-    for resource in resources.iter().filter(|r| lists_whole(r)) {
-        let Some(plan) = resource.get("plan").and_then(Value::as_str) else {
+    for resource in resources {
+        let (Some(list), Some(plan)) = (
+            List::of(resource),
+            resource.get("plan").and_then(Value::as_str),
+        ) else {
             continue;
         };
-        let sent = listed(resource);
+        let names = |config: &Value| -> Vec<String> {
+            list.items(config)
+                .iter()
+                .filter_map(|item| list.name(item))
+                .collect()
+        };
+        let sent = names(resource);
         let mut missing: Vec<String> = Vec::new();
         for config in published
             .iter()
             .flat_map(|tree| tree.iter())
             .filter(|r| lists_whole(r) && r.get("plan").and_then(Value::as_str) == Some(plan))
         {
-            for item in listed(config) {
-                if !sent.contains(&item) && !missing.contains(&item) {
-                    missing.push(item);
+            for name in names(config) {
+                if !sent.contains(&name) && !missing.contains(&name) {
+                    missing.push(name);
                 }
             }
         }
         if missing.is_empty() {
             continue;
         }
-        let what = if kind(resource) == "container-plan-technical-configuration" {
-            "CNAB reference(s)"
-        } else {
-            "image version(s)"
-        };
         found.push(format!(
-            "the technical configuration of {} lacks published {what} {} (held in preview or live); its list is sent whole, so sending it would ask the service to delete them",
+            "the technical configuration of {} lacks published {}(s) {} (held in preview or live); its list is sent whole, so sending it would ask the service to delete them",
             untrusted(plan, 120),
+            list.item(),
             missing
                 .iter()
-                .map(|item| untrusted(item, 140))
+                .map(|name| untrusted(name, 140))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -119,57 +155,16 @@ pub fn not_held(draft: &[Value], sent: &[Value]) -> Vec<String> {
             }
             continue;
         };
-        if lists_whole(resource) {
-            let key = if kind(resource) == "container-plan-technical-configuration" {
-                "cnabReferences"
-            } else {
-                "vmImageVersions"
-            };
-            let items = |config: &Value| {
-                config
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let held_items = items(held);
-            for item in items(resource) {
-                let same = held_items.iter().any(|there| match key {
-                    "cnabReferences" => ["repositoryName", "tag", "digest"]
-                        .iter()
-                        .all(|field| there.get(field) == item.get(field)),
-                    _ => {
-                        there.get("versionNumber") == item.get("versionNumber")
-                            && holds_as_sent(
-                                &comparable(there.get("vmImages")),
-                                &comparable(item.get("vmImages")),
-                            )
-                            && lifecycle(there) == lifecycle(&item)
-                    }
-                });
-                if !same {
-                    let shown = match key {
-                        "cnabReferences" => format!(
-                            "CNAB reference {}:{}",
-                            untrusted(
-                                item.get("repositoryName")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("?"),
-                                100
-                            ),
-                            untrusted(item.get("tag").and_then(Value::as_str).unwrap_or("?"), 60)
-                        ),
-                        _ => format!(
-                            "image version {}",
-                            untrusted(
-                                item.get("versionNumber")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("?"),
-                                40
-                            )
-                        ),
-                    };
-                    found.push(format!("{shown} of {name} is not there as sent"));
+        if let Some(list) = List::of(resource) {
+            let held_items = list.items(held);
+            for item in list.items(resource) {
+                if !held_items.iter().any(|there| list.holds(there, item)) {
+                    let named = list.name(item).unwrap_or_else(|| "?".to_owned());
+                    found.push(format!(
+                        "{} {} of {name} is not there as sent",
+                        list.item(),
+                        untrusted(&named, 140)
+                    ));
                 }
             }
             continue;
