@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::credentials::{ASSERTION_LIFETIME, Credentials, Proof};
 use crate::model::{DraftChange, DraftFile, Earlier, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
@@ -22,8 +21,10 @@ use crate::inputs::{
     check_scheme, check_unbroken, check_userinfo, invalid, parse_bool, parse_duration, parse_id,
     parse_service_url, without_userinfo,
 };
-pub use crate::sign_in::{SECRET_VARIABLES, SignIn};
-use crate::sign_in::{environment_credentials, parse_credentials};
+pub use crate::sign_in::SignIn;
+use crate::sign_in::{
+    ASSERTION_LIFETIME, Credentials, Proof, environment_credentials, parse_credentials,
+};
 
 /// A job on a GitHub-hosted runner is cancelled at 6 hours; counted from
 /// the step's own start (the best clock there is), a wait this long ends
@@ -207,9 +208,9 @@ impl Config {
             SignIn::Environment(_) => Surface::CommandLine,
         };
         let (credentials, sign_in, mut sign_in_notes) = match sign_in {
-            SignIn::Inputs(oidc) => (parse_credentials(raw, oidc, api)?, None, Vec::new()),
+            SignIn::Inputs(oidc) => (parse_credentials(raw, oidc, api.scope())?, None, Vec::new()),
             SignIn::Environment(env) => {
-                let (credentials, chosen, notes) = environment_credentials(raw, &env, api)?;
+                let (credentials, chosen, notes) = environment_credentials(raw, &env, api.scope())?;
                 (credentials, Some(chosen), notes)
             }
         };

@@ -14,9 +14,9 @@ use reqwest::{Method, StatusCode, Url};
 use crate::auth::Auth;
 use crate::body::{BODY_CAP, BodyError, read_capped};
 use crate::clock;
-use crate::credentials::Credentials;
 use crate::host::Runner;
 use crate::retry::{backoff, jitter, retry_after};
+use crate::sign_in::Credentials;
 use crate::text::error_chain;
 use tokio::sync::Semaphore;
 

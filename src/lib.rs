@@ -14,7 +14,6 @@ pub mod body;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod credentials;
 pub mod failure;
 pub mod flow;
 pub mod host;
@@ -37,11 +36,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use config::{Config, RawInputs, SignIn, Target};
-use credentials::OidcRequest;
 use flow::Flow;
 use host::{HostKind, Runner, Settings, Stream};
 use report::{Ended, Ending, Summary, exit_code};
 use secret::Secret;
+use sign_in::OidcRequest;
 use signals::Signals;
 
 /// Why a file the run writes as it goes cannot be written there, known
@@ -171,7 +170,7 @@ pub async fn run_command_line(
     )
     .speaking(surface::Surface::CommandLine);
     // Masked before anything else is printed, on the hosts that mask.
-    for name in config::SECRET_VARIABLES {
+    for name in sign_in::secret_variables() {
         if let Some(value) = lookup(env, name) {
             runner.mask(&Secret::new(value));
         }

@@ -1,27 +1,97 @@
-//! Where the sign-in comes from, and which way is used: the action's
-//! inputs (a token, a client secret, GitHub OIDC), or for a command line
-//! the environment, tried in the order README gives, with the sentence
-//! that names the way chosen. Sends nothing and reads no variable itself:
-//! the inputs and the environment are given.
+//! Signing in: how a run proves who it is, and which way it uses.
+//!
+//! The action's inputs (`inputs.rs`: a token, a client secret, GitHub
+//! OIDC) or, for a command line, the environment, tried in the order of
+//! `WAYS` (docs/command-line.md lists them in the same order, and a test
+//! holds the two together), with the sentence that names the way chosen.
+//! One file per way: `entra.rs` (the client-credentials exchange, a client
+//! secret, Entra's refusals and their hints), `github.rs`,
+//! `azure_pipelines.rs` and `token_file.rs` (each way's federated token,
+//! asked for or read again before each sign-in). The secret variables are
+//! derived from `WAYS`. It reads no variable itself (the environment is
+//! given) and knows no API: the scope to ask for is a value.
 
+mod azure_pipelines;
+mod entra;
+mod github;
+mod inputs;
+mod token_file;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::bail;
 use reqwest::Url;
 
-use crate::credentials::{Credentials, Entra, OidcRequest, Proof};
-use crate::inputs::{InputError, RawInputs, check_scheme, invalid, parse_service_url};
-use crate::publish::Api;
+use crate::body::{BODY_CAP, read_capped};
+use crate::host::Runner;
+use crate::inputs::{InputError, RawInputs, invalid, parse_service_url};
+use crate::retry::{backoff, jitter};
 use crate::secret::Secret;
+use crate::surface::Surface;
+use crate::text::error_chain;
 
-/// The variables of the environment a command line may sign in with that
-/// hold secrets: masked before anything else is printed.
-pub const SECRET_VARIABLES: [&str; 7] = [
-    "GO_LIVE_TOKEN",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_FEDERATED_TOKEN",
-    "SYSTEM_ACCESSTOKEN",
-    "idToken",
-    "servicePrincipalKey",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-];
+pub use entra::exchange;
+pub(crate) use inputs::parse_credentials;
+
+/// How a run gets its access token.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A bearer token given as it is; it cannot be renewed.
+    Token(Secret),
+    /// Sign-in with Microsoft Entra ID, renewed before expiry.
+    Entra(Box<Entra>),
+}
+
+/// Sign-in with Microsoft Entra ID.
+#[derive(Debug, Clone)]
+pub struct Entra {
+    pub authority: Url,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub proof: Proof,
+}
+
+#[derive(Debug, Clone)]
+pub enum Proof {
+    ClientSecret(Secret),
+    /// GitHub OIDC: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, and the
+    /// audience to ask for.
+    GitHubOidc {
+        request_url: Url,
+        request_token: Secret,
+        audience: String,
+    },
+    /// A federated token read from this file before each sign-in
+    /// (`AZURE_FEDERATED_TOKEN_FILE`), so that a renewed file is used.
+    TokenFile(PathBuf),
+    /// A federated token given as it is, by the variable `source`. `once`:
+    /// it cannot be renewed and lives about `ASSERTION_LIFETIME`
+    /// (`AzureCLI@2`'s `idToken`).
+    Assertion {
+        token: Secret,
+        source: &'static str,
+        once: bool,
+    },
+    /// Azure Pipelines workload identity federation: a fresh OIDC token
+    /// from `SYSTEM_OIDCREQUESTURI` before each sign-in.
+    AzurePipelines {
+        request_url: Url,
+        access_token: Secret,
+        service_connection_id: String,
+    },
+}
+
+/// How long a federated token of Azure Pipelines lives, about.
+pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// What the runner gives a job with `permissions: id-token: write`:
+/// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+#[derive(Debug, Default)]
+pub struct OidcRequest {
+    pub url: Option<String>,
+    pub token: Option<Secret>,
+}
 
 /// Where the sign-in comes from.
 pub enum SignIn {
@@ -39,308 +109,450 @@ impl Default for SignIn {
     }
 }
 
-/// The three ways to sign in, told apart by which inputs are given.
-pub(crate) fn parse_credentials(
-    raw: &RawInputs,
-    oidc: OidcRequest,
-    api: &dyn Api,
-) -> Result<Credentials, InputError> {
-    let token = raw.given("token");
-    let tenant_id = raw.given("tenant_id");
-    let client_id = raw.given("client_id");
-    let client_secret = raw.given("client_secret");
-    let authority = parse_authority(raw)?;
-    if token.is_some() && client_secret.is_some() {
-        return Err(invalid(
-            "token and client_secret are both given, and it is not clear which to use: pass token alone, or tenant_id, client_id and client_secret without token".to_owned(),
-        ));
-    }
-    if let Some(token) = token {
-        if token.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(invalid(
-                "token contains spaces or control characters: pass the bare access token, without 'Bearer '".to_owned(),
-            ));
-        }
-        return Ok(Credentials::Token(Secret::new(token.to_owned())));
-    }
-    let (Some(tenant_id), Some(client_id)) = (tenant_id, client_id) else {
-        let missing: Vec<&str> = [("tenant_id", tenant_id), ("client_id", client_id)]
-            .into_iter()
-            .filter(|(_, value)| value.is_none())
-            .map(|(name, _)| name)
-            .collect();
-        let audience = api.scope().trim_end_matches("/.default");
-        return Err(invalid(format!(
-            "no way to sign in ({} not given): pass token (an access token for {audience}); or tenant_id, client_id and client_secret; or tenant_id and client_id alone to sign in with GitHub OIDC (the job needs permissions: id-token: write)",
-            missing.join(" and ")
-        )));
-    };
-    check_application("tenant_id", tenant_id, "client_id", client_id)?;
-    let proof = match client_secret {
-        Some(secret) => Proof::ClientSecret(Secret::new(secret.to_owned())),
-        None => {
-            let (Some(url), Some(request_token)) = (oidc.url, oidc.token) else {
-                return Err(invalid(
-                    "tenant_id and client_id are given without client_secret, so GitHub OIDC is used, but ACTIONS_ID_TOKEN_REQUEST_URL is not set: the workflow lacks permissions: id-token: write (add it to the job), or pass client_secret".to_owned(),
-                ));
-            };
-            let request_url = Url::parse(&url).map_err(|error| {
-                invalid(format!(
-                    "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL ({error})"
-                ))
-            })?;
-            Proof::GitHubOidc {
-                request_url,
-                request_token,
-                audience: raw
-                    .given("oidc_audience")
-                    .unwrap_or("api://AzureADTokenExchange")
-                    .to_owned(),
-            }
-        }
-    };
-    Ok(Credentials::Entra(Box::new(Entra {
-        authority,
-        tenant_id: tenant_id.to_owned(),
-        client_id: client_id.to_owned(),
-        proof,
-    })))
+/// One way a command line signs in from the environment.
+pub(crate) struct Way {
+    /// The variable docs/command-line.md names the way by.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "a test holds WAYS to the documented order")
+    )]
+    pub(crate) named_by: &'static str,
+    /// The way's variables that hold secrets, masked before anything is
+    /// printed.
+    pub(crate) secrets: &'static [&'static str],
+    /// The way's credentials and the sentence naming it, when the
+    /// environment gives what it needs.
+    pub(crate) find: fn(&Found<'_>) -> Option<Result<Chosen, InputError>>,
 }
 
-/// Refuses a tenant that cannot be a tenant (it goes into Entra's URL)
-/// or a client ID with spaces or control characters, naming the input or
-/// the variable each came from.
-fn check_application(
-    tenant_name: &str,
-    tenant_id: &str,
-    client_name: &str,
-    client_id: &str,
-) -> Result<(), InputError> {
-    let domain_like = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-    if !tenant_id.chars().all(domain_like) || tenant_id.starts_with('.') || tenant_id.is_empty() {
-        return Err(invalid(format!(
-            "{tenant_name} '{}' is not valid: expected the directory (tenant) ID, a GUID, or a domain such as contoso.onmicrosoft.com",
-            tenant_id.escape_default()
-        )));
-    }
-    if client_id.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(invalid(format!(
-            "{client_name} '{}' is not valid: expected the application (client) ID, a GUID",
-            client_id.escape_default()
-        )));
-    }
-    Ok(())
+/// The credentials a way found, and the sentence that names the way.
+pub(crate) type Chosen = (Credentials, String);
+
+/// The ways, in the order they are tried (docs/command-line.md's).
+pub(crate) const WAYS: [Way; 6] = [
+    Way {
+        named_by: "GO_LIVE_TOKEN",
+        secrets: &["GO_LIVE_TOKEN"],
+        find: given_token,
+    },
+    entra::CLIENT_SECRET,
+    token_file::WAY,
+    github::WAY,
+    azure_pipelines::FEDERATION,
+    azure_pipelines::EXPORTED,
+];
+
+/// Every variable of the environment that may hold a secret.
+pub fn secret_variables() -> impl Iterator<Item = &'static str> {
+    WAYS.iter().flat_map(|way| way.secrets.iter().copied())
 }
 
-/// Microsoft Entra, unless `authority_url` names another.
-fn parse_authority(raw: &RawInputs) -> Result<Url, InputError> {
-    const ENTRA: &str = "https://login.microsoftonline.com";
-    parse_service_url(
-        "authority_url",
-        raw.given("authority_url").unwrap_or(ENTRA),
-        ENTRA,
-    )
+/// The environment a command line signs in from, and the flags that come
+/// before its variables.
+pub(crate) struct Found<'a> {
+    raw: &'a RawInputs,
+    env: &'a [(String, String)],
 }
 
-/// The way a command line signs in, from the environment: the first of
-/// these that applies, in this order (empty variables count as unset).
-/// 1. `GO_LIVE_TOKEN`, used as it is.
-/// 2. `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`.
-/// 3. The same two with `AZURE_FEDERATED_TOKEN_FILE` (read again before
-///    each sign-in) or `AZURE_FEDERATED_TOKEN`.
-/// 4. GitHub OIDC (`ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`).
-/// 5. Azure Pipelines federation: `SYSTEM_OIDCREQUESTURI`,
-///    `SYSTEM_ACCESSTOKEN` and the service connection `AzureCLI@2` names
-///    (`AZURESUBSCRIPTION_*`), a fresh OIDC token before each sign-in.
-/// 6. What `AzureCLI@2` exports with `addSpnToEnvironment`
-///    (`servicePrincipalId`, `tenantId`, and `idToken` or
-///    `servicePrincipalKey`).
-///
-/// `--tenant-id` and `--client-id` come before the variables. Returns the
-/// credentials, the sentence naming the way chosen, and notes.
-pub(crate) fn environment_credentials(
-    raw: &RawInputs,
-    env: &[(String, String)],
-    api: &dyn Api,
-) -> Result<(Credentials, String, Vec<String>), InputError> {
-    let var = |name: &str| {
-        env.iter()
+impl Found<'_> {
+    /// The variable's value, trimmed; empty counts as unset.
+    fn var(&self, name: &str) -> Option<String> {
+        self.env
+            .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.trim().to_owned())
             .filter(|value| !value.is_empty())
-    };
-    let mut notes = Vec::new();
-    const MAP_IT: &str = "SYSTEM_OIDCREQUESTURI is set but SYSTEM_ACCESSTOKEN is not, so Azure Pipelines federation cannot be used: map it in the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))";
-    let unmapped = var("SYSTEM_OIDCREQUESTURI").is_some() && var("SYSTEM_ACCESSTOKEN").is_none();
-    if unmapped {
-        notes.push(MAP_IT.to_owned());
     }
-    if let Some(token) = var("GO_LIVE_TOKEN") {
-        if token.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(invalid(
-                "GO_LIVE_TOKEN contains spaces or control characters: pass the bare access token, without 'Bearer '".to_owned(),
-            ));
+
+    /// The flag's value when given, else the variable's, with the name of
+    /// where it came from.
+    fn pick(&self, input: &str, variable: &'static str) -> Option<(String, String)> {
+        match self.raw.given(input) {
+            Some(value) => Some((Surface::CommandLine.input(input), value.to_owned())),
+            None => self.var(variable).map(|value| (variable.to_owned(), value)),
         }
-        return Ok((
-            Credentials::Token(Secret::new(token)),
-            "Signing in with GO_LIVE_TOKEN, used as it is".to_owned(),
-            notes,
-        ));
     }
-    let authority = match var("AZURE_AUTHORITY_HOST") {
-        Some(host) if raw.given("authority_url").is_none() => parse_service_url(
-            "AZURE_AUTHORITY_HOST",
-            &host,
-            "https://login.microsoftonline.com",
-        )?,
-        _ => parse_authority(raw)?,
-    };
-    let entra = |tenant: (&str, String), client: (&str, String), proof: Proof| {
-        let (tenant_name, tenant_id) = tenant;
-        let (client_name, client_id) = client;
-        check_application(tenant_name, &tenant_id, client_name, &client_id)?;
-        Ok::<_, InputError>(Credentials::Entra(Box::new(Entra {
-            authority: authority.clone(),
+
+    /// The tenant and the application of `AZURE_TENANT_ID` and
+    /// `AZURE_CLIENT_ID` (or their flags), when both are given.
+    fn azure_application(&self) -> Option<((String, String), (String, String))> {
+        Some((
+            self.pick("tenant_id", "AZURE_TENANT_ID")?,
+            self.pick("client_id", "AZURE_CLIENT_ID")?,
+        ))
+    }
+
+    /// Microsoft Entra, or `--authority-url`, or `AZURE_AUTHORITY_HOST`.
+    fn authority(&self) -> Result<Url, InputError> {
+        match (
+            self.raw.given("authority_url"),
+            self.var("AZURE_AUTHORITY_HOST"),
+        ) {
+            (None, Some(host)) => parse_service_url("AZURE_AUTHORITY_HOST", &host, entra::ENTRA),
+            _ => entra::authority(self.raw, Surface::CommandLine),
+        }
+    }
+
+    /// Entra credentials for the application, checked, and the sentence
+    /// "Signing in ... as the application X with `how`".
+    fn entra(
+        &self,
+        (tenant_name, tenant_id): (String, String),
+        (client_name, client_id): (String, String),
+        proof: Proof,
+        how: &str,
+    ) -> Result<Chosen, InputError> {
+        entra::check_application(&tenant_name, &tenant_id, &client_name, &client_id)?;
+        let chosen =
+            format!("Signing in to Microsoft Entra as the application {client_id} with {how}");
+        let entra = Entra {
+            authority: self.authority()?,
             tenant_id,
             client_id,
             proof,
-        })))
-    };
-    // The flags first, then the variables of the flow.
-    let pick = |flag: &'static str, variable: &'static str| -> Option<(&'static str, String)> {
-        match raw.given(flag) {
-            Some(value) => Some((flag, value.to_owned())),
-            None => var(variable).map(|value| (variable, value)),
-        }
-    };
-    let tenant = pick("tenant_id", "AZURE_TENANT_ID");
-    let client = pick("client_id", "AZURE_CLIENT_ID");
-    let named = |how: &str, client: &(&str, String)| {
-        format!(
-            "Signing in to Microsoft Entra as the application {} with {how}",
-            client.1
+        };
+        Ok((Credentials::Entra(Box::new(entra)), chosen))
+    }
+}
+
+/// `GO_LIVE_TOKEN`, used as it is.
+fn given_token(found: &Found<'_>) -> Option<Result<Chosen, InputError>> {
+    let token = found.var("GO_LIVE_TOKEN")?;
+    Some(bare_token("GO_LIVE_TOKEN", token).map(|credentials| {
+        (
+            credentials,
+            "Signing in with GO_LIVE_TOKEN, used as it is".to_owned(),
         )
-    };
-    if let (Some(tenant), Some(client)) = (&tenant, &client) {
-        if let Some(secret) = var("AZURE_CLIENT_SECRET") {
-            let chosen = named("AZURE_CLIENT_SECRET", client);
-            let proof = Proof::ClientSecret(Secret::new(secret));
-            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
-        }
-        if let Some(path) = var("AZURE_FEDERATED_TOKEN_FILE") {
-            let chosen = named(
-                "the federated token in AZURE_FEDERATED_TOKEN_FILE, read again before each sign-in",
-                client,
-            );
-            let proof = Proof::TokenFile(std::path::PathBuf::from(path));
-            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
-        }
-        if let Some(token) = var("AZURE_FEDERATED_TOKEN") {
-            let chosen = named("the federated token in AZURE_FEDERATED_TOKEN", client);
-            let proof = Proof::Assertion {
-                token: Secret::new(token),
-                source: "AZURE_FEDERATED_TOKEN",
-                once: false,
-            };
-            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
-        }
-        if let (Some(url), Some(request_token)) = (
-            var("ACTIONS_ID_TOKEN_REQUEST_URL"),
-            var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-        ) {
-            let request_url = Url::parse(&url).map_err(|error| {
-                invalid(format!(
-                    "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL ({error})"
-                ))
-            })?;
-            let chosen = named("GitHub OIDC", client);
-            let proof = Proof::GitHubOidc {
-                request_url,
-                request_token: Secret::new(request_token),
-                audience: raw
-                    .given("oidc_audience")
-                    .unwrap_or("api://AzureADTokenExchange")
-                    .to_owned(),
-            };
-            return Ok((entra(tenant.clone(), client.clone(), proof)?, chosen, notes));
-        }
+    }))
+}
+
+/// A token given as it is, refused with white space or control
+/// characters inside (`Bearer ` pasted with it).
+fn bare_token(name: &str, token: String) -> Result<Credentials, InputError> {
+    if token.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(invalid(format!(
+            "{name} contains spaces or control characters: pass the bare access token, without 'Bearer '"
+        )));
     }
-    if let (Some(url), Some(access_token), Some(connection)) = (
-        var("SYSTEM_OIDCREQUESTURI"),
-        var("SYSTEM_ACCESSTOKEN"),
-        var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
-    ) {
-        let tenant = pick("tenant_id", "AZURESUBSCRIPTION_TENANT_ID");
-        let client = pick("client_id", "AZURESUBSCRIPTION_CLIENT_ID");
-        if let (Some(tenant), Some(client)) = (tenant, client) {
-            let request_url = Url::parse(&url).map_err(|error| {
-                invalid(format!("SYSTEM_OIDCREQUESTURI is not a URL ({error})"))
-            })?;
-            check_scheme("SYSTEM_OIDCREQUESTURI", &request_url)?;
-            if connection
-                .chars()
-                .any(|c| !(c.is_ascii_alphanumeric() || c == '-'))
-            {
-                return Err(invalid(format!(
-                    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID '{}' is not valid: expected the service connection's ID, a GUID",
-                    connection.escape_default()
-                )));
-            }
-            let chosen = named(
-                &format!(
-                    "Azure Pipelines workload identity federation (service connection {connection}), a fresh OIDC token before each sign-in"
-                ),
-                &client,
-            );
-            let proof = Proof::AzurePipelines {
-                request_url,
-                access_token: Secret::new(access_token),
-                service_connection_id: connection,
-            };
-            return Ok((entra(tenant, client, proof)?, chosen, notes));
-        }
+    Ok(Credentials::Token(Secret::new(token)))
+}
+
+/// The way a command line signs in, from the environment: the first of
+/// `WAYS` that applies (empty variables count as unset), `--tenant-id` and
+/// `--client-id` before the variables. `scope` is the API's, named when no
+/// way is found. Returns the credentials, the sentence naming the way
+/// chosen, and notes.
+pub(crate) fn environment_credentials(
+    raw: &RawInputs,
+    env: &[(String, String)],
+    scope: &str,
+) -> Result<(Credentials, String, Vec<String>), InputError> {
+    let found = Found { raw, env };
+    let unmapped = azure_pipelines::unmapped(&found);
+    let notes: Vec<String> = unmapped.iter().map(|note| (*note).to_owned()).collect();
+    if let Some(chosen) = WAYS.iter().find_map(|way| (way.find)(&found)) {
+        let (credentials, sentence) = chosen?;
+        return Ok((credentials, sentence, notes));
     }
-    if let (Some(client), Some(tenant)) = (var("servicePrincipalId"), var("tenantId")) {
-        let client = ("servicePrincipalId", client);
-        let tenant = ("tenantId", tenant);
-        if let Some(token) = var("idToken") {
-            let chosen = named(
-                "the idToken AzureCLI@2 exported (addSpnToEnvironment)",
-                &client,
-            );
-            let proof = Proof::Assertion {
-                token: Secret::new(token),
-                source: "idToken",
-                once: true,
-            };
-            return Ok((entra(tenant, client, proof)?, chosen, notes));
-        }
-        if let Some(secret) = var("servicePrincipalKey") {
-            let chosen = named(
-                "the servicePrincipalKey AzureCLI@2 exported (addSpnToEnvironment)",
-                &client,
-            );
-            let proof = Proof::ClientSecret(Secret::new(secret));
-            return Ok((entra(tenant, client, proof)?, chosen, notes));
-        }
-    }
-    let audience = api.scope().trim_end_matches("/.default");
+    let audience = scope.trim_end_matches("/.default");
     let mut message = format!(
         "no way to sign in was found in the environment: set GO_LIVE_TOKEN (an access token for {audience}); or AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; or run where GitHub OIDC (permissions: id-token: write) or an AzureCLI@2 step with a workload identity service connection gives one"
     );
+    let tenant = found.pick("tenant_id", "AZURE_TENANT_ID");
+    let client = found.pick("client_id", "AZURE_CLIENT_ID");
     if tenant.is_some() != client.is_some() {
-        message.push_str(&format!(
-            " ({} is not set)",
-            if tenant.is_none() {
-                "AZURE_TENANT_ID"
-            } else {
-                "AZURE_CLIENT_ID"
-            }
-        ));
+        let unset = if tenant.is_none() {
+            "AZURE_TENANT_ID"
+        } else {
+            "AZURE_CLIENT_ID"
+        };
+        message.push_str(&format!(" ({unset} is not set)"));
     }
-    if unmapped {
+    if let Some(note) = unmapped {
         message.push_str("; ");
-        message.push_str(MAP_IT);
+        message.push_str(note);
     }
     Err(invalid(message))
+}
+
+/// An OIDC token request is sent at most this many times.
+const OIDC_ATTEMPTS: u32 = 3;
+
+/// What fetching a federated token needs: the HTTP client, the runner (to
+/// mask each token as it arrives) and the first delay before asking again.
+pub struct Fetch<'a> {
+    pub http: &'a reqwest::Client,
+    pub runner: &'a Runner,
+    pub first_retry: Duration,
+}
+
+impl Fetch<'_> {
+    /// Sends the request built by `request`, again after a failed
+    /// connection or a 5xx, at most `OIDC_ATTEMPTS` times: it asks for a
+    /// token and changes nothing. `who` runs the endpoint.
+    async fn ask(
+        &self,
+        who: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> anyhow::Result<(reqwest::StatusCode, String)> {
+        let mut attempt = 1;
+        loop {
+            let failure = match request().send().await {
+                Ok(response) if !response.status().is_server_error() => {
+                    let status = response.status();
+                    let body = read_capped(response, BODY_CAP).await.map_err(|error| {
+                        anyhow::anyhow!(
+                            "{who}'s answer to the OIDC token request was unreadable: {error}"
+                        )
+                    })?;
+                    return Ok((status, body));
+                }
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(error) => error_chain(&error),
+            };
+            if attempt >= OIDC_ATTEMPTS {
+                let article = if who.starts_with('A') { "an" } else { "a" };
+                bail!(
+                    "cannot get {article} {who} OIDC token after {OIDC_ATTEMPTS} tries, the last one: {failure}"
+                );
+            }
+            let delay = backoff(self.first_retry, attempt, self.first_retry * 4, jitter());
+            self.runner.debug(&format!(
+                "the {who} OIDC token request failed ({failure}); trying again in {delay:?}"
+            ));
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+}
+
+impl Proof {
+    /// The federated token to offer Entra now, fetched or read afresh (a
+    /// federated token lives minutes), or none for a client secret.
+    async fn assertion(&self, fetch: &Fetch<'_>) -> anyhow::Result<Option<Secret>> {
+        Ok(Some(match self {
+            Proof::ClientSecret(_) => return Ok(None),
+            Proof::GitHubOidc {
+                request_url,
+                request_token,
+                audience,
+            } => github::token(fetch, request_url, request_token, audience).await?,
+            Proof::TokenFile(path) => token_file::read(fetch, path)?,
+            Proof::Assertion { token, .. } => token.clone(),
+            Proof::AzurePipelines {
+                request_url,
+                access_token,
+                service_connection_id,
+            } => {
+                azure_pipelines::token(fetch, request_url, access_token, service_connection_id)
+                    .await?
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the chain over a fake environment, as a command line would.
+    fn choose(
+        flags: &[(&'static str, &str)],
+        env: &[(&str, &str)],
+    ) -> Result<(String, String), String> {
+        let raw = RawInputs::from_values(
+            flags
+                .iter()
+                .map(|(name, value)| (*name, (*value).to_owned()))
+                .collect(),
+        );
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        environment_credentials(&raw, &env, "https://example.com/.default")
+            .map(|(credentials, sentence, notes)| {
+                let how = match credentials {
+                    Credentials::Token(_) => "token".to_owned(),
+                    Credentials::Entra(entra) => format!(
+                        "{} {} {} {}",
+                        entra.authority,
+                        entra.tenant_id,
+                        entra.client_id,
+                        match entra.proof {
+                            Proof::ClientSecret(_) => "secret".to_owned(),
+                            Proof::GitHubOidc { audience, .. } => format!("github {audience}"),
+                            Proof::TokenFile(path) => format!("file {}", path.display()),
+                            Proof::Assertion { source, once, .. } =>
+                                format!("{source} once={once}"),
+                            Proof::AzurePipelines {
+                                service_connection_id,
+                                ..
+                            } => format!("pipelines {service_connection_id}"),
+                        }
+                    ),
+                };
+                (how, [vec![sentence], notes].concat().join(" | "))
+            })
+            .map_err(|error| error.to_string())
+    }
+
+    const APP: [(&str, &str); 2] = [("AZURE_TENANT_ID", "t"), ("AZURE_CLIENT_ID", "c")];
+    const PIPELINES: [(&str, &str); 5] = [
+        (
+            "SYSTEM_OIDCREQUESTURI",
+            "https://dev.azure.com/o/_apis/oidc",
+        ),
+        ("SYSTEM_ACCESSTOKEN", "job"),
+        ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "sc-1"),
+        ("AZURESUBSCRIPTION_TENANT_ID", "pt"),
+        ("AZURESUBSCRIPTION_CLIENT_ID", "pc"),
+    ];
+
+    #[test]
+    fn each_way_is_found_in_its_environment() {
+        let entra = "https://login.microsoftonline.com/";
+        let github = [
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "https://github.example/t"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "r"),
+        ];
+        let cases: Vec<(Vec<(&str, &str)>, String)> = vec![
+            (vec![("GO_LIVE_TOKEN", " tok\n")], "token".to_owned()),
+            (
+                [&APP[..], &[("AZURE_CLIENT_SECRET", "s")]].concat(),
+                format!("{entra} t c secret"),
+            ),
+            (
+                [&APP[..], &[("AZURE_FEDERATED_TOKEN_FILE", "/run/t")]].concat(),
+                format!("{entra} t c file /run/t"),
+            ),
+            (
+                [&APP[..], &[("AZURE_FEDERATED_TOKEN", "jwt")]].concat(),
+                format!("{entra} t c AZURE_FEDERATED_TOKEN once=false"),
+            ),
+            (
+                [&APP[..], &github[..]].concat(),
+                format!("{entra} t c github api://AzureADTokenExchange"),
+            ),
+            (PIPELINES.to_vec(), format!("{entra} pt pc pipelines sc-1")),
+            (
+                vec![
+                    ("servicePrincipalId", "sp"),
+                    ("tenantId", "st"),
+                    ("idToken", "jwt"),
+                ],
+                format!("{entra} st sp idToken once=true"),
+            ),
+            (
+                vec![
+                    ("servicePrincipalId", "sp"),
+                    ("tenantId", "st"),
+                    ("servicePrincipalKey", "k"),
+                ],
+                format!("{entra} st sp secret"),
+            ),
+            (
+                [
+                    &APP[..],
+                    &[
+                        ("AZURE_CLIENT_SECRET", "s"),
+                        ("AZURE_AUTHORITY_HOST", "https://login.example/"),
+                    ],
+                ]
+                .concat(),
+                "https://login.example/ t c secret".to_owned(),
+            ),
+        ];
+        for (env, expected) in cases {
+            let (how, _) = choose(&[], &env).unwrap_or_else(|error| panic!("{env:?}: {error}"));
+            assert_eq!(how, expected, "{env:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_way_that_applies_is_used_and_named() {
+        let every: Vec<(&str, &str)> = [
+            &[
+                ("GO_LIVE_TOKEN", "tok"),
+                ("AZURE_CLIENT_SECRET", "s"),
+                ("AZURE_FEDERATED_TOKEN_FILE", "/run/t"),
+            ][..],
+            &APP[..],
+            &PIPELINES[..],
+        ]
+        .concat();
+        let (how, said) = choose(&[], &every).unwrap();
+        assert_eq!(how, "token");
+        assert_eq!(said, "Signing in with GO_LIVE_TOKEN, used as it is");
+        let (_, said) = choose(&[], &every[1..]).unwrap();
+        assert_eq!(
+            said,
+            "Signing in to Microsoft Entra as the application c with AZURE_CLIENT_SECRET"
+        );
+        // The flags come before the variables, and name themselves.
+        let (how, _) = choose(&[("client_id", "flag")], &every[1..]).unwrap();
+        assert!(how.ends_with(" t flag secret"), "{how}");
+        let error = choose(&[("tenant_id", "a b")], &every[1..]).unwrap_err();
+        assert!(
+            error.starts_with("--tenant-id 'a b' is not valid"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn without_a_way_the_error_names_what_is_missing() {
+        let error = choose(
+            &[],
+            &[("AZURE_TENANT_ID", "t"), ("SYSTEM_OIDCREQUESTURI", "u")],
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("an access token for https://example.com"),
+            "{error}"
+        );
+        assert!(error.contains("(AZURE_CLIENT_ID is not set)"), "{error}");
+        assert!(error.contains("map it in the step"), "{error}");
+        // The note rides along when another way is used.
+        let (_, said) = choose(
+            &[],
+            &[("GO_LIVE_TOKEN", "tok"), ("SYSTEM_OIDCREQUESTURI", "u")],
+        )
+        .unwrap();
+        assert!(said.contains("| SYSTEM_OIDCREQUESTURI is set but SYSTEM_ACCESSTOKEN is not"));
+        // Empty counts as unset.
+        assert!(choose(&[], &[("GO_LIVE_TOKEN", " ")]).is_err());
+    }
+
+    /// docs/command-line.md lists the ways in the order they are tried.
+    #[test]
+    fn the_ways_are_tried_in_the_documented_order() {
+        let page = include_str!("../../docs/command-line.md");
+        let items: Vec<String> = page
+            .split("\n  ")
+            .filter(|item| item.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .map(|item| item.split("\n  ").next().unwrap_or("").to_owned())
+            .collect();
+        let named: Vec<&str> = WAYS.iter().map(|way| way.named_by).collect();
+        assert_eq!(items.len(), WAYS.len(), "{items:#?}");
+        for (number, (item, name)) in items.iter().zip(&named).enumerate() {
+            assert!(
+                item.starts_with(&format!("{}. ", number + 1)) && item.contains(name),
+                "way {} is {name}, and the page says: {item}",
+                number + 1
+            );
+        }
+        let secrets: Vec<&str> = secret_variables().collect();
+        assert_eq!(
+            secrets,
+            [
+                "GO_LIVE_TOKEN",
+                "AZURE_CLIENT_SECRET",
+                "AZURE_FEDERATED_TOKEN",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                "SYSTEM_ACCESSTOKEN",
+                "idToken",
+                "servicePrincipalKey",
+            ]
+        );
+    }
 }

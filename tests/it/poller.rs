@@ -5,13 +5,13 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use go_live::config::{Config, Mode, Target};
-use go_live::credentials::Credentials;
 use go_live::host::Runner;
 use go_live::http::Transport;
 use go_live::model::{OperationHandle, Stage, State};
 use go_live::poll::follow;
 use go_live::publish::{Endpoint, Kind};
 use go_live::secret::Secret;
+use go_live::sign_in::Credentials;
 use mockito::{Matcher, Server};
 
 fn operation(location: &str) -> OperationHandle {
