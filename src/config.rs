@@ -171,17 +171,23 @@ impl Mode {
 
 impl Config {
     pub fn from_inputs(raw: &RawInputs, sign_in: SignIn) -> Result<Config, InputError> {
-        let kind = parse_api(raw.given("api"))?;
+        let surface = match sign_in {
+            SignIn::Inputs(_) => Surface::Action,
+            SignIn::Environment(_) => Surface::CommandLine,
+        };
+        let name = |input: &str| surface.input(input);
+        let kind = parse_api(raw.given("api"), surface)?;
         let api = kind.api();
         let api_url = raw.given("api_url").unwrap_or(api.default_url());
-        let base = parse_service_url("api_url", api_url, api.default_url())?;
+        let base = parse_service_url(&name("api_url"), api_url, api.default_url())?;
         let version = raw.given("api_version").unwrap_or(api.default_version());
         if !version
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         {
             return Err(invalid(format!(
-                "api_version '{}' is not valid: expected a version such as {}",
+                "{} '{}' is not valid: expected a version such as {}",
+                name("api_version"),
                 version.escape_default(),
                 api.default_version()
             )));
@@ -189,24 +195,23 @@ impl Config {
 
         let mode = parse_mode(raw.given("mode"))?;
         let target = match (raw.given("operation_location"), mode) {
-            _ if raw.given("offers").is_some() => Target::Offers(parse_offers(raw, api)?),
+            _ if raw.given("offers").is_some() => Target::Offers(parse_offers(raw, api, surface)?),
             (Some(_), Mode::Check) => {
-                return Err(invalid(
-                    "operation_location cannot be given with mode: check, which reads the offer's state: leave operation_location empty, or use mode: follow to follow that operation".to_owned(),
-                ));
+                let location = name("operation_location");
+                return Err(invalid(format!(
+                    "{location} cannot be given with {}, which reads the offer's state: leave {location} empty, or use {} to follow that operation",
+                    surface.mode("check"),
+                    surface.mode("follow")
+                )));
             }
             (Some(location), mode) => {
-                let mut operation = parse_operation_location(location, &base, api)?;
+                let mut operation = parse_operation_location(location, &base, api, surface)?;
                 operation.stage = mode.stage();
                 Target::Follow(operation)
             }
-            (None, mode) => mode.target(parse_offer(raw, api)?),
+            (None, mode) => mode.target(parse_offer(raw, api, surface)?),
         };
 
-        let surface = match sign_in {
-            SignIn::Inputs(_) => Surface::Action,
-            SignIn::Environment(_) => Surface::CommandLine,
-        };
         let (credentials, sign_in, mut sign_in_notes) = match sign_in {
             SignIn::Inputs(oidc) => (parse_credentials(raw, oidc, api.scope())?, None, Vec::new()),
             SignIn::Environment(env) => {
@@ -215,15 +220,18 @@ impl Config {
             }
         };
 
-        let wait = parse_bool("wait", raw.given("wait"), false)?;
-        let wait_timeout = parse_duration("wait_timeout", raw.given("wait_timeout"), "60m")?;
-        let poll_interval = parse_duration("poll_interval", raw.given("poll_interval"), "60s")?;
-        let request_timeout =
-            parse_duration("request_timeout", raw.given("request_timeout"), "60s")?;
-        let fail_on_timeout = parse_bool("fail_on_timeout", raw.given("fail_on_timeout"), true)?;
-        let notification_emails = parse_emails(raw.given("notification_emails"), mode, api)?;
-        let configure_timeout =
-            parse_duration("configure_timeout", raw.given("configure_timeout"), "30m")?;
+        let duration =
+            |input: &str, default: &str| parse_duration(&name(input), raw.given(input), default);
+        let boolean =
+            |input: &str, default: bool| parse_bool(&name(input), raw.given(input), default);
+        let wait = boolean("wait", false)?;
+        let wait_timeout = duration("wait_timeout", "60m")?;
+        let poll_interval = duration("poll_interval", "60s")?;
+        let request_timeout = duration("request_timeout", "60s")?;
+        let fail_on_timeout = boolean("fail_on_timeout", true)?;
+        let notification_emails =
+            parse_emails(raw.given("notification_emails"), mode, api, surface)?;
+        let configure_timeout = duration("configure_timeout", "30m")?;
         let (draft, masks) = parse_draft(raw, mode, api, &target, surface)?;
         let waits = wait || mode == Mode::Follow || matches!(target, Target::Follow(_));
         let once = matches!(&credentials, Credentials::Entra(entra) if matches!(entra.proof, Proof::Assertion { once: true, .. }));
@@ -279,15 +287,19 @@ fn parse_draft(
     let plan = raw.given("plan");
     let (input, file, what) = match (versions, resources) {
         (Some(_), Some(_)) => {
-            return Err(invalid(
-                "vm_image_versions and configure cannot be given together: change the draft with one of them per run".to_owned(),
-            ));
+            return Err(invalid(format!(
+                "{versions_input} and {} cannot be given together: change the draft with one of them per run",
+                surface.input("configure")
+            )));
         }
         (None, None) => {
             if mode == Mode::Draft {
-                return Err(invalid(
-                    "mode: draft changes the draft as vm_image_versions or configure asks: give one of them, or use mode: publish to publish the draft as it stands".to_owned(),
-                ));
+                return Err(invalid(format!(
+                    "{} changes the draft as {versions_input} or {} asks: give one of them, or use {} to publish the draft as it stands",
+                    surface.mode("draft"),
+                    surface.input("configure"),
+                    surface.mode("publish")
+                )));
             }
             if plan.is_some() {
                 return Err(invalid(format!(
@@ -298,10 +310,9 @@ fn parse_draft(
         }
         (Some(file), None) => {
             let Some(plan) = plan else {
-                return Err(invalid(
-                    "vm_image_versions needs plan: the plan's ID as typed in Partner Center"
-                        .to_owned(),
-                ));
+                return Err(invalid(format!(
+                    "{versions_input} needs {plan_input}: the plan's ID as typed in Partner Center"
+                )));
             };
             (
                 "vm_image_versions",
@@ -340,7 +351,9 @@ fn parse_draft(
     }
     if matches!(target, Target::Offers(_)) {
         return Err(invalid(format!(
-            "{input} cannot be given with offers: it changes one offer's draft; with offers, mode: publish publishes each draft as it stands"
+            "{input} cannot be given with {offers}: it changes one offer's draft; with {offers}, {} publishes each draft as it stands",
+            surface.mode("publish"),
+            offers = surface.input("offers")
         )));
     }
     let path = match raw.workspace() {
@@ -383,20 +396,26 @@ pub(crate) fn read_capped_file(path: &std::path::Path) -> Result<String, String>
 
 /// `notification_emails`: addresses separated by commas or line breaks,
 /// for a publish to preview through an API that takes them.
-fn parse_emails(value: Option<&str>, mode: Mode, api: &dyn Api) -> Result<Vec<String>, InputError> {
+fn parse_emails(
+    value: Option<&str>,
+    mode: Mode,
+    api: &dyn Api,
+    surface: Surface,
+) -> Result<Vec<String>, InputError> {
+    let input = surface.input("notification_emails");
     let Some(value) = value else {
         return Ok(Vec::new());
     };
     if mode != Mode::Publish {
         return Err(invalid(format!(
-            "notification_emails applies only to mode: {}: leave it empty for mode: {}",
-            Mode::Publish.as_input(),
-            mode.as_input()
+            "{input} applies only to {}: leave it empty for {}",
+            surface.mode(Mode::Publish.as_input()),
+            surface.mode(mode.as_input())
         )));
     }
     if !api.takes_notification_emails() {
         return Err(invalid(format!(
-            "notification_emails is not taken by the {} API, which mails the offer's contacts: leave it empty",
+            "{input} is not taken by the {} API, which mails the offer's contacts: leave it empty",
             api.name()
         )));
     }
@@ -414,7 +433,7 @@ fn parse_emails(value: Option<&str>, mode: Mode, api: &dyn Api) -> Result<Vec<St
             .any(|c| c.is_whitespace() || c.is_control() || c == '"');
         if !valid {
             return Err(invalid(format!(
-                "notification_emails holds '{}', which is not an e-mail address: separate addresses with commas",
+                "{input} holds '{}', which is not an e-mail address: separate addresses with commas",
                 address.escape_default()
             )));
         }
@@ -422,7 +441,7 @@ fn parse_emails(value: Option<&str>, mode: Mode, api: &dyn Api) -> Result<Vec<St
     Ok(addresses)
 }
 
-fn parse_api(value: Option<&str>) -> Result<Kind, InputError> {
+fn parse_api(value: Option<&str>, surface: Surface) -> Result<Kind, InputError> {
     let Some(value) = value else {
         return Ok(Kind::CloudPartnerPortal);
     };
@@ -432,7 +451,8 @@ fn parse_api(value: Option<&str>) -> Result<Kind, InputError> {
             .map(|kind| kind.api().input_value())
             .collect();
         invalid(format!(
-            "api '{}' is not known: expected {}",
+            "{} '{}' is not known: expected {}",
+            surface.input("api"),
             value.escape_default(),
             known.join(" or ")
         ))
@@ -455,43 +475,50 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
 }
 
 /// The offer, with a publisher where the API needs one.
-fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
+fn parse_offer(raw: &RawInputs, api: &dyn Api, surface: Surface) -> Result<Offer, InputError> {
+    let (offer_input, publisher_input) = (surface.input("offer_id"), surface.input("publisher_id"));
+    let location = surface.input("operation_location");
     if let Some(offer_id) = raw.given("offer_id") {
         if offer_id.contains(',') {
             return Err(invalid(format!(
-                "offer_id '{}' holds commas: it names one offer; list several in offers, one offer a line",
-                offer_id.escape_default()
+                "{offer_input} '{}' holds commas: it names one offer; {}",
+                offer_id.escape_default(),
+                match surface {
+                    Surface::Action => "list several in offers, one offer a line",
+                    Surface::CommandLine =>
+                        "give each offer its own --offer, or list them in --offers-file, one offer a line",
+                }
             )));
         }
         if let Some((publisher, offer)) = offer_id.split_once('/')
             && api.publisher_required()
         {
             return Err(invalid(format!(
-                "offer_id '{}' holds a publisher: split it, publisher_id: {} and offer_id: {} (or list it in offers, where a line may be publisher_id/offer_id)",
+                "{offer_input} '{}' holds a publisher: split it, {} and {} (or list it in offers, where a line may be publisher_id/offer_id)",
                 offer_id.escape_default(),
-                publisher.escape_default(),
-                offer.escape_default()
+                surface.setting("publisher_id", &publisher.escape_default().to_string()),
+                surface.setting("offer_id", &offer.escape_default().to_string()),
             )));
         }
     }
     let publisher_id = match raw.given("publisher_id") {
-        Some(publisher_id) => Some(parse_id("publisher_id", publisher_id)?),
+        Some(publisher_id) => Some(parse_id(&publisher_input, publisher_id)?),
         None if api.publisher_required() => {
             return Err(invalid(format!(
-                "publisher_id is required for the {} API (unless operation_location is given): pass the ID shown in Partner Center",
+                "{publisher_input} is required for the {} API (unless {location} is given): pass the ID shown in Partner Center",
                 api.name()
             )));
         }
         None => None,
     };
     let Some(offer_id) = raw.given("offer_id") else {
-        return Err(invalid(
-            "offer_id is required (unless operation_location is given): pass the offer ID shown in Partner Center".to_owned(),
-        ));
+        return Err(invalid(format!(
+            "{offer_input} is required (unless {location} is given): pass the offer ID shown in Partner Center"
+        )));
     };
     api.check_offer_id(offer_id).map_err(|expected| {
         invalid(format!(
-            "offer_id '{}' is not valid: {expected}",
+            "{offer_input} '{}' is not valid: {expected}",
             offer_id.escape_default()
         ))
     })?;
@@ -505,15 +532,21 @@ fn parse_offer(raw: &RawInputs, api: &dyn Api) -> Result<Offer, InputError> {
 /// address offers under a publisher) `publisher_id/offer_id`; blank lines
 /// and `#` comments skipped. Every line is checked, and every bad one
 /// named by its number, before anything is sent.
-fn parse_offers(raw: &RawInputs, api: &dyn Api) -> Result<Vec<Listed>, InputError> {
+fn parse_offers(
+    raw: &RawInputs,
+    api: &dyn Api,
+    surface: Surface,
+) -> Result<Vec<Listed>, InputError> {
+    let follow = format!(
+        "offers follows each offer's running go-live by itself with {}",
+        surface.mode("follow")
+    );
     for (other, why) in [
         ("offer_id", "name each offer in offers, one a line"),
-        (
-            "operation_location",
-            "offers follows each offer's running go-live by itself with mode: follow",
-        ),
+        ("operation_location", follow.as_str()),
     ] {
         if raw.given(other).is_some() {
+            let other = surface.input(other);
             return Err(invalid(format!(
                 "offers and {other} cannot be given together: {why}, and leave {other} empty"
             )));
@@ -521,7 +554,7 @@ fn parse_offers(raw: &RawInputs, api: &dyn Api) -> Result<Vec<Listed>, InputErro
     }
     let default_publisher = raw
         .given("publisher_id")
-        .map(|publisher| parse_id("publisher_id", publisher))
+        .map(|publisher| parse_id(&surface.input("publisher_id"), publisher))
         .transpose()?;
     let text = raw.given("offers").unwrap_or_default();
     let mut listed: Vec<(usize, Listed)> = Vec::new();
@@ -532,7 +565,7 @@ fn parse_offers(raw: &RawInputs, api: &dyn Api) -> Result<Vec<Listed>, InputErro
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        match parse_offer_line(line, default_publisher.as_deref(), api) {
+        match parse_offer_line(line, default_publisher.as_deref(), api, surface) {
             Ok(offer) => match listed.iter().find(|(_, seen)| seen.offer == offer) {
                 Some((first, _)) => problems.push(format!(
                     "offers line {number}: '{}' names the same offer as line {first}: list each offer once",
@@ -582,9 +615,15 @@ fn parse_offer_line(
     line: &str,
     default_publisher: Option<&str>,
     api: &dyn Api,
+    surface: Surface,
 ) -> Result<Offer, String> {
     if line.contains(',') {
-        return Err("holds commas: list one offer a line (one --offer each)".to_owned());
+        return Err(match surface {
+            Surface::Action => "holds commas: list one offer a line".to_owned(),
+            Surface::CommandLine => {
+                "holds commas: list one offer a line (one --offer each)".to_owned()
+            }
+        });
     }
     let (publisher_id, offer_id) = match line.split_once('/') {
         Some(_) if !api.publisher_required() => {
@@ -603,7 +642,8 @@ fn parse_offer_line(
     };
     if publisher_id.is_none() && api.publisher_required() {
         return Err(format!(
-            "has no publisher: write it as publisher_id/offer_id, or give publisher_id for every line (the {} API needs one)",
+            "has no publisher: write it as publisher_id/offer_id, or give {} for every line (the {} API needs one)",
+            surface.input("publisher_id"),
             api.name()
         ));
     }
@@ -630,7 +670,8 @@ impl Config {
         let asked = self.wait_timeout;
         self.wait_timeout = GITHUB_HOSTED_LONGEST_WAIT;
         Some(format!(
-            "wait_timeout ({}) would outlast the 6-hour limit of a job on a GitHub-hosted runner: the wait ends after {}, and the step then ends with status=running and says how to follow the operation",
+            "{} ({}) would outlast the 6-hour limit of a job on a GitHub-hosted runner: the wait ends after {}, and the step then ends with status=running and says how to follow the operation",
+            self.surface.input("wait_timeout"),
             format_duration(asked),
             format_duration(GITHUB_HOSTED_LONGEST_WAIT)
         ))
@@ -643,7 +684,9 @@ fn parse_operation_location(
     value: &str,
     base: &Url,
     api: &dyn Api,
+    surface: Surface,
 ) -> Result<OperationHandle, InputError> {
+    let name = surface.input("operation_location");
     let url = if value.starts_with('/') {
         resolve(base, value)
     } else {
@@ -651,17 +694,18 @@ fn parse_operation_location(
     }
     .map_err(|error| {
         invalid(format!(
-            "operation_location '{}' is not a URL ({error}): pass the operation_location output of the run that started the operation",
+            "{name} '{}' is not a URL ({error}): pass the operation_location output of the run that started the operation",
             without_userinfo(value).escape_default()
         ))
     })?;
-    check_userinfo("operation_location", &url)?;
-    check_unbroken("operation_location", value)?;
-    check_scheme("operation_location", &url)?;
+    check_userinfo(&name, &url)?;
+    check_unbroken(&name, value)?;
+    check_scheme(&name, &url)?;
     let Some(id) = api.operation_id(&url) else {
         return Err(invalid(format!(
-            "operation_location '{url}' names no operation of the {} API: pass the operation_location output of the run that started the operation, with the same api",
-            api.name()
+            "{name} '{url}' names no operation of the {} API: pass the operation_location output of the run that started the operation, with the same {}",
+            api.name(),
+            surface.input("api")
         )));
     };
     Ok(OperationHandle {
@@ -745,7 +789,6 @@ mod tests {
                 &RawInputs::from_values(values),
                 SignIn::Environment(vec![("GO_LIVE_TOKEN".to_owned(), token)]),
             ));
-            let command_line = Surface::CommandLine.words(&command_line);
             shown.push_str(&format!(
                 "{case:?}\n  action: {action}\n  command line: {command_line}\n"
             ));
@@ -774,7 +817,7 @@ mod tests {
               command line: GO_LIVE_TOKEN contains spaces or control characters: pass the bare access token, without 'Bearer '
             [("wait", "yes")]
               action: wait 'yes' is not a boolean: expected true or false
-              command line: wait 'yes' is not a boolean: expected true or false
+              command line: --wait 'yes' is not a boolean: expected true or false
             [("fail_on_timeout", "1")]
               action: fail_on_timeout '1' is not a boolean: expected true or false
               command line: --no-fail-on-timeout '1' is not a boolean: expected true or false
@@ -813,7 +856,7 @@ mod tests {
               command line: --api-version '2017-10-31&x=y' is not valid: expected a version such as 2017-10-31
             [("authority_url", "http://login.example.com")]
               action: authority_url 'http://login.example.com/' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
-              command line: accepted
+              command line: --authority-url 'http://login.example.com/' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
             [("operation_location", "http://example.com/api/operations/1")]
               action: operation_location 'http://example.com/api/operations/1' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
               command line: --operation-location 'http://example.com/api/operations/1' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
@@ -848,7 +891,7 @@ mod tests {
             let base = Url::parse("https://h/").unwrap();
             for (name, result) in [
                 ("api_url", parse_service_url("api_url", &value, "https://h").map(|url| url.to_string())),
-                ("operation_location", parse_operation_location(&value, &base, Kind::CloudPartnerPortal.api()).map(|op| op.location.to_string())),
+                ("operation_location", parse_operation_location(&value, &base, Kind::CloudPartnerPortal.api(), Surface::Action).map(|op| op.location.to_string())),
             ] {
                 let shown = match result {
                     Ok(url) => url,

@@ -343,15 +343,19 @@ impl Flow<'_> {
         // that it started, and how to follow it.
         self.record_operation(summary, &job)?;
         self.runner.info(&format!(
-            "Following the draft change every {} for at most {} (configure_timeout)",
+            "Following the draft change every {} for at most {} ({})",
             format_duration(self.config.poll_interval),
-            format_duration(self.config.configure_timeout)
+            format_duration(self.config.configure_timeout),
+            self.config.surface.input("configure_timeout")
         ));
         let ended = poll::follow(
             self.publisher,
             &job,
             self.config,
-            self.config.configure_timeout,
+            poll::Limit {
+                input: "configure_timeout",
+                length: self.config.configure_timeout,
+            },
             self.runner,
             &mut summary.snapshot,
         )
@@ -382,7 +386,8 @@ impl Flow<'_> {
             Err(gave_up) => {
                 let why = match gave_up.bound {
                     Bound::Deadline => format!(
-                        "the draft change is still running after configure_timeout ({})",
+                        "the draft change is still running after {} ({})",
+                        self.config.surface.input("configure_timeout"),
                         format_duration(self.config.configure_timeout)
                     ),
                     Bound::FailuresInARow | Bound::FinalAnswer => format!(
@@ -436,7 +441,10 @@ impl Flow<'_> {
             }
             (verdict, None) => {
                 let why = match verdict {
-                    Verdict::Ready(_) => "its preview is ready and not live; a go-live of it, if one was started, failed or was canceled (the service may list no such go-live: see Partner Center); a run with mode: go-live starts one".to_owned(),
+                    Verdict::Ready(_) => format!(
+                        "its preview is ready and not live; a go-live of it, if one was started, failed or was canceled (the service may list no such go-live: see Partner Center); a run with {} starts one",
+                        self.config.surface.mode("go-live")
+                    ),
                     Verdict::Live(seen) | Verdict::NotReady(seen) => seen,
                     Verdict::Unrecognised(_, seen) | Verdict::Unreadable(_, seen) => {
                         format!("its state could not be read or was not recognised ({seen})")
@@ -527,9 +535,10 @@ impl Flow<'_> {
     ) -> Result<Ending, Failure> {
         if operation.location.origin() != self.config.endpoint.base.origin() {
             return Err(Failure::AfterStart(format!(
-                "the operation's status monitor {} is not on the origin of api_url ({}); the token is sent only to api_url, so the operation was not followed and its outcome is unknown: check it in Partner Center",
+                "the operation's status monitor {} is not on the origin of {api_url} ({}); the token is sent only to {api_url}, so the operation was not followed and its outcome is unknown: check it in Partner Center",
                 operation.location,
-                self.config.endpoint.base.origin().ascii_serialization()
+                self.config.endpoint.base.origin().ascii_serialization(),
+                api_url = self.config.surface.input("api_url")
             )));
         }
         if let Some(warning) = self
@@ -547,7 +556,10 @@ impl Flow<'_> {
             self.publisher,
             operation,
             self.config,
-            self.config.wait_timeout,
+            poll::Limit {
+                input: "wait_timeout",
+                length: self.config.wait_timeout,
+            },
             self.runner,
             &mut summary.snapshot,
         )
@@ -614,7 +626,8 @@ impl Flow<'_> {
         let last = gave_up.last_error.as_deref().unwrap_or("no answer");
         match gave_up.bound {
             Bound::Deadline => Ok(format!(
-                "the operation is still running after wait_timeout ({}); {resume}",
+                "the operation is still running after {} ({}); {resume}",
+                self.config.surface.input("wait_timeout"),
                 format_duration(self.config.wait_timeout)
             )),
             Bound::FailuresInARow => Err(Failure::AfterStart(format!(

@@ -17,6 +17,7 @@ use crate::clock;
 use crate::host::Runner;
 use crate::retry::{backoff, jitter, retry_after};
 use crate::sign_in::Credentials;
+use crate::surface::Surface;
 use crate::text::error_chain;
 use tokio::sync::Semaphore;
 
@@ -36,6 +37,8 @@ pub struct Transport {
     in_flight: Arc<Semaphore>,
     /// The first pause before a read is sent again (then doubled).
     first_retry: Duration,
+    /// How the run's messages name its inputs.
+    surface: Surface,
 }
 
 /// How many times a read of the offer's state is sent when its answers
@@ -60,8 +63,9 @@ pub struct Reply {
 pub enum SendError {
     /// No access token could be had: nothing was sent.
     SignIn(String),
-    /// The URL is not on the origin of `api_url`: nothing was sent.
-    ForeignOrigin(Url),
+    /// The URL is not on the origin of `api_url`: nothing was sent. The
+    /// sentence that says so.
+    ForeignOrigin(String),
     /// The server's certificate is not trusted: nothing was sent.
     Certificate(String),
     /// No connection could be made: nothing was sent.
@@ -97,10 +101,7 @@ impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SendError::SignIn(message) => f.write_str(message),
-            SendError::ForeignOrigin(url) => write!(
-                f,
-                "{url} is not on the origin of api_url, and the token is sent only to api_url"
-            ),
+            SendError::ForeignOrigin(message) => f.write_str(message),
             SendError::Certificate(message) => write!(
                 f,
                 "{message}. If a proxy or a private CA signs this server's certificate, point SSL_CERT_FILE at that CA's PEM bundle"
@@ -146,6 +147,7 @@ impl Transport {
             .build()?;
         let in_flight = Arc::new(Semaphore::new(MOST_IN_FLIGHT));
         Ok(Transport {
+            surface: runner.surface(),
             auth: Auth::new(
                 credentials,
                 scope,
@@ -195,6 +197,11 @@ impl Transport {
         url.origin() == self.base.origin()
     }
 
+    /// The surface the run's inputs came from, for the words of a hint.
+    pub fn surface(&self) -> Surface {
+        self.surface
+    }
+
     /// Whether a refused token can be replaced by a fresh one.
     pub fn can_renew(&self) -> bool {
         self.auth.can_renew()
@@ -233,7 +240,10 @@ impl Transport {
         cap: usize,
     ) -> Result<Reply, SendError> {
         if !self.may_send_token_to(url) {
-            return Err(SendError::ForeignOrigin(url.clone()));
+            let api_url = self.surface().input("api_url");
+            return Err(SendError::ForeignOrigin(format!(
+                "{url} is not on the origin of {api_url}, and the token is sent only to {api_url}"
+            )));
         }
         const ATTEMPTS: u32 = 2;
         let mut attempt = 1;
@@ -259,7 +269,10 @@ impl Transport {
                 self.in_flight.acquire().await.map_err(|_| {
                     SendError::Unsendable("the request limit was closed".to_owned())
                 })?;
-            let response = request.send().await.map_err(sorted)?;
+            let response = request
+                .send()
+                .await
+                .map_err(|error| sorted(error, self.surface()))?;
             let status = response.status();
             if status == StatusCode::UNAUTHORIZED && self.auth.can_renew() && attempt < ATTEMPTS {
                 self.auth.forget(&token);
@@ -287,7 +300,7 @@ fn connect_timeout(request_timeout: Duration) -> Duration {
         .min(Duration::from_secs(30))
 }
 
-fn sorted(error: reqwest::Error) -> SendError {
+fn sorted(error: reqwest::Error, surface: Surface) -> SendError {
     let chain = error_chain(&error);
     let url = error
         .url()
@@ -302,7 +315,10 @@ fn sorted(error: reqwest::Error) -> SendError {
     } else if error.is_connect() {
         SendError::Connect(format!("cannot connect to {url}/: {chain}"))
     } else if error.is_timeout() {
-        SendError::Timeout(format!("no answer within request_timeout ({chain})"))
+        SendError::Timeout(format!(
+            "no answer within {} ({chain})",
+            surface.input("request_timeout")
+        ))
     } else {
         SendError::Broken(format!("the request failed ({chain})"))
     }

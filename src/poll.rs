@@ -105,23 +105,31 @@ pub fn next_poll(
     }
 }
 
+/// What bounds a wait: its length, and the input that gave it
+/// (`wait_timeout`, or `configure_timeout` for a draft change).
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub input: &'static str,
+    pub length: Duration,
+}
+
 /// Polls the operation until it reaches a final state, and returns it;
-/// `limit` bounds the wait (`wait_timeout`, or `configure_timeout` for a
-/// draft change). `latest` holds the last description the service gave,
+/// `limit` bounds the wait. `latest` holds the last description the service gave,
 /// for the summary, however the wait ends. Only this loop reads the clock
 /// and sleeps.
 pub async fn follow(
     publisher: &dyn Publisher,
     operation: &OperationHandle,
     config: &Config,
-    limit: Duration,
+    limit: Limit,
     runner: &Runner,
     latest: &mut Option<Snapshot>,
 ) -> Result<State, GaveUp> {
     let url = &publisher.status_url(operation);
     let started = clock::now();
     // Durations are at most 35 days (`config`), far from overflowing.
-    let deadline = started + limit.min(crate::config::LONGEST_DURATION);
+    let deadline = started + limit.length.min(crate::config::LONGEST_DURATION);
+    let surface = runner.surface();
     let mut progress = Progress::default();
     let mut failures = 0;
     let mut attempts = 0u64;
@@ -155,7 +163,7 @@ pub async fn follow(
                 }
                 let reason = match retry_after {
                     Some(asked) => format!("the service asked for {}", format_duration(asked)),
-                    None => "poll_interval".to_owned(),
+                    None => surface.input("poll_interval"),
                 };
                 (Answered::Status { retry_after }, reason)
             }
@@ -189,9 +197,10 @@ pub async fn follow(
             ));
         }
         runner.debug(&format!(
-            "next status request in {} ({reason}); {} left of wait_timeout",
+            "next status request in {} ({reason}); {} left of {}",
             format_duration(next.delay),
-            format_duration(remaining)
+            format_duration(remaining),
+            surface.input(limit.input)
         ));
         tokio::time::sleep(next.sleep).await;
         if next.last {

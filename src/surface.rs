@@ -14,12 +14,15 @@ pub enum Surface {
     CommandLine,
 }
 
-/// Each input and the flag of the command line that gives it.
-const FLAGS: [(&str, &str); 22] = [
+/// Each input and the flag of the command line that gives it (or, for a
+/// secret, the variable: secrets never come as flags).
+const FLAGS: [(&str, &str); 24] = [
+    ("token", "GO_LIVE_TOKEN"),
+    ("client_secret", "AZURE_CLIENT_SECRET"),
     ("api", "--api"),
     ("publisher_id", "--publisher"),
     ("offer_id", "--offer"),
-    ("offers", "--offer"),
+    ("offers", "several --offer"),
     ("operation_location", "--operation-location"),
     ("wait", "--wait"),
     ("wait_timeout", "--wait-timeout"),
@@ -38,27 +41,6 @@ const FLAGS: [(&str, &str); 22] = [
     ("configure", "--configure"),
     ("configure_timeout", "--configure-timeout"),
     ("mode", "the command"),
-];
-
-/// The inputs a message written before the surface was in hand may name
-/// (their names do not stand for anything else), rewritten by `words`.
-const REWRITTEN: [&str; 16] = [
-    "publisher_id",
-    "offer_id",
-    "operation_location",
-    "wait_timeout",
-    "poll_interval",
-    "fail_on_timeout",
-    "request_timeout",
-    "api_url",
-    "api_version",
-    "authority_url",
-    "tenant_id",
-    "client_id",
-    "oidc_audience",
-    "notification_emails",
-    "vm_image_versions",
-    "configure_timeout",
 ];
 
 impl Surface {
@@ -102,6 +84,19 @@ impl Surface {
         }
     }
 
+    /// What to do about a token that was refused, for an API whose tokens
+    /// are for `audience`.
+    pub fn fresh_token(self, audience: &str) -> String {
+        match self {
+            Surface::Action => format!(
+                "pass a fresh access token for {audience} in token, or let the action sign in with tenant_id and client_id"
+            ),
+            Surface::CommandLine => format!(
+                "pass a fresh access token for {audience} in GO_LIVE_TOKEN, or let go-live sign in with AZURE_TENANT_ID and AZURE_CLIENT_ID"
+            ),
+        }
+    }
+
     /// How to name `operation_location` before its value.
     pub fn operation_location_words(self) -> &'static str {
         match self {
@@ -109,45 +104,6 @@ impl Surface {
             Surface::CommandLine => "--operation-location ",
         }
     }
-
-    /// A message written in the action's words, in this surface's: each
-    /// input of `REWRITTEN` that stands alone named by its flag, and
-    /// `mode: X` by its command. For the messages not yet written with the
-    /// surface in hand.
-    pub fn words(self, message: &str) -> String {
-        if self == Surface::Action {
-            return message.to_owned();
-        }
-        let mut text = message.to_owned();
-        for input in REWRITTEN {
-            text = replace_word(&text, input, &self.input(input));
-        }
-        for mode in ["go-live", "publish", "draft", "follow", "check"] {
-            text = replace_word(&text, &format!("mode: {mode}"), &self.mode(mode));
-        }
-        text
-    }
-}
-
-/// `text` with each `word` that stands alone (not inside a longer name)
-/// replaced.
-fn replace_word(text: &str, word: &str, by: &str) -> String {
-    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(word) {
-        let before = rest[..at].chars().last().or_else(|| out.chars().last());
-        let after = rest[at + word.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if before.is_some_and(part_of_name) || after.is_some_and(part_of_name) {
-            out.push_str(word);
-        } else {
-            out.push_str(by);
-        }
-        rest = &rest[at + word.len()..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -178,21 +134,5 @@ mod tests {
             assert_eq!(surface.mode("publish"), publish);
             assert_eq!(surface.mode("go-live"), go_live);
         }
-        assert_eq!(
-            Surface::CommandLine.words(
-                "wait_timeout '2x' is not a duration; leave operation_location empty with mode: check"
-            ),
-            "--wait-timeout '2x' is not a duration; leave --operation-location empty with go-live check"
-        );
-        // Inside another name, and the names of variables, stay.
-        assert_eq!(
-            Surface::CommandLine.words("AZURE_CLIENT_ID, my_client_id, client_ids"),
-            "AZURE_CLIENT_ID, my_client_id, client_ids"
-        );
-        assert_eq!(
-            Surface::CommandLine.words("mode: go-live (the default)"),
-            "go-live live (the default)"
-        );
-        assert_eq!(Surface::Action.words("wait_timeout"), "wait_timeout");
     }
 }

@@ -218,16 +218,21 @@ impl Runner {
         }
     }
 
-    /// The same runner, for a run whose inputs came from this surface:
-    /// on a command line, a message written in the action's words (an
-    /// input's name, `mode: X`) is shown with the flag and the command.
-    /// Called before the runner is shared.
+    /// The same runner, for a run whose inputs came from this surface, so
+    /// that whoever holds the runner words its messages in that surface's
+    /// words (`surface`). Called before the runner is shared.
     pub fn speaking(mut self, surface: Surface) -> Runner {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => shared.surface = surface,
             None => unreachable!("speaking is set before the runner is cloned"),
         }
         self
+    }
+
+    /// The surface the run's inputs came from: how a message names an
+    /// input, a mode or the way to follow again.
+    pub fn surface(&self) -> Surface {
+        self.shared.surface
     }
 
     /// Names the entry of the results object for one offer (the offer as
@@ -303,10 +308,7 @@ impl Runner {
     /// `text` as it may be shown: every masked value replaced, and every
     /// shared access signature redacted, whatever the host masks.
     fn shown(&self, text: &str) -> String {
-        let mut shown = self
-            .shared
-            .surface
-            .words(&crate::text::without_signatures(text));
+        let mut shown = crate::text::without_signatures(text).into_owned();
         for secret in self
             .shared
             .secrets

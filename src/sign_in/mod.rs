@@ -248,6 +248,11 @@ pub(crate) fn environment_credentials(
     scope: &str,
 ) -> Result<(Credentials, String, Vec<String>), InputError> {
     let found = Found { raw, env };
+    // A flag is checked whichever way is used; a variable of the
+    // environment only when the way uses it.
+    if raw.given("authority_url").is_some() {
+        found.authority()?;
+    }
     let unmapped = azure_pipelines::unmapped(&found);
     let notes: Vec<String> = unmapped.iter().map(|note| (*note).to_owned()).collect();
     if let Some(chosen) = WAYS.iter().find_map(|way| (way.find)(&found)) {

@@ -149,7 +149,7 @@ fn refusals_are_reported_with_status_code_message_and_hint() {
         ::add-mask::<secret>
         Reading the state of offer 'contoso-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
         Requesting go-live of offer 'contoso-vm' of publisher 'contoso'
-        ::error::go-live was refused with HTTP 401 Unauthorized: the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token (or let the action sign in with tenant_id and client_id)
+        ::error::go-live was refused with HTTP 401 Unauthorized: the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token, or let the action sign in with tenant_id and client_id
         -- outputs
         status = failed
 

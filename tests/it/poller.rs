@@ -90,7 +90,10 @@ async fn check(statuses: &[&str], expected: State) {
         publisher.as_ref(),
         &operation(&url),
         &config,
-        config.wait_timeout,
+        go_live::poll::Limit {
+            input: "wait_timeout",
+            length: config.wait_timeout,
+        },
         &runner,
         &mut latest,
     )

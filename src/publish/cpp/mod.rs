@@ -584,29 +584,39 @@ impl Client {
     /// What a 401, 403 or 404 about the offer means, for any request.
     fn offer_hint(&self, status: StatusCode, offer: &Offer) -> Option<String> {
         let publisher_id = offer.publisher_id.as_deref().unwrap_or_default();
+        let name = |input| self.transport.surface().input(input);
         Some(match status.as_u16() {
-            401 => self.unauthorized_hint().to_owned(),
+            401 => self.unauthorized_hint(),
             403 => format!(
-                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check publisher_id"
+                "the service principal is not a user of publisher '{publisher_id}', or the publisher ID is wrong: add the application as a user of the Partner Center account, or check {}",
+                name("publisher_id")
             ),
             404 if self.endpoint.base.path().ends_with("/api/") => format!(
-                "api_url '{}' ends in /api, and every path of the API starts with /api/ already (the request went to .../api/api/...): give api_url without it, such as {}",
+                "{api_url} '{}' ends in /api, and every path of the API starts with /api/ already (the request went to .../api/api/...): give {api_url} without it, such as {}",
                 self.endpoint.base,
-                self.endpoint.kind.api().default_url()
+                self.endpoint.kind.api().default_url(),
+                api_url = name("api_url")
             ),
             404 => format!(
-                "publisher '{publisher_id}' or offer '{}' does not exist: check publisher_id and offer_id",
-                offer.offer_id
+                "publisher '{publisher_id}' or offer '{}' does not exist: check {} and {}",
+                offer.offer_id,
+                name("publisher_id"),
+                name("offer_id")
             ),
             _ => return None,
         })
     }
 
-    fn unauthorized_hint(&self) -> &'static str {
+    fn unauthorized_hint(&self) -> String {
         if self.transport.can_renew() {
-            "the API refused a freshly issued access token: check that the application is a user of the publisher account in Partner Center"
+            "the API refused a freshly issued access token: check that the application is a user of the publisher account in Partner Center".to_owned()
         } else {
-            "the token was refused; it is missing, malformed or has expired: pass a fresh access token for https://cloudpartner.azure.com in token (or let the action sign in with tenant_id and client_id)"
+            format!(
+                "the token was refused; it is missing, malformed or has expired: {}",
+                self.transport
+                    .surface()
+                    .fresh_token("https://cloudpartner.azure.com")
+            )
         }
     }
 
@@ -659,14 +669,15 @@ impl Client {
         }
         let hint = match code {
             401 => self.unauthorized_hint(),
-            403 => {
-                "the token's application may not read this operation: check that it is a user of the publisher account"
-            }
-            404 => "no such operation: check operation_location",
+            403 => "the token's application may not read this operation: check that it is a user of the publisher account".to_owned(),
+            404 => format!(
+                "no such operation: check {}",
+                self.transport.surface().input("operation_location")
+            ),
             300..=399 => {
-                "the status monitor redirected, and redirects are not followed with the token"
+                "the status monitor redirected, and redirects are not followed with the token".to_owned()
             }
-            _ => "unexpected answer from the status monitor",
+            _ => "unexpected answer from the status monitor".to_owned(),
         };
         PollAnswer::Failed(format!(
             "the status monitor {url} answered HTTP {}{detail}: {hint}",

@@ -183,7 +183,8 @@ impl Client {
                 }
                 problems.truncate(draft::MOST_PROBLEMS);
                 Err(Failure::Invalid(format!(
-                    "vm_image_versions '{}' cannot be used: {}; the draft of plan '{shown_plan}' was not changed",
+                    "{} '{}' cannot be used: {}; the draft of plan '{shown_plan}' was not changed",
+                    self.transport.surface().input("vm_image_versions"),
                     change.file.escape_default(),
                     problems.join("; ")
                 )))
@@ -203,10 +204,11 @@ impl Client {
     ) -> Result<(draft::Merged, Vec<String>), Vec<String>> {
         let plan_id = draft::plan_id(draft, plan).ok_or_else(|| {
             vec![format!(
-                "offer '{}' has no plan '{}' in its draft (its plans: {}): check plan",
+                "offer '{}' has no plan '{}' in its draft (its plans: {}): check {}",
                 offer.offer_id,
                 untrusted(plan, 50),
-                draft::plan_names(draft).join(", ")
+                draft::plan_names(draft).join(", "),
+                self.transport.surface().input("plan")
             )]
         })?;
         let read = draft::tech_config(draft, &plan_id).ok_or_else(|| {

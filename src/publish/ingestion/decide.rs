@@ -322,12 +322,18 @@ pub(super) fn preview_snapshot(submissions: &[Submission], submission: Option<&s
 
 /// The URL of the page an `@nextLink` names, read against the page that
 /// named it: on api_url's origin and under its path, with `$version` added
-/// when the link carries only its continuation token.
-pub(super) fn next_page(endpoint: &Endpoint, page: &Url, link: &str) -> Result<Url, &'static str> {
-    let url = page.join(link).map_err(|_| "cannot be read")?;
+/// when the link carries only its continuation token. `api_url` is how the
+/// run names that input.
+pub(super) fn next_page(
+    endpoint: &Endpoint,
+    page: &Url,
+    link: &str,
+    api_url: &str,
+) -> Result<Url, String> {
+    let url = page.join(link).map_err(|_| "cannot be read".to_owned())?;
     let base = &endpoint.base;
     if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
-        return Err("is not under api_url");
+        return Err(format!("is not under {api_url}"));
     }
     Ok(versioned(url, &endpoint.version))
 }
@@ -353,6 +359,7 @@ pub(super) fn versioned(mut url: Url, version: &str) -> Url {
 pub(super) fn choose_product(
     products: Vec<Product>,
     offer_id: &str,
+    offer_input: &str,
 ) -> Result<(Product, Option<String>), String> {
     let is_ours = |product: &Product| product.identity == Identity::ExternalId(offer_id.to_owned());
     let mut ours: Vec<Product> = Vec::new();
@@ -363,7 +370,7 @@ pub(super) fn choose_product(
     }
     let shown = |product: &Product| untrusted(&product.id, 100);
     let not_found = format!(
-        "no product with external ID '{offer_id}' in the account this application belongs to: check offer_id, and that the application was added to that Partner Center account"
+        "no product with external ID '{offer_id}' in the account this application belongs to: check {offer_input}, and that the application was added to that Partner Center account"
     );
     match (ours.as_slice(), products.as_slice()) {
         ([one], _) => Ok((one.clone(), None)),
@@ -707,7 +714,7 @@ mod tests {
                 serde_json::from_str(&format!(r#"{{"id":"{id}"{identity}}}"#)).unwrap()
             })
             .collect();
-        let shown = match choose_product(products, "contoso-vm") {
+        let shown = match choose_product(products, "contoso-vm", "offer_id") {
             Ok((product, None)) => format!("take {}", product.id),
             Ok((product, Some(note))) => format!("take {} ({note})", product.id),
             Err(why) => format!("refuse: {why}"),
@@ -780,9 +787,9 @@ mod tests {
             .parse()
             .unwrap();
         let check = |link: &str, expected: Result<&str, &str>| {
-            let next = next_page(&endpoint, &page, link);
+            let next = next_page(&endpoint, &page, link, "api_url");
             assert_eq!(
-                next.as_ref().map(Url::as_str).map_err(|e| *e),
+                next.as_ref().map(Url::as_str).map_err(String::as_str),
                 expected,
                 "{link}"
             );

@@ -94,7 +94,7 @@ pub fn read_resources(text: &str) -> Result<(Vec<Value>, Vec<String>), Vec<Strin
                     ));
                 } else {
                     problems.push(format!(
-                        "{name}: a submission to {} is refused: the mode decides what is submitted (mode: publish publishes to preview)",
+                        "{name}: a submission to {} is refused: the mode decides what is submitted (the publish mode publishes to preview)",
                         untrusted(if target.is_empty() { "an unknown target" } else { target }, 40)
                     ));
                 }
@@ -641,7 +641,7 @@ mod tests {
         assert_eq!(
             read_resources(&json!([listing, preview, {"title": "x"}]).to_string()).unwrap_err(),
             [
-                "resource #2: a submission to preview is refused: the mode decides what is submitted (mode: publish publishes to preview)",
+                "resource #2: a submission to preview is refused: the mode decides what is submitted (the publish mode publishes to preview)",
                 "resource #3: has neither an id nor a $schema that names its kind",
             ]
         );

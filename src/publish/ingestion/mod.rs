@@ -264,7 +264,8 @@ impl Publisher for Client {
         let production = self.endpoint.base.host_str() == Some(GRAPH_HOST);
         (production && poll_interval < SLOWEST_POLL_ALLOWED).then(|| {
             format!(
-                "poll_interval ({}) is shorter than the Product Ingestion API allows (one status request a minute): requests may be throttled; use 60s or more",
+                "{} ({}) is shorter than the Product Ingestion API allows (one status request a minute): requests may be throttled; use 60s or more",
+                self.transport.surface().input("poll_interval"),
                 crate::text::format_duration(poll_interval)
             )
         })
@@ -362,15 +363,18 @@ impl Client {
             let (page_items, next_link) = page.into_parts();
             items.extend(page_items);
             if let Some(link) = next_link {
-                next = Some(next_page(&self.endpoint, &url, &link).map_err(|why| {
-                    ReadError(
-                        format!(
-                            "{what}: the next page's link ('{}') {why}; stopped reading",
-                            untrusted(&link, 200)
-                        ),
-                        None,
-                    )
-                })?);
+                let api_url = self.transport.surface().input("api_url");
+                next = Some(
+                    next_page(&self.endpoint, &url, &link, &api_url).map_err(|why| {
+                        ReadError(
+                            format!(
+                                "{what}: the next page's link ('{}') {why}; stopped reading",
+                                untrusted(&link, 200)
+                            ),
+                            None,
+                        )
+                    })?,
+                );
             }
         }
         Ok((items, pace))
@@ -393,8 +397,12 @@ impl Client {
             }
             Err(ReadError(message, _)) => return Err(Failure::NotSent(message)),
         };
-        let (product, note) =
-            choose_product(products, &offer.offer_id).map_err(Failure::NotSent)?;
+        let (product, note) = choose_product(
+            products,
+            &offer.offer_id,
+            &self.transport.surface().input("offer_id"),
+        )
+        .map_err(Failure::NotSent)?;
         if product_guid(&product.id).is_none() {
             return Err(Failure::NotSent(format!(
                 "the product of offer '{}' has an ID that cannot be used ('{}')",
@@ -504,7 +512,8 @@ impl Client {
         let base = &self.endpoint.base;
         (!base.path().ends_with(&format!("{API_PATH}/"))).then(|| {
             format!(
-                "api_url '{base}' lacks the API's path {API_PATH}: give it whole, such as {}",
+                "{} '{base}' lacks the API's path {API_PATH}: give it whole, such as {}",
+                self.transport.surface().input("api_url"),
                 self.endpoint.kind.api().default_url()
             )
         })
@@ -517,12 +526,23 @@ impl Client {
         if let Some(hint) = known_message_hint(&body) {
             return hint.to_owned();
         }
+        let surface = self.transport.surface();
         match status.as_u16() {
-            400 => "the service found the request invalid: check offer_id and api_version".to_owned(),
+            400 => format!(
+                "the service found the request invalid: check {} and {}",
+                surface.input("offer_id"),
+                surface.input("api_version")
+            ),
             401 if self.transport.can_renew() => "the API refused a freshly issued access token: check that the application was added to the Partner Center account".to_owned(),
-            401 => "the token was refused: the Product Ingestion API needs a token for https://graph.microsoft.com (not for https://cloudpartner.azure.com); pass a fresh one in token, or let the action sign in with tenant_id and client_id".to_owned(),
+            401 => format!(
+                "the token was refused: the Product Ingestion API needs a token for https://graph.microsoft.com (not for https://cloudpartner.azure.com); {}",
+                surface.fresh_token("https://graph.microsoft.com")
+            ),
             403 => "the application is not allowed to do this: it needs the Manager role in Partner Center (Account settings, User management, Microsoft Entra applications)".to_owned(),
-            404 => self.api_url_hint().unwrap_or_else(|| "not found: check offer_id, and that the application was added to the Partner Center account that owns the offer".to_owned()),
+            404 => self.api_url_hint().unwrap_or_else(|| format!(
+                "not found: check {}, and that the application was added to the Partner Center account that owns the offer",
+                surface.input("offer_id")
+            )),
             409 | 423 => "another publish is running on the offer: wait for it to end, then run this again".to_owned(),
             _ => "unexpected answer from the Product Ingestion API".to_owned(),
         }

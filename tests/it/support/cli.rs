@@ -74,12 +74,121 @@ impl Line {
         command
     }
 
+    /// Runs it, and checks that nothing it printed names an input of the
+    /// action: a command line speaks of its flags and commands.
     pub fn run(&self) -> Ran {
         let output = self.command().output().unwrap();
-        Ran {
+        let ran = Ran {
             code: output.status.code(),
             stdout: String::from_utf8(output.stdout).unwrap(),
             stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        };
+        let said = action_words(&ran.both());
+        assert!(
+            said.is_empty(),
+            "a command line named the action's {said:?}:\n{}",
+            ran.both()
+        );
+        ran
     }
+}
+
+/// The action's words in `text`: an input's name standing alone (not part
+/// of a longer name), or `mode: X`. `operation_location` is also an
+/// output's name, which a command line prints.
+fn action_words(text: &str) -> Vec<&'static str> {
+    const INPUTS: [&str; 17] = [
+        "publisher_id",
+        "offer_id",
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "oidc_audience",
+        "authority_url",
+        "wait_timeout",
+        "poll_interval",
+        "fail_on_timeout",
+        "request_timeout",
+        "api_url",
+        "api_version",
+        "notification_emails",
+        "vm_image_versions",
+        "configure_timeout",
+        "mode: ",
+    ];
+    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    INPUTS
+        .into_iter()
+        .filter(|word| {
+            text.match_indices(word).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + word.len()..].chars().next();
+                !before.is_some_and(part_of_name)
+                    && (word.ends_with(' ') || !after.is_some_and(part_of_name))
+            })
+        })
+        .collect()
+}
+
+/// The command line's words in `text`: a flag, or a command of `go-live`.
+pub fn command_line_words(text: &str) -> Vec<&'static str> {
+    const FLAGS: [&str; 25] = [
+        "--api",
+        "--publisher",
+        "--offer",
+        "--offers-file",
+        "--operation-location",
+        "--wait",
+        "--wait-timeout",
+        "--poll-interval",
+        "--no-fail-on-timeout",
+        "--request-timeout",
+        "--api-url",
+        "--api-version",
+        "--authority-url",
+        "--tenant-id",
+        "--client-id",
+        "--oidc-audience",
+        "--notification-emails",
+        "--vm-image-versions",
+        "--plan",
+        "--configure",
+        "--configure-timeout",
+        "go-live live",
+        "go-live publish",
+        "go-live follow",
+        "go-live check",
+    ];
+    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    FLAGS
+        .into_iter()
+        .filter(|word| {
+            text.match_indices(word).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + word.len()..].chars().next();
+                !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_action_s_words_are_found_standing_alone() {
+    assert_eq!(
+        command_line_words("use --wait-timeout, not --waits"),
+        ["--wait-timeout"]
+    );
+    assert_eq!(
+        command_line_words("run go-live follow with"),
+        ["go-live follow"]
+    );
+    assert!(command_line_words("wait_timeout, go-live was refused, mode: follow").is_empty());
+    assert_eq!(
+        action_words("check publisher_id and --offer"),
+        ["publisher_id"]
+    );
+    assert_eq!(action_words("run it with mode: follow"), ["mode: "]);
+    assert!(
+        action_words("AZURE_CLIENT_ID, my_offer_id, --wait-timeout, go-live follow").is_empty()
+    );
 }

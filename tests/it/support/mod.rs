@@ -254,6 +254,13 @@ impl Action {
         for secret in &self.secrets {
             run.assert_not_shown(secret);
         }
+        let said = cli::command_line_words(&format!("{}{}{}", run.stdout, run.stderr, run.summary));
+        assert!(
+            said.is_empty(),
+            "the action named the command line's {said:?}:\n{}{}",
+            run.stdout,
+            run.summary
+        );
         run
     }
 
