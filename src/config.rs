@@ -16,7 +16,7 @@ use crate::secret::Secret;
 use crate::surface::Surface;
 use crate::text::format_duration;
 
-pub use crate::inputs::{INPUT_NAMES, InputError, LONGEST_DURATION, RawInputs, check_utf8};
+pub use crate::inputs::{InputError, LONGEST_DURATION, RawInputs, check_utf8};
 use crate::inputs::{
     check_scheme, check_unbroken, check_userinfo, invalid, parse_bool, parse_duration, parse_id,
     parse_service_url, without_userinfo,
@@ -721,6 +721,68 @@ fn parse_operation_location(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::inputs::INPUT_NAMES;
+
+    /// The action's metadata, whose inputs and defaults `Config` follows.
+    const ACTION_YML: &str = include_str!("../action.yml");
+
+    #[test]
+    fn every_input_of_action_yml_is_read() {
+        let declared: Vec<&str> = marketplace_emulator::runner::declared_inputs(ACTION_YML)
+            .into_keys()
+            .map(|name| {
+                INPUT_NAMES
+                    .into_iter()
+                    .find(|read| *read == name)
+                    .unwrap_or("?")
+            })
+            .collect();
+        let mut read = INPUT_NAMES.to_vec();
+        read.sort();
+        assert_eq!(declared, read);
+    }
+
+    #[test]
+    fn the_defaults_in_config_are_action_ymls() {
+        let declared = marketplace_emulator::runner::declared_inputs(ACTION_YML);
+        let with_defaults = |given: &[(&str, &str)]| {
+            let mut env: Vec<(String, String)> = given
+                .iter()
+                .map(|(name, value)| (format!("INPUT_{}", name.to_uppercase()), value.to_string()))
+                .collect();
+            let config =
+                Config::from_inputs(&RawInputs::from_env(&env), Default::default()).unwrap();
+            for (name, default) in &declared {
+                if !given.iter().any(|(given, _)| given == name) {
+                    env.push((format!("INPUT_{}", name.to_uppercase()), default.clone()));
+                }
+            }
+            let spelt_out =
+                Config::from_inputs(&RawInputs::from_env(&env), Default::default()).unwrap();
+            (format!("{config:?}"), format!("{spelt_out:?}"))
+        };
+        for given in [
+            &[
+                ("publisher_id", "contoso"),
+                ("offer_id", "contoso-vm"),
+                ("token", "t"),
+            ][..],
+            &[
+                ("api", "product-ingestion"),
+                ("offer_id", "contoso-vm"),
+                ("tenant_id", "00000000-0000-0000-0000-000000000001"),
+                ("client_id", "00000000-0000-0000-0000-000000000002"),
+                ("client_secret", "s"),
+            ][..],
+        ] {
+            let (unset, defaults) = with_defaults(given);
+            assert_eq!(
+                unset, defaults,
+                "an input left unset must mean what action.yml's default says"
+            );
+        }
+    }
     use crate::arbitrary;
     use proptest::prelude::*;
 

@@ -9,28 +9,28 @@
 
 #[cfg(test)]
 mod arbitrary;
-pub mod auth;
-pub mod body;
-pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod failure;
-pub mod flow;
-pub mod host;
-pub mod http;
-pub mod inputs;
-pub mod model;
-pub mod offers;
-pub mod poll;
-pub mod publish;
-pub mod report;
-pub mod retry;
-pub mod secret;
-pub mod sign_in;
-pub mod signals;
-pub mod surface;
-pub mod text;
-pub mod tls;
+mod auth;
+mod body;
+mod cli;
+mod clock;
+mod config;
+mod failure;
+mod flow;
+mod host;
+mod http;
+mod inputs;
+mod model;
+mod offers;
+mod poll;
+mod publish;
+mod report;
+mod retry;
+mod secret;
+mod sign_in;
+mod signals;
+mod surface;
+mod text;
+mod tls;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -42,6 +42,12 @@ use report::{Ended, Ending, Summary, exit_code};
 use secret::Secret;
 use sign_in::OidcRequest;
 use signals::Signals;
+
+/// Says why the run could not start, before any host is known: as the
+/// container action's error line, which other hosts show as it is.
+pub fn cannot_start(why: &str) {
+    Runner::github(None, None, false).error(why);
+}
 
 /// Why a file the run writes as it goes cannot be written there, known
 /// before any request: its directory does not exist, or the path is one.
@@ -327,7 +333,7 @@ async fn single(
         }
         Err(signal) => flow::report_stop(signal, runner, &outputs, &mut summary, config),
     };
-    summary.elapsed = Some(started.elapsed());
+    summary.elapsed = Some(clock::since(started));
     if let Err(error) = runner.add_summary(&summary.to_markdown(), &summary.to_text()) {
         runner.warning(&format!("{error:#}"));
     }

@@ -31,8 +31,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            go_live::host::Runner::github(None, None, false)
-                .error(&format!("cannot start the async runtime: {error}"));
+            go_live::cannot_start(&format!("cannot start the async runtime: {error}"));
             return ExitCode::FAILURE;
         }
     };

@@ -314,19 +314,6 @@ pub enum Status {
 }
 
 impl Status {
-    /// Every status, in the order the tally lists them.
-    pub const ALL: [Status; 9] = [
-        Status::Running,
-        Status::Succeeded,
-        Status::Failed,
-        Status::Canceled,
-        Status::Accepted,
-        Status::Unknown,
-        Status::Ready,
-        Status::Live,
-        Status::NotReady,
-    ];
-
     pub fn as_output(self) -> &'static str {
         match self {
             Status::Accepted => "accepted",

@@ -107,7 +107,7 @@ pub async fn run(
         for run in unfinished {
             let outputs = results.entry(&run.listed.key);
             flow::report_stop(signal, &run.runner, &outputs, &mut run.summary, config);
-            run.summary.elapsed = Some(started.elapsed());
+            run.summary.elapsed = Some(clock::since(started));
             any_started |= run.summary.operation.is_some();
         }
         if any_started {
@@ -137,7 +137,7 @@ pub async fn run(
             .iter()
             .map(|run| (run.listed.key.as_str(), &run.summary))
             .collect(),
-        elapsed: started.elapsed(),
+        elapsed: clock::since(started),
         notes,
     };
     if let Err(error) = runner.add_summary(&several.to_markdown(), &several.to_text()) {
@@ -173,7 +173,7 @@ impl OfferRun<'_> {
                 config.mode,
             ),
         };
-        self.summary.elapsed = Some(started.elapsed());
+        self.summary.elapsed = Some(clock::since(started));
         self.ended = Some(self.summary.ended(ending));
     }
 }

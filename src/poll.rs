@@ -1,6 +1,7 @@
 //! Following an operation until the service says it succeeded, failed or
 //! was canceled, or until `wait_timeout` runs out. It knows no API: each
-//! status request goes through `publish::Publisher::status`.
+//! status request is the closure it is given (`publish::Publisher::status`
+//! in a run), which is how its tests drive it with paused time.
 //!
 //! The loop is bounded twice over: by the deadline, and by
 //! `MAX_CONSECUTIVE_FAILURES` status requests in a row that got no usable
@@ -12,10 +13,9 @@
 use std::time::Duration;
 
 use crate::clock;
-use crate::config::Config;
 use crate::host::Runner;
-use crate::model::{OperationHandle, Snapshot, State};
-use crate::publish::{PollAnswer, Publisher};
+use crate::model::{Snapshot, State};
+use crate::publish::PollAnswer;
 use crate::retry::{backoff, jitter};
 use crate::text::format_duration;
 
@@ -117,15 +117,15 @@ pub struct Limit {
 /// `limit` bounds the wait. `latest` holds the last description the service gave,
 /// for the summary, however the wait ends. Only this loop reads the clock
 /// and sleeps.
+/// `status` asks for the status once; `poll_interval` is the delay
+/// between two answers that are statuses.
 pub async fn follow(
-    publisher: &dyn Publisher,
-    operation: &OperationHandle,
-    config: &Config,
+    mut status: impl AsyncFnMut() -> PollAnswer,
+    poll_interval: Duration,
     limit: Limit,
     runner: &Runner,
     latest: &mut Option<Snapshot>,
 ) -> Result<State, GaveUp> {
-    let url = &publisher.status_url(operation);
     let started = clock::now();
     // Durations are at most 35 days (`config`), far from overflowing.
     let deadline = started + limit.length.min(crate::config::LONGEST_DURATION);
@@ -136,15 +136,14 @@ pub async fn follow(
     let mut last_error = None;
     let gave_up = |bound, attempts, last_error| GaveUp {
         bound,
-        elapsed: started.elapsed(),
+        elapsed: clock::since(started),
         attempts,
         last_error,
     };
     loop {
         attempts += 1;
         // A request still in flight at the deadline is abandoned with it.
-        let answer =
-            tokio::time::timeout_at(deadline.into(), publisher.status(operation, url)).await;
+        let answer = tokio::time::timeout_at(deadline.into(), status()).await;
         let Ok(answer) = answer else {
             return Err(gave_up(Bound::Deadline, attempts, last_error));
         };
@@ -155,7 +154,7 @@ pub async fn follow(
             } => {
                 failures = 0;
                 last_error = None;
-                progress.report(&snapshot, started.elapsed(), attempts, runner);
+                progress.report(&snapshot, clock::since(started), attempts, runner);
                 let state = snapshot.state;
                 *latest = Some(snapshot);
                 if state != State::Running {
@@ -189,7 +188,7 @@ pub async fn follow(
             }
         };
         let remaining = deadline.saturating_duration_since(clock::now());
-        let next = next_poll(config.poll_interval, answered, remaining, jitter());
+        let next = next_poll(poll_interval, answered, remaining, jitter());
         if let (Answered::Transient { .. }, Some(error)) = (answered, &last_error) {
             runner.info(&format!(
                 "{error}; trying again in {} ({failures} of at most {MAX_CONSECUTIVE_FAILURES} failures in a row)",
@@ -284,6 +283,167 @@ fn display_status(status: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::Recorder;
+    use std::collections::VecDeque;
+    use std::sync::Arc;
+
+    /// One answer of the status closure.
+    fn status(state: State, retry_after: Option<u64>) -> PollAnswer {
+        PollAnswer::Status {
+            snapshot: Snapshot {
+                state,
+                status: format!("{state:?}"),
+                ..Snapshot::default()
+            },
+            retry_after: retry_after.map(MS),
+        }
+    }
+
+    fn transient(reason: &str) -> PollAnswer {
+        PollAnswer::Transient {
+            reason: reason.to_owned(),
+            retry_after: None,
+        }
+    }
+
+    /// Runs the loop over `answers` (then `Running` for ever) with a 1 s
+    /// interval and a `limit_s` limit on tokio's paused clock: how it
+    /// ended, the requests made, the time they took on that clock, and
+    /// what it logged.
+    async fn run(
+        answers: Vec<PollAnswer>,
+        limit_s: u64,
+    ) -> (Result<State, GaveUp>, usize, Duration, Vec<String>) {
+        let recorder = Arc::new(Recorder::default());
+        let runner = Runner::new(recorder.clone(), None, false);
+        let mut answers = VecDeque::from(answers);
+        let mut asked = 0;
+        let started = clock::now();
+        let mut latest = None;
+        let ended = follow(
+            async || {
+                asked += 1;
+                answers
+                    .pop_front()
+                    .unwrap_or_else(|| status(State::Running, None))
+            },
+            Duration::from_secs(1),
+            Limit {
+                input: "wait_timeout",
+                length: Duration::from_secs(limit_s),
+            },
+            &runner,
+            &mut latest,
+        )
+        .await;
+        let lines = recorder.lines.lock().unwrap().clone();
+        (ended, asked, clock::since(started), lines)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_ends_at_the_first_final_status_one_interval_apart() {
+        let (ended, asked, took, lines) = run(
+            vec![
+                status(State::Running, None),
+                status(State::Running, None),
+                status(State::Succeeded, None),
+            ],
+            60,
+        )
+        .await;
+        assert_eq!(ended.unwrap(), State::Succeeded);
+        assert_eq!((asked, took), (3, Duration::from_secs(2)));
+        // A line when the status changes, none when it does not.
+        let groups: Vec<&String> = lines.iter().filter(|l| l.starts_with("group:")).collect();
+        assert_eq!(groups.len(), 2, "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "debug: status request 2: no change")
+        );
+        assert!(lines.iter().any(|l| l.ends_with("left of wait_timeout")));
+        for end in [State::Failed, State::Canceled] {
+            let (ended, asked, _, _) = run(vec![status(end, None)], 60).await;
+            assert_eq!((ended.unwrap(), asked), (end, 1));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_service_s_retry_after_is_waited_out() {
+        let (ended, _, took, _) = run(
+            vec![
+                status(State::Running, Some(30_000)),
+                status(State::Succeeded, None),
+            ],
+            60,
+        )
+        .await;
+        assert_eq!(ended.unwrap(), State::Succeeded);
+        assert_eq!(took, Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_ends_the_wait_at_the_limit() {
+        let (ended, asked, took, _) = run(Vec::new(), 10).await;
+        let gave_up = ended.unwrap_err();
+        assert_eq!(gave_up.bound, Bound::Deadline);
+        assert_eq!(took, Duration::from_secs(10));
+        // One a second from the start; none at the deadline itself.
+        assert_eq!((asked, gave_up.attempts), (10, 10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_never_answers_is_abandoned_at_the_deadline() {
+        let recorder = Arc::new(Recorder::default());
+        let runner = Runner::new(recorder, None, false);
+        let started = clock::now();
+        let ended = follow(
+            async || std::future::pending::<PollAnswer>().await,
+            Duration::from_secs(1),
+            Limit {
+                input: "wait_timeout",
+                length: Duration::from_secs(5),
+            },
+            &runner,
+            &mut None,
+        )
+        .await;
+        assert_eq!(ended.unwrap_err().bound, Bound::Deadline);
+        assert_eq!(clock::since(started), Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failures_in_a_row_end_the_wait_and_a_status_resets_them() {
+        let failures = |n: u32| (0..n).map(|i| transient(&format!("HTTP 503 #{i}")));
+        let (ended, asked, _, _) = run(failures(MAX_CONSECUTIVE_FAILURES).collect(), 3600).await;
+        let gave_up = ended.unwrap_err();
+        assert_eq!(gave_up.bound, Bound::FailuresInARow);
+        assert_eq!(gave_up.last_error.as_deref(), Some("HTTP 503 #9"));
+        assert_eq!(asked, MAX_CONSECUTIVE_FAILURES as usize);
+
+        let mut answers: Vec<PollAnswer> = failures(MAX_CONSECUTIVE_FAILURES - 1).collect();
+        answers.push(status(State::Running, None));
+        answers.extend(failures(MAX_CONSECUTIVE_FAILURES - 1));
+        answers.push(status(State::Succeeded, None));
+        let (ended, _, _, lines) = run(answers, 3600).await;
+        assert_eq!(ended.unwrap(), State::Succeeded);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("(9 of at most 10 failures in a row)")),
+            "{lines:#?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_final_answer_ends_the_wait_with_its_words() {
+        let (ended, asked, _, _) =
+            run(vec![PollAnswer::Failed("HTTP 403 Forbidden".into())], 60).await;
+        let gave_up = ended.unwrap_err();
+        assert_eq!(gave_up.bound, Bound::FinalAnswer);
+        assert_eq!(gave_up.last_error.as_deref(), Some("HTTP 403 Forbidden"));
+        assert_eq!(asked, 1);
+    }
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
 

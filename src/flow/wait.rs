@@ -55,10 +55,11 @@ impl Flow<'_> {
                 format!("Following the operation every {every} for at most {most}")
             }
         });
+        // Built once per wait.
+        let url = self.publisher.status_url(operation);
         let ended = poll::follow(
-            self.publisher,
-            operation,
-            config,
+            async || self.publisher.status(operation, &url).await,
+            config.poll_interval,
             limit,
             self.runner,
             &mut summary.snapshot,

@@ -612,6 +612,44 @@ pub fn random_token(prefix: &str) -> String {
     format!("{prefix}_{hex}")
 }
 
+/// A host for in-crate tests: every line it is given, kept in order.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Recorder {
+    pub(crate) lines: Mutex<Vec<String>>,
+}
+
+#[cfg(test)]
+impl Recorder {
+    fn keep(&self, line: String) {
+        self.lines.lock().unwrap().push(line);
+    }
+}
+
+#[cfg(test)]
+impl Host for Recorder {
+    fn mask(&self, _value: &str) {}
+    fn info(&self, text: &str) {
+        self.keep(text.to_owned());
+    }
+    fn debug(&self, text: &str) {
+        self.keep(format!("debug: {text}"));
+    }
+    fn annotate(&self, level: Level, text: &str) {
+        self.keep(format!("{level:?}: {text}"));
+    }
+    fn group(&self, title: &str, _body: &str) {
+        self.keep(format!("group: {title}"));
+    }
+    fn set_output(&self, name: &str, value: &str) -> anyhow::Result<()> {
+        self.keep(format!("output {name}={value}"));
+        Ok(())
+    }
+    fn summary(&self, _markdown: &str, _text: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,7 @@ pub mod cpp;
 pub mod ingestion;
 pub mod lenient;
 
-pub use api::{
-    Api, BoxFuture, Endpoint, FileCheck, Kind, PollAnswer, Publisher, StartAnswer, resolve,
-    with_query_default,
-};
+pub use api::{Api, Endpoint, Kind, PollAnswer, Publisher, StartAnswer, resolve};
 
 impl Kind {
     /// What an API knows before any request. The only match on the API.

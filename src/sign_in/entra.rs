@@ -126,7 +126,7 @@ pub async fn exchange(
     }
     let (token, lifetime) = token_answer(status, &body)?;
     fetch.runner.mask(&token);
-    Ok((token, lifetime.saturating_sub(started.elapsed())))
+    Ok((token, lifetime.saturating_sub(clock::since(started))))
 }
 
 /// The longest token lifetime believed, in seconds (a day); a larger
@@ -228,6 +228,7 @@ fn failure(status: u16, body: &str, assertion: Option<&Secret>, proof: &Proof) -
         Some(match proof {
             Proof::Assertion { once: true, .. } => "the idToken of AzureCLI@2 has expired (it lives about ten minutes and is never renewed): map SYSTEM_ACCESSTOKEN in the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)) so that a fresh token is requested before each sign-in".to_owned(),
             Proof::TokenFile(_) => "the token in AZURE_FEDERATED_TOKEN_FILE has expired: write a fresh one into the file before it does (a GitLab ID token lives as long as the job's timeout)".to_owned(),
+            Proof::Assertion { source, .. } => format!("the federated token in {source} has expired (it is read once and never renewed): give a fresh one, or use AZURE_FEDERATED_TOKEN_FILE, read again before each sign-in"),
             _ => "the federated token offered has expired: sign in again with a fresh one".to_owned(),
         })
     } else {

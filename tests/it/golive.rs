@@ -424,17 +424,6 @@ fn the_runners_proxy_variables_are_honoured() {
 }
 
 #[test]
-fn every_input_of_action_yml_is_read() {
-    let declared: Vec<String> = crate::support::declared_inputs().into_keys().collect();
-    let mut read: Vec<String> = go_live::config::INPUT_NAMES
-        .iter()
-        .map(|name| (*name).to_owned())
-        .collect();
-    read.sort();
-    assert_eq!(declared, read);
-}
-
-#[test]
 fn a_local_run_prints_its_outputs_at_the_end() {
     let mut server = Server::new();
     let mock = go_live_mock(&mut server)

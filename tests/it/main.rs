@@ -1,6 +1,5 @@
 //! The integration tests, in one binary: each module is one behaviour,
-//! run through the built `go-live` binary (or, for `poller`, the library)
-//! against the emulator or a mock server, asserting what a user sees.
+//! run through the built `go-live` binary against the emulator or a mock server, asserting what a user sees.
 //! `support` runs the binary the way the GitHub runner does.
 #![allow(
     clippy::disallowed_methods,
@@ -20,8 +19,6 @@ mod ingestion;
 mod mistakes;
 mod modes;
 mod offers;
-mod outputs;
-mod poller;
 mod publish;
 mod sign_in;
 mod signals;

@@ -556,55 +556,6 @@ fn the_clock_the_environment_and_stdout_are_each_touched_in_one_place() {
     );
 }
 
-#[test]
-fn the_defaults_in_config_are_action_ymls() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
-    let declared = marketplace_emulator::runner::declared_inputs(&action);
-    let with_defaults = |given: &[(&str, &str)]| {
-        let mut env: Vec<(String, String)> = given
-            .iter()
-            .map(|(name, value)| (format!("INPUT_{}", name.to_uppercase()), value.to_string()))
-            .collect();
-        let config = go_live::config::Config::from_inputs(
-            &go_live::config::RawInputs::from_env(&env),
-            Default::default(),
-        )
-        .unwrap();
-        for (name, default) in &declared {
-            if !given.iter().any(|(given, _)| given == name) {
-                env.push((format!("INPUT_{}", name.to_uppercase()), default.clone()));
-            }
-        }
-        let spelt_out = go_live::config::Config::from_inputs(
-            &go_live::config::RawInputs::from_env(&env),
-            Default::default(),
-        )
-        .unwrap();
-        (format!("{config:?}"), format!("{spelt_out:?}"))
-    };
-    for given in [
-        &[
-            ("publisher_id", "contoso"),
-            ("offer_id", "contoso-vm"),
-            ("token", "t"),
-        ][..],
-        &[
-            ("api", "product-ingestion"),
-            ("offer_id", "contoso-vm"),
-            ("tenant_id", "00000000-0000-0000-0000-000000000001"),
-            ("client_id", "00000000-0000-0000-0000-000000000002"),
-            ("client_secret", "s"),
-        ][..],
-    ] {
-        let (unset, defaults) = with_defaults(given);
-        assert_eq!(
-            unset, defaults,
-            "an input left unset must mean what action.yml's default says"
-        );
-    }
-}
-
 /// GitHub's anchor of a Markdown heading.
 fn anchor(heading: &str) -> String {
     heading

@@ -20,21 +20,10 @@ pub const MOST_PROBLEMS: usize = 10;
 pub const SAS_AHEAD: Duration = Duration::from_secs(21 * 24 * 3600);
 
 /// The image versions of a file: a JSON array of `vmImageVersions`
-/// entries, or one entry. `Err` lists every problem (at most
-/// `MOST_PROBLEMS`), each naming the version and the field; SAS URIs are
-/// shown without their query.
-pub fn read_versions(text: &str, now: SystemTime) -> Result<Vec<Value>, Vec<String>> {
-    let (versions, problems) = read_versions_all(text, now);
-    if problems.is_empty() {
-        Ok(versions)
-    } else {
-        Err(problems)
-    }
-}
-
-/// `read_versions`, with the versions read whatever the problems: the
-/// offer's state is checked against them too, so that one run lists every
-/// problem at once.
+/// entries, or one entry, read whatever the problems, and every problem
+/// (at most `MOST_PROBLEMS`), each naming the version and the field; SAS
+/// URIs are shown without their query. The offer's state is checked
+/// against the versions too, so that one run lists every problem at once.
 pub fn read_versions_all(text: &str, now: SystemTime) -> (Vec<Value>, Vec<String>) {
     let versions = match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => items,
