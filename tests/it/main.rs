@@ -1,5 +1,6 @@
 //! The integration tests, in one binary: each module is one behaviour,
-//! run through the built `go-live` binary against the emulator or a mock server, asserting what a user sees.
+//! run through the built `go-live` binary against the emulator or a mock
+//! server, asserting what a user sees.
 //! `support` runs the binary the way the GitHub runner does.
 #![allow(
     clippy::disallowed_methods,

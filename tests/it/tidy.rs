@@ -338,6 +338,22 @@ fn named_paths(module: &[String], code: &str) -> Vec<Vec<String>> {
     found
 }
 
+/// No file under `src/` grows past 900 lines: a file that long holds more
+/// than one concern, and is split along them.
+#[test]
+fn no_source_file_is_over_900_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .map(|file| (file, std::fs::read_to_string(file).unwrap().lines().count()))
+        .filter(|(_, lines)| *lines > 900)
+        .map(|(file, lines)| format!("{} has {lines} lines", file.display()))
+        .collect();
+    assert!(long.is_empty(), "{long:#?}");
+}
+
 #[test]
 fn the_code_map_lists_every_file_in_import_order() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

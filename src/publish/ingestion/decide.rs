@@ -4,14 +4,11 @@
 //! the reading of a job status and of the submissions list, and the hints
 //! for the known failure texts. No request is sent from here.
 
-use reqwest::Url;
-
 use super::wire::{ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
 use crate::model::{
     Earlier, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, StartRequest,
     State, Verdict,
 };
-use crate::publish::api::Endpoint;
 use crate::publish::lenient::stamp;
 use crate::text::untrusted;
 
@@ -318,38 +315,6 @@ pub(super) fn preview_snapshot(submissions: &[Submission], submission: Option<&s
         submission: (state == State::Succeeded).then(|| preview.id.clone()),
         ..Snapshot::default()
     }
-}
-
-/// The URL of the page an `@nextLink` names, read against the page that
-/// named it: on api_url's origin and under its path, with `$version` added
-/// when the link carries only its continuation token. `api_url` is how the
-/// run names that input.
-pub(super) fn next_page(
-    endpoint: &Endpoint,
-    page: &Url,
-    link: &str,
-    api_url: &str,
-) -> Result<Url, String> {
-    let url = page.join(link).map_err(|_| "cannot be read".to_owned())?;
-    let base = &endpoint.base;
-    if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
-        return Err(format!("is not under {api_url}"));
-    }
-    Ok(versioned(url, &endpoint.version))
-}
-
-/// `url` with `$version` (written with its `$`, as the documentation
-/// writes it) unless its query names a version already.
-pub(super) fn versioned(mut url: Url, version: &str) -> Url {
-    if url.query_pairs().any(|(name, _)| name == "$version") {
-        return url;
-    }
-    let query = match url.query() {
-        Some(query) if !query.is_empty() => format!("{query}&$version={version}"),
-        _ => format!("$version={version}"),
-    };
-    url.set_query(Some(&query));
-    url
 }
 
 /// The product of `offer_id` out of what the lookup listed: only one whose
@@ -773,60 +738,6 @@ mod tests {
         check_choice(
             &[("product/1", ours), ("product/2", ours)],
             "refuse: the service listed 2 products with external ID 'contoso-vm' (product/1, product/2)",
-        );
-    }
-
-    #[test]
-    fn next_links_stay_under_api_url_and_keep_the_version() {
-        let endpoint = Endpoint {
-            kind: crate::publish::Kind::ProductIngestion,
-            base: "https://h/rp/product-ingestion/".parse().unwrap(),
-            version: "2022-03-01-preview2".into(),
-        };
-        let page: Url = "https://h/rp/product-ingestion/submission/g?$version=2022-03-01-preview2"
-            .parse()
-            .unwrap();
-        let check = |link: &str, expected: Result<&str, &str>| {
-            let next = next_page(&endpoint, &page, link, "api_url");
-            assert_eq!(
-                next.as_ref().map(Url::as_str).map_err(String::as_str),
-                expected,
-                "{link}"
-            );
-        };
-        check(
-            "https://h/rp/product-ingestion/submission/g?continuationToken=a%2Bb",
-            Ok(
-                "https://h/rp/product-ingestion/submission/g?continuationToken=a%2Bb&$version=2022-03-01-preview2",
-            ),
-        );
-        check(
-            "/rp/product-ingestion/submission/g?continuationToken=2",
-            Ok(
-                "https://h/rp/product-ingestion/submission/g?continuationToken=2&$version=2022-03-01-preview2",
-            ),
-        );
-        check(
-            "/rp/product-ingestion/submission/g",
-            Ok("https://h/rp/product-ingestion/submission/g?$version=2022-03-01-preview2"),
-        );
-        for kept in [
-            "https://h/rp/product-ingestion/submission/g?continuationToken=2&$version=2022-03-01-preview2",
-            "https://h/rp/product-ingestion/submission/g?%24version=2022-03-01-preview2&continuationToken=2",
-        ] {
-            check(kept, Ok(kept));
-        }
-        check(
-            "https://other/rp/product-ingestion/submission/g",
-            Err("is not under api_url"),
-        );
-        check(
-            "/elsewhere/submission/g?continuationToken=2",
-            Err("is not under api_url"),
-        );
-        check(
-            "http://h/rp/product-ingestion/submission/g",
-            Err("is not under api_url"),
         );
     }
 

@@ -39,10 +39,9 @@ use crate::retry::retry_after;
 use crate::text::{status_text, untrusted};
 use decide::{
     choose_product, decide, error_detail, is_job_id, is_submission_id, job_snapshot,
-    known_message_hint, new_preview, next_page, preview_snapshot, product_guid,
-    submission_snapshot, versioned,
+    known_message_hint, new_preview, preview_snapshot, product_guid, submission_snapshot,
 };
-use wire::{Collection, JobStatus, Product, Submission};
+use wire::{Collection, JobStatus, Product, Submission, next_page, versioned};
 
 /// The schemas of the configure request, pinned: an answer's `$schema` is
 /// never echoed back.

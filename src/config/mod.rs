@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::model::{DraftChange, DraftFile, Earlier, Offer, OperationHandle, Stage};
+use crate::model::{DraftChange, Earlier, Offer, OperationHandle, Stage};
 use crate::publish::{Api, Endpoint, Kind, resolve};
 use crate::secret::Secret;
 use crate::surface::Surface;
@@ -18,13 +18,19 @@ use crate::text::format_duration;
 
 pub use crate::inputs::{InputError, LONGEST_DURATION, RawInputs, check_utf8};
 use crate::inputs::{
-    check_scheme, check_unbroken, check_userinfo, invalid, parse_bool, parse_duration, parse_id,
+    check_scheme, check_unbroken, check_userinfo, invalid, parse_bool, parse_duration,
     parse_service_url, without_userinfo,
 };
+mod files;
+mod offers;
+
 pub use crate::sign_in::SignIn;
 use crate::sign_in::{
     ASSERTION_LIFETIME, Credentials, Proof, environment_credentials, parse_credentials,
 };
+pub(crate) use files::read_capped_file;
+use files::{parse_draft, parse_emails};
+use offers::{parse_offer, parse_offers};
 
 /// A job on a GitHub-hosted runner is cancelled at 6 hours; counted from
 /// the step's own start (the best clock there is), a wait this long ends
@@ -153,9 +159,6 @@ pub struct Listed {
     pub offer: Offer,
 }
 
-/// The most offers one run takes.
-pub const MOST_OFFERS: usize = 256;
-
 impl Mode {
     /// What this mode does with one offer.
     pub fn target(self, offer: Offer) -> Target {
@@ -267,180 +270,6 @@ impl Config {
     }
 }
 
-/// The most a file input may hold.
-pub const FILE_CAP: u64 = 1024 * 1024;
-
-/// The draft change the file inputs ask for: `vm_image_versions` with
-/// `plan`, or `configure`, read (with `FILE_CAP`) and checked by the API
-/// before any request, with every problem listed. The secrets the file
-/// holds come back to be masked.
-fn parse_draft(
-    raw: &RawInputs,
-    mode: Mode,
-    api: &dyn Api,
-    target: &Target,
-    surface: Surface,
-) -> Result<(Option<DraftChange>, Vec<Secret>), InputError> {
-    let (versions_input, plan_input) = (surface.input("vm_image_versions"), surface.input("plan"));
-    let versions = raw.given("vm_image_versions");
-    let resources = raw.given("configure");
-    let plan = raw.given("plan");
-    let (input, file, what) = match (versions, resources) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(format!(
-                "{versions_input} and {} cannot be given together: change the draft with one of them per run",
-                surface.input("configure")
-            )));
-        }
-        (None, None) => {
-            if mode == Mode::Draft {
-                return Err(invalid(format!(
-                    "{} changes the draft as {versions_input} or {} asks: give one of them, or use {} to publish the draft as it stands",
-                    surface.mode("draft"),
-                    surface.input("configure"),
-                    surface.mode("publish")
-                )));
-            }
-            if plan.is_some() {
-                return Err(invalid(format!(
-                    "{plan_input} names the plan whose image versions {versions_input} changes: give {versions_input} too, or leave {plan_input} out"
-                )));
-            }
-            return Ok((None, Vec::new()));
-        }
-        (Some(file), None) => {
-            let Some(plan) = plan else {
-                return Err(invalid(format!(
-                    "{versions_input} needs {plan_input}: the plan's ID as typed in Partner Center"
-                )));
-            };
-            (
-                "vm_image_versions",
-                file,
-                DraftFile::Versions {
-                    plan: plan.to_owned(),
-                },
-            )
-        }
-        (None, Some(file)) => {
-            if plan.is_some() {
-                return Err(invalid(format!(
-                    "{plan_input} goes with {versions_input}; {} sends its resources as they are: leave {plan_input} out",
-                    surface.input("configure")
-                )));
-            }
-            ("configure", file, DraftFile::Resources)
-        }
-    };
-    // The file input as this surface names it: `configure`, `--configure`.
-    let input = surface.input(input);
-    if !api.changes_drafts() {
-        return Err(invalid(format!(
-            "{input} is not taken by the {} API: change the draft in Partner Center, or use {}",
-            api.name(),
-            surface.setting("api", "product-ingestion")
-        )));
-    }
-    if !matches!(mode, Mode::Draft | Mode::Publish) {
-        return Err(invalid(format!(
-            "{input} changes the draft, which only {} and {} do; {} never changes it",
-            surface.mode(Mode::Draft.as_input()),
-            surface.mode(Mode::Publish.as_input()),
-            surface.mode(mode.as_input())
-        )));
-    }
-    if matches!(target, Target::Offers(_)) {
-        return Err(invalid(format!(
-            "{input} cannot be given with {offers}: it changes one offer's draft; with {offers}, {} publishes each draft as it stands",
-            surface.mode("publish"),
-            offers = surface.input("offers")
-        )));
-    }
-    let path = match raw.workspace() {
-        Some(workspace) => std::path::Path::new(workspace).join(file),
-        None => std::path::PathBuf::from(file),
-    };
-    let text = read_capped_file(&path)
-        .map_err(|why| invalid(format!("{input} '{}' {why}", file.escape_default())))?;
-    let check = api.check_draft_file(&what, &text, crate::clock::wall());
-    // Problems the API lists with the offer's state's are its to report,
-    // once it has read the state; the others end the run here.
-    if !check.problems.is_empty() && !check.with_state {
-        return Err(invalid(format!(
-            "{input} '{}' cannot be used: {}",
-            file.escape_default(),
-            check.problems.join("; ")
-        )));
-    }
-    Ok((
-        Some(DraftChange {
-            what,
-            file: file.to_owned(),
-            text,
-        }),
-        check.masks.into_iter().map(Secret::new).collect(),
-    ))
-}
-
-/// A file's text, at most `FILE_CAP` bytes of UTF-8, from a regular file
-/// only (`body::read_file`).
-pub(crate) fn read_capped_file(path: &std::path::Path) -> Result<String, String> {
-    crate::body::read_file(path, FILE_CAP).map_err(|why| {
-        if why.starts_with("cannot be read") {
-            format!("{why}; a relative path starts in the workspace")
-        } else {
-            why
-        }
-    })
-}
-
-/// `notification_emails`: addresses separated by commas or line breaks,
-/// for a publish to preview through an API that takes them.
-fn parse_emails(
-    value: Option<&str>,
-    mode: Mode,
-    api: &dyn Api,
-    surface: Surface,
-) -> Result<Vec<String>, InputError> {
-    let input = surface.input("notification_emails");
-    let Some(value) = value else {
-        return Ok(Vec::new());
-    };
-    if mode != Mode::Publish {
-        return Err(invalid(format!(
-            "{input} applies only to {}: leave it empty for {}",
-            surface.mode(Mode::Publish.as_input()),
-            surface.mode(mode.as_input())
-        )));
-    }
-    if !api.takes_notification_emails() {
-        return Err(invalid(format!(
-            "{input} is not taken by the {} API, which mails the offer's contacts: leave it empty",
-            api.name()
-        )));
-    }
-    let addresses: Vec<String> = value
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|address| !address.is_empty())
-        .map(str::to_owned)
-        .collect();
-    for address in &addresses {
-        let valid = address.split_once('@').is_some_and(|(user, host)| {
-            !user.is_empty() && host.contains('.') && !host.contains('@')
-        }) && !address
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"');
-        if !valid {
-            return Err(invalid(format!(
-                "{input} holds '{}', which is not an e-mail address: separate addresses with commas",
-                address.escape_default()
-            )));
-        }
-    }
-    Ok(addresses)
-}
-
 fn parse_api(value: Option<&str>, surface: Surface) -> Result<Kind, InputError> {
     let Some(value) = value else {
         return Ok(Kind::CloudPartnerPortal);
@@ -472,187 +301,6 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
                 value.escape_default()
             ))
         })
-}
-
-/// The offer, with a publisher where the API needs one.
-fn parse_offer(raw: &RawInputs, api: &dyn Api, surface: Surface) -> Result<Offer, InputError> {
-    let (offer_input, publisher_input) = (surface.input("offer_id"), surface.input("publisher_id"));
-    let location = surface.input("operation_location");
-    if let Some(offer_id) = raw.given("offer_id") {
-        if offer_id.contains(',') {
-            return Err(invalid(format!(
-                "{offer_input} '{}' holds commas: it names one offer; {}",
-                offer_id.escape_default(),
-                match surface {
-                    Surface::Action => "list several in offers, one offer a line",
-                    Surface::CommandLine =>
-                        "give each offer its own --offer, or list them in --offers-file, one offer a line",
-                }
-            )));
-        }
-        if let Some((publisher, offer)) = offer_id.split_once('/')
-            && api.publisher_required()
-        {
-            return Err(invalid(format!(
-                "{offer_input} '{}' holds a publisher: split it, {} and {} (or list it in offers, where a line may be publisher_id/offer_id)",
-                offer_id.escape_default(),
-                surface.setting("publisher_id", &publisher.escape_default().to_string()),
-                surface.setting("offer_id", &offer.escape_default().to_string()),
-            )));
-        }
-    }
-    let publisher_id = match raw.given("publisher_id") {
-        Some(publisher_id) => Some(parse_id(&publisher_input, publisher_id)?),
-        None if api.publisher_required() => {
-            return Err(invalid(format!(
-                "{publisher_input} is required for the {} API (unless {location} is given): pass the ID shown in Partner Center",
-                api.name()
-            )));
-        }
-        None => None,
-    };
-    let Some(offer_id) = raw.given("offer_id") else {
-        return Err(invalid(format!(
-            "{offer_input} is required (unless {location} is given): pass the offer ID shown in Partner Center"
-        )));
-    };
-    api.check_offer_id(offer_id).map_err(|expected| {
-        invalid(format!(
-            "{offer_input} '{}' is not valid: {expected}",
-            offer_id.escape_default()
-        ))
-    })?;
-    Ok(Offer {
-        publisher_id,
-        offer_id: offer_id.to_owned(),
-    })
-}
-
-/// The `offers` input: one offer a line, `offer_id` or (for APIs that
-/// address offers under a publisher) `publisher_id/offer_id`; blank lines
-/// and `#` comments skipped. Every line is checked, and every bad one
-/// named by its number, before anything is sent.
-fn parse_offers(
-    raw: &RawInputs,
-    api: &dyn Api,
-    surface: Surface,
-) -> Result<Vec<Listed>, InputError> {
-    let follow = format!(
-        "offers follows each offer's running go-live by itself with {}",
-        surface.mode("follow")
-    );
-    for (other, why) in [
-        ("offer_id", "name each offer in offers, one a line"),
-        ("operation_location", follow.as_str()),
-    ] {
-        if raw.given(other).is_some() {
-            let other = surface.input(other);
-            return Err(invalid(format!(
-                "offers and {other} cannot be given together: {why}, and leave {other} empty"
-            )));
-        }
-    }
-    let default_publisher = raw
-        .given("publisher_id")
-        .map(|publisher| parse_id(&surface.input("publisher_id"), publisher))
-        .transpose()?;
-    let text = raw.given("offers").unwrap_or_default();
-    let mut listed: Vec<(usize, Listed)> = Vec::new();
-    let mut problems = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        match parse_offer_line(line, default_publisher.as_deref(), api, surface) {
-            Ok(offer) => match listed.iter().find(|(_, seen)| seen.offer == offer) {
-                Some((first, _)) => problems.push(format!(
-                    "offers line {number}: '{}' names the same offer as line {first}: list each offer once",
-                    line.escape_default()
-                )),
-                None => listed.push((
-                    number,
-                    Listed {
-                        key: line.to_owned(),
-                        offer,
-                    },
-                )),
-            },
-            Err(problem) => problems.push(format!(
-                "offers line {number}: '{}' {problem}",
-                line.escape_default()
-            )),
-        }
-    }
-    if !problems.is_empty() {
-        const SHOWN: usize = 10;
-        let more = problems.len().saturating_sub(SHOWN);
-        problems.truncate(SHOWN);
-        if more > 0 {
-            problems.push(format!("and {more} more"));
-        }
-        return Err(invalid(problems.join("\n")));
-    }
-    if listed.is_empty() {
-        return Err(invalid(
-            "offers lists no offer (only blank lines and # comments): give one offer ID a line"
-                .to_owned(),
-        ));
-    }
-    if listed.len() > MOST_OFFERS {
-        return Err(invalid(format!(
-            "offers lists {} offers, more than the {MOST_OFFERS} one run takes: split them over several steps or jobs",
-            listed.len()
-        )));
-    }
-    Ok(listed.into_iter().map(|(_, listed)| listed).collect())
-}
-
-/// One line of `offers`, already trimmed; the error completes
-/// "line N: 'text' ...".
-fn parse_offer_line(
-    line: &str,
-    default_publisher: Option<&str>,
-    api: &dyn Api,
-    surface: Surface,
-) -> Result<Offer, String> {
-    if line.contains(',') {
-        return Err(match surface {
-            Surface::Action => "holds commas: list one offer a line".to_owned(),
-            Surface::CommandLine => {
-                "holds commas: list one offer a line (one --offer each)".to_owned()
-            }
-        });
-    }
-    let (publisher_id, offer_id) = match line.split_once('/') {
-        Some(_) if !api.publisher_required() => {
-            return Err(format!(
-                "names a publisher, which the {} API does not use: give the offer ID alone",
-                api.name()
-            ));
-        }
-        Some((publisher, offer)) => {
-            parse_id("publisher_id", publisher).map_err(|_| {
-                "has a publisher ID that is not valid: expected letters, digits, '.', '_' or '-' before the '/'".to_owned()
-            })?;
-            (Some(publisher.to_owned()), offer)
-        }
-        None => (default_publisher.map(str::to_owned), line),
-    };
-    if publisher_id.is_none() && api.publisher_required() {
-        return Err(format!(
-            "has no publisher: write it as publisher_id/offer_id, or give {} for every line (the {} API needs one)",
-            surface.input("publisher_id"),
-            api.name()
-        ));
-    }
-    api.check_offer_id(offer_id)
-        .map_err(|expected| format!("is not a valid offer ID: {expected}"))?;
-    Ok(Offer {
-        publisher_id,
-        offer_id: offer_id.to_owned(),
-    })
 }
 
 impl Config {
@@ -725,7 +373,7 @@ mod tests {
     use crate::inputs::INPUT_NAMES;
 
     /// The action's metadata, whose inputs and defaults `Config` follows.
-    const ACTION_YML: &str = include_str!("../action.yml");
+    const ACTION_YML: &str = include_str!("../../action.yml");
 
     #[test]
     fn every_input_of_action_yml_is_read() {
