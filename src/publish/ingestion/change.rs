@@ -136,9 +136,9 @@ impl Client {
         let submissions = self.submissions(product).await.ok()?;
         let newest = submissions
             .iter()
-            .filter(|s| s.target() == "preview")
+            .filter(|s| s.target() == SubmissionTarget::Preview)
             .max_by_key(|s| s.number())?;
-        if newest.id != preview || !newest.succeeded() {
+        if newest.id != preview || newest.state() != SubmissionState::Succeeded {
             return None;
         }
         let draft = self.tree(product, "draft").await.ok()?;
@@ -257,12 +257,21 @@ impl Client {
     ) -> Result<Sent, Failure> {
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let submissions = self.submissions(&product.id).await.map_err(not_read)?;
-        if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
+        if let Some(busy) = submissions
+            .iter()
+            .find(|s| s.state() == SubmissionState::InProgress)
+        {
             return Err(Failure::NotSent(format!(
                 "a publish is in progress on offer '{}': submission {} to {} has {}; the draft is not changed under it: wait for it to end, then run this again",
                 offer.offer_id,
                 untrusted(&busy.id, 100),
-                untrusted(&busy.target(), 40),
+                untrusted(
+                    busy.target
+                        .target_type
+                        .as_deref()
+                        .unwrap_or("an unknown target"),
+                    40
+                ),
                 busy.describe_state()
             )));
         }

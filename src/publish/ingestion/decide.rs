@@ -4,7 +4,10 @@
 //! the reading of a job status and of the submissions list, and the hints
 //! for the known failure texts. No request is sent from here.
 
-use super::wire::{ErrorBody, Identity, JobStatus, Product, Submission, error_lines, folded};
+use super::wire::{
+    ErrorBody, Identity, JobStatus, Product, Submission, SubmissionState, SubmissionTarget,
+    error_lines,
+};
 use crate::model::{
     Earlier, Offer, OfferState, OperationHandle, PublishVerdict, Snapshot, Stage, StartRequest,
     State, Verdict,
@@ -57,7 +60,7 @@ pub(super) fn submission_snapshot(
 ) -> Snapshot {
     let live = submissions
         .iter()
-        .filter(|s| s.target() == "live" && submission.is_none_or(|id| s.id == id))
+        .filter(|s| s.target() == SubmissionTarget::Live && submission.is_none_or(|id| s.id == id))
         .max_by_key(|s| s.number());
     let Some(live) = live else {
         let what = submission.map_or_else(
@@ -75,20 +78,13 @@ pub(super) fn submission_snapshot(
     };
     let id = untrusted(&live.id, 100);
     let status = format!("live submission {id}: {}", live.describe_state());
-    let state = if live.in_progress() {
-        State::Running
-    } else if live.succeeded() {
-        State::Succeeded
-    } else if live.failed() {
-        State::Failed
-    } else if matches!(
-        folded(live.result.as_deref()).as_str(),
-        "canceled" | "cancelled"
-    ) {
-        State::Canceled
-    } else {
-        // Completed with no result yet: not known to have ended.
-        State::Running
+    let state = match live.state() {
+        SubmissionState::Succeeded => State::Succeeded,
+        SubmissionState::Failed => State::Failed,
+        SubmissionState::Canceled => State::Canceled,
+        // In progress, or completed with no result yet: not known to have
+        // ended.
+        SubmissionState::InProgress | SubmissionState::Unknown => State::Running,
     };
     let reasons = match state {
         State::Failed | State::Canceled => vec![format!(
@@ -123,21 +119,21 @@ pub(super) fn decide(
     watch: impl Fn(&str, Stage) -> OperationHandle,
 ) -> OfferState {
     let name = &offer.offer_id;
-    let newest = |target: &str| {
+    let newest = |target: SubmissionTarget| {
         submissions
             .iter()
             .filter(|s| s.target() == target)
             .max_by_key(|s| s.number())
     };
-    let preview = newest("preview");
+    let preview = newest(SubmissionTarget::Preview);
     // The go-live of the newest version: the live entry of the newest
     // preview, or without a preview the newest live entry. A go-live that
     // failed may not be listed at all.
     let last_go_live = match preview {
         Some(preview) => submissions
             .iter()
-            .find(|s| s.target() == "live" && s.id == preview.id),
-        None => newest("live"),
+            .find(|s| s.target() == SubmissionTarget::Live && s.id == preview.id),
+        None => newest(SubmissionTarget::Live),
     }
     .map(|live| watch(&live.id, Stage::Live));
     let publish = publish_verdict(offer, product_id, submissions, &watch);
@@ -149,7 +145,7 @@ pub(super) fn decide(
     };
     if let Some(going_live) = submissions
         .iter()
-        .filter(|s| s.target() == "live" && s.in_progress())
+        .filter(|s| s.is(SubmissionTarget::Live, SubmissionState::InProgress))
         .max_by_key(|s| s.number())
     {
         let operation = watch(&going_live.id, Stage::Live);
@@ -160,7 +156,10 @@ pub(super) fn decide(
             notes: Vec::new(),
         };
     }
-    if let Some(busy) = submissions.iter().find(|s| s.in_progress()) {
+    if let Some(busy) = submissions
+        .iter()
+        .find(|s| s.state() == SubmissionState::InProgress)
+    {
         return state(Verdict::NotReady(format!(
             "a publish is in progress on offer '{name}': submission {} to {} has {}; wait for it to end, then run this again",
             untrusted(&busy.id, 100),
@@ -174,7 +173,7 @@ pub(super) fn decide(
             busy.describe_state()
         )));
     }
-    let live = newest("live");
+    let live = newest(SubmissionTarget::Live);
     let Some(preview) = preview else {
         return state(match live {
             Some(live) => Verdict::Live(format!(
@@ -189,18 +188,18 @@ pub(super) fn decide(
     let preview_id = untrusted(&preview.id, 100);
     if submissions
         .iter()
-        .any(|s| s.target() == "live" && s.id == preview.id)
+        .any(|s| s.target() == SubmissionTarget::Live && s.id == preview.id)
     {
         return state(Verdict::Live(format!(
             "offer '{name}' is already live with its preview submission {preview_id}"
         )));
     }
-    if preview.failed() {
+    if preview.state() == SubmissionState::Failed {
         return state(Verdict::NotReady(format!(
             "the preview of offer '{name}' (submission {preview_id}) failed: fix the offer and publish it to preview again"
         )));
     }
-    if !preview.succeeded() {
+    if preview.state() != SubmissionState::Succeeded {
         return state(Verdict::NotReady(format!(
             "the preview of offer '{name}' (submission {preview_id}) is not ready ({}): wait for it, or publish to preview again",
             preview.describe_state()
@@ -223,13 +222,13 @@ fn publish_verdict(
     submissions: &[Submission],
     watch: &impl Fn(&str, Stage) -> OperationHandle,
 ) -> PublishVerdict {
-    let in_progress = |target: &str| {
+    let in_progress = |target: SubmissionTarget| {
         submissions
             .iter()
-            .filter(|s| s.target() == target && s.in_progress())
+            .filter(|s| s.is(target.clone(), SubmissionState::InProgress))
             .max_by_key(|s| s.number())
     };
-    if let Some(live) = in_progress("live") {
+    if let Some(live) = in_progress(SubmissionTarget::Live) {
         return PublishVerdict::Blocked(format!(
             "a go-live is running on offer '{}': submission {} ({}); publish to preview after it ends",
             offer.offer_id,
@@ -237,10 +236,14 @@ fn publish_verdict(
             live.describe_state()
         ));
     }
-    if let Some(preview) = in_progress("preview") {
+    if let Some(preview) = in_progress(SubmissionTarget::Preview) {
         return PublishVerdict::Running(watch(&preview.id, Stage::Preview));
     }
-    let previews = || submissions.iter().filter(|s| s.target() == "preview");
+    let previews = || {
+        submissions
+            .iter()
+            .filter(|s| s.target() == SubmissionTarget::Preview)
+    };
     PublishVerdict::Ready(StartRequest {
         offer: offer.clone(),
         product_id: Some(product_id.to_owned()),
@@ -265,11 +268,11 @@ pub(super) fn new_preview(submissions: &[Submission], earlier: &Earlier) -> Opti
     submissions
         .iter()
         .filter(|s| {
-            s.target() == "preview"
+            s.target() == SubmissionTarget::Preview
                 && !earlier.previews.contains(&s.id)
                 && !submissions
                     .iter()
-                    .any(|live| live.target() == "live" && live.id == s.id)
+                    .any(|live| live.target() == SubmissionTarget::Live && live.id == s.id)
                 && match (newest_earlier, s.created.as_deref().and_then(stamp)) {
                     (Some(before), Some(made)) => made > before,
                     _ => true,
@@ -284,7 +287,9 @@ pub(super) fn new_preview(submissions: &[Submission], earlier: &Earlier) -> Opti
 pub(super) fn preview_snapshot(submissions: &[Submission], submission: Option<&str>) -> Snapshot {
     let preview = submissions
         .iter()
-        .filter(|s| s.target() == "preview" && submission.is_none_or(|id| s.id == id))
+        .filter(|s| {
+            s.target() == SubmissionTarget::Preview && submission.is_none_or(|id| s.id == id)
+        })
         .max_by_key(|s| s.number());
     let Some(preview) = preview else {
         return Snapshot {
@@ -294,14 +299,11 @@ pub(super) fn preview_snapshot(submissions: &[Submission], submission: Option<&s
         };
     };
     let id = untrusted(&preview.id, 100);
-    let state = if preview.in_progress() {
-        State::Running
-    } else if preview.succeeded() {
-        State::Succeeded
-    } else if preview.failed() {
-        State::Failed
-    } else {
-        State::Running
+    let state = match preview.state() {
+        SubmissionState::Succeeded => State::Succeeded,
+        SubmissionState::Failed => State::Failed,
+        SubmissionState::Canceled => State::Canceled,
+        SubmissionState::InProgress | SubmissionState::Unknown => State::Running,
     };
     Snapshot {
         state,

@@ -41,7 +41,10 @@ use decide::{
     choose_product, decide, error_detail, is_job_id, is_submission_id, job_snapshot,
     known_message_hint, new_preview, preview_snapshot, product_guid, submission_snapshot,
 };
-use wire::{Collection, JobStatus, Product, Submission, next_page, versioned};
+use wire::{
+    Collection, JobStatus, Product, Submission, SubmissionState, SubmissionTarget, next_page,
+    versioned,
+};
 
 /// The schemas of the configure request, pinned: an answer's `$schema` is
 /// never echoed back.

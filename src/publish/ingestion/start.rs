@@ -103,7 +103,7 @@ impl Client {
             Ok(submissions) => {
                 let running = submissions
                     .iter()
-                    .filter(|s| s.target() == "preview" && s.in_progress())
+                    .filter(|s| s.is(SubmissionTarget::Preview, SubmissionState::InProgress))
                     .max_by_key(|s| s.number())
                     .map(|s| s.id.clone());
                 let new = new_preview(&submissions, &request.earlier);
@@ -189,7 +189,7 @@ impl Client {
         let going_live = match self.submissions(product).await {
             Ok(submissions) => submissions
                 .iter()
-                .any(|s| s.target() == "live" && s.id == submission),
+                .any(|s| s.target() == SubmissionTarget::Live && s.id == submission),
             Err(ReadError(message, _)) => {
                 return StartAnswer::Failed(Failure::MayHaveStarted(format!(
                     "the go-live request got {what}, and reading the submissions again failed too ({message})"

@@ -136,7 +136,7 @@ impl Client {
         let live = match self.submissions(product).await {
             Ok(submissions) => submissions
                 .into_iter()
-                .find(|s| s.target() == "live" && &s.id == submission),
+                .find(|s| s.target() == SubmissionTarget::Live && &s.id == submission),
             Err(ReadError(message, _)) => {
                 snapshot
                     .notes
@@ -145,7 +145,7 @@ impl Client {
             }
         };
         match live {
-            Some(live) if live.in_progress() => {
+            Some(live) if live.state() == SubmissionState::InProgress => {
                 snapshot.state = State::Running;
                 snapshot.status = format!(
                     "{}; live submission {} is still being published ({})",

@@ -108,26 +108,56 @@ pub fn folded(word: Option<&str>) -> String {
         .collect()
 }
 
+/// Where a submission goes, as its `target.targetType` says (any case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmissionTarget {
+    Draft,
+    Preview,
+    Live,
+    /// Another word, or none (empty), folded.
+    Other(String),
+}
+
+/// How a submission stands, from its `status` and `result` (any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionState {
+    /// `notStarted`, `running` or `inProgress`: a publish is under way.
+    InProgress,
+    /// `completed` and `succeeded`.
+    Succeeded,
+    /// The result `failed`.
+    Failed,
+    /// The result `canceled` (or `cancelled`).
+    Canceled,
+    /// Completed with no result yet, or words not known: not known to
+    /// have ended well.
+    Unknown,
+}
+
 impl Submission {
-    pub fn target(&self) -> String {
-        folded(self.target.target_type.as_deref())
+    pub fn target(&self) -> SubmissionTarget {
+        match folded(self.target.target_type.as_deref()).as_str() {
+            "draft" => SubmissionTarget::Draft,
+            "preview" => SubmissionTarget::Preview,
+            "live" => SubmissionTarget::Live,
+            other => SubmissionTarget::Other(other.to_owned()),
+        }
     }
 
-    /// `notStarted` or `running`: a publish is under way.
-    pub fn in_progress(&self) -> bool {
-        matches!(
-            folded(self.status.as_deref()).as_str(),
-            "notstarted" | "running" | "inprogress"
-        )
+    pub fn state(&self) -> SubmissionState {
+        let result = folded(self.result.as_deref());
+        match folded(self.status.as_deref()).as_str() {
+            "notstarted" | "running" | "inprogress" => SubmissionState::InProgress,
+            "completed" if result == "succeeded" => SubmissionState::Succeeded,
+            _ if result == "failed" => SubmissionState::Failed,
+            _ if matches!(result.as_str(), "canceled" | "cancelled") => SubmissionState::Canceled,
+            _ => SubmissionState::Unknown,
+        }
     }
 
-    pub fn failed(&self) -> bool {
-        folded(self.result.as_deref()) == "failed"
-    }
-
-    pub fn succeeded(&self) -> bool {
-        folded(self.status.as_deref()) == "completed"
-            && folded(self.result.as_deref()) == "succeeded"
+    /// Whether it goes to `target` and stands so.
+    pub fn is(&self, target: SubmissionTarget, state: SubmissionState) -> bool {
+        self.target() == target && self.state() == state
     }
 
     /// The `<n>` of its ID, to tell the newest of several.
@@ -491,12 +521,17 @@ mod tests {
         )
         .unwrap();
         let (submissions, _) = page.into_parts();
-        assert_eq!(submissions[1].target(), "preview");
-        assert!(submissions[1].succeeded());
+        assert_eq!(submissions[1].target(), SubmissionTarget::Preview);
+        assert_eq!(submissions[1].state(), SubmissionState::Succeeded);
         assert_eq!(submissions[1].number(), 1152921504606846977);
-        assert!(!submissions[0].in_progress());
-        assert!(submissions[2].in_progress());
-        assert!(submissions[3].in_progress());
+        assert_ne!(submissions[0].state(), SubmissionState::InProgress);
+        assert_eq!(submissions[2].state(), SubmissionState::InProgress);
+        assert_eq!(submissions[3].state(), SubmissionState::InProgress);
+        assert_eq!(
+            submissions[3].target(),
+            SubmissionTarget::Other("flight".into())
+        );
+        assert_eq!(submissions[0].target(), SubmissionTarget::Draft);
         assert_eq!(
             submissions[3].describe_state(),
             "status notStarted, result none"
