@@ -95,7 +95,9 @@ impl Host for AzurePipelines {
 
     fn group(&self, title: &str, body: &str) {
         let mut lines = vec![format!("##[group]{}", inert(title))];
-        lines.extend(safe_lines(body));
+        if !body.is_empty() {
+            lines.extend(safe_lines(body));
+        }
         lines.push("##[endgroup]".to_owned());
         self.emit(lines);
     }

@@ -68,7 +68,9 @@ impl Host for GitLab {
             "{ESC}[0Ksection_start:{seconds}:{name}[collapsed=true]\r{ESC}[0K{}",
             inert(title)
         )];
-        lines.extend(plain(body).split('\n').map(inert));
+        if !body.is_empty() {
+            lines.extend(plain(body).split('\n').map(inert));
+        }
         lines.push(format!("{ESC}[0Ksection_end:{seconds}:{name}\r{ESC}[0K"));
         write_lines(Stream::Err, lines);
     }

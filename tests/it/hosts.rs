@@ -1,11 +1,11 @@
 //! The command line on each host, through the built binary against the
-//! emulator: the whole release (a draft change, a publish to preview, go
-//! live) from GitHub, Azure Pipelines, GitLab and a terminal, each host's
-//! outputs read back the way that host reads them; masks before first
-//! use; server text that would be a command; a wait that runs out; the
-//! usage, `--help` and `--version`; flags over `GO_LIVE_*` over defaults.
-
-use std::collections::BTreeMap;
+//! emulator. First the four hosts side by side: the whole release (a
+//! draft change, a publish to preview, go live) as a terminal, GitHub,
+//! Azure Pipelines and GitLab each show it, as whole transcripts with the
+//! outputs read back the way that host reads them. Then what a transcript
+//! does not show: masks before first use; server text that would be a
+//! command; a wait that runs out; the usage, `--help` and `--version`;
+//! flags over `GO_LIVE_*` over defaults; resume advice pasted back.
 
 use crate::support::TOKEN;
 use crate::support::cli::{Line, Ran};
@@ -89,36 +89,6 @@ fn release(host: impl Fn(Line) -> Line) -> Vec<(Ran, Line)> {
 }
 
 #[test]
-fn the_whole_release_from_a_terminal() {
-    let steps = release(|line| line);
-    let targets = ["draft", "preview", "live"];
-    for ((ran, _), target) in steps.iter().zip(targets) {
-        // No workflow command of any host, and data alone on stdout.
-        assert!(!ran.both().contains("::"), "{}", ran.both());
-        assert!(!ran.both().contains("##"), "{}", ran.both());
-        let outputs: BTreeMap<&str, &str> = ran
-            .stdout
-            .lines()
-            .map(|line| line.split_once('=').expect("name=value"))
-            .collect();
-        assert_eq!(outputs["status"], "succeeded", "{}", ran.stdout);
-        assert_eq!(outputs["target"], target);
-        assert!(outputs["operation_location"].starts_with("http"));
-        // The summary, as text, at the end of the messages.
-        assert!(
-            ran.stderr.contains("go-live: succeeded\n  API"),
-            "{}",
-            ran.stderr
-        );
-        assert!(
-            ran.stderr.contains("Signing in with GO_LIVE_TOKEN"),
-            "{}",
-            ran.stderr
-        );
-    }
-}
-
-#[test]
 fn json_is_the_one_thing_on_stdout_and_the_results_file_holds_it_too() {
     let emulator = vm_product();
     let line = step(&emulator, "draft").args(&["--json", "--results-file", "results.json"]);
@@ -172,25 +142,6 @@ fn an_offers_file_is_the_lines_of_offers() {
     assert!(ran.stderr.contains("a-vm: "), "{}", ran.stderr);
 }
 
-#[test]
-fn the_whole_release_from_github_as_a_command_line() {
-    let steps = release(|line| {
-        let output = line.path("output");
-        let summary = line.path("summary");
-        line.env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_OUTPUT", &output)
-            .env("GITHUB_STEP_SUMMARY", &summary)
-    });
-    for (ran, line) in &steps {
-        let outputs =
-            parse_outputs(&std::fs::read_to_string(line.path("output")).unwrap()).unwrap();
-        assert_eq!(outputs["status"], "succeeded");
-        assert!(ran.stdout.contains(&format!("::add-mask::{TOKEN}")));
-        let summary = std::fs::read_to_string(line.path("summary")).unwrap();
-        assert!(summary.contains("go-live: succeeded"), "{summary}");
-    }
-}
-
 /// The agent's view of a step, its commands all known and well formed.
 fn agent_view(ran: &Ran) -> marketplace_emulator::agents::AgentView {
     let view = azure_pipelines(&ran.both());
@@ -201,34 +152,6 @@ fn agent_view(ran: &Ran) -> marketplace_emulator::agents::AgentView {
         ran.both()
     );
     view
-}
-
-#[test]
-fn the_whole_release_from_azure_pipelines() {
-    let steps = release(|line| {
-        let temp = line.path("");
-        line.env("TF_BUILD", "True")
-            .env("AGENT_TEMPDIRECTORY", &temp)
-    });
-    for (ran, _) in &steps {
-        let view = agent_view(ran);
-        // The token is a secret of the agent's before anything else.
-        assert_eq!(view.commands[0].name, "task.setsecret");
-        assert_eq!(view.commands[0].data, TOKEN);
-        assert_eq!(view.outputs["status"], "succeeded");
-        assert!(view.outputs["operationLocation"].starts_with("http"));
-        assert!(view.outputs.contains_key("operationId"));
-        assert_eq!(view.summaries.len(), 1, "{}", ran.both());
-        assert!(
-            view.summaries[0].ends_with("/go-live.md"),
-            "{:?}",
-            view.summaries
-        );
-        let summary = std::fs::read_to_string(&view.summaries[0]).unwrap();
-        assert!(summary.contains("go-live: succeeded"), "{summary}");
-        assert!(view.result.is_none());
-        assert!(ran.stdout.contains("##[group]"), "{}", ran.stdout);
-    }
 }
 
 #[test]
@@ -832,4 +755,412 @@ fn a_usage_error_goes_through_the_host() {
         assert_eq!(view.issues.len(), 1, "{}", ran.both());
         assert!(view.issues[0].1.contains("# #vso["), "{:?}", view.issues);
     }
+}
+
+/// The whole release (draft, publish, live) on a host, as its user sees
+/// it: each step's transcript, then the outputs read back the host's way.
+/// Each operation has ended by the first status request (steps of no
+/// length), so that the log is the same at every run.
+fn release_seen(host: impl Fn(Line) -> Line, outputs: impl Fn(&Ran, &Line) -> String) -> String {
+    let emulator = Emulator::start(Knobs {
+        static_token: Some(TOKEN.into()),
+        ..Knobs::new(std::time::Duration::ZERO)
+    });
+    emulator.create_vm_product(OFFER, &["standard"]);
+    let mut seen = String::new();
+    for command in ["draft", "publish", "live"] {
+        let line = host(step(&emulator, command));
+        let ran = line.run();
+        for secret in [TOKEN, "c2lnbmF0dXJl"] {
+            shown_only_to_mask(&ran, secret);
+        }
+        seen.push_str(&format!("==== go-live {command}\n{}", ran.transcript()));
+        seen.push_str(&format!("-- outputs\n{}", outputs(&ran, &line)));
+    }
+    seen
+}
+
+/// Name-value pairs, one a line, the operation's URL and IDs replaced.
+fn listed<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    pairs
+        .into_iter()
+        .map(|(name, value)| format!("{name} = {}\n", crate::support::normalized(value)))
+        .collect()
+}
+
+/// The four hosts' logs side by side: the same release, as a terminal,
+/// GitHub, Azure Pipelines and GitLab each show it.
+#[test]
+fn the_whole_release_as_each_host_shows_it() {
+    let terminal = release_seen(|line| line, |_, _| String::new());
+    expect_test::expect![[r#"
+        ==== go-live draft
+        exit 0
+        -- stdout
+        operation_location=http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        operation_id=<id>
+        product_id=product/<id>
+        target=draft
+        outcome=started
+        status=succeeded
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        draft change accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the draft change every <time> for at most <time> (--configure-timeout)
+        [<time>] operation completed (succeeded)
+        The draft was changed
+        go-live: succeeded
+          API          Product Ingestion
+          offer        contoso-vm
+          operation    http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+          target       draft
+          outcome      started
+          elapsed      <time>
+        -- outputs
+        ==== go-live publish
+        exit 0
+        -- stdout
+        operation_location=http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        operation_id=<id>
+        product_id=product/<id>
+        target=preview
+        outcome=started
+        submission_id=submission/<id>/1152921504606846979
+        status=succeeded
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        notice: the draft of offer 'contoso-vm' already holds the image versions of versions.json for plan 'standard': nothing to change; nothing was sent
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode publish
+        Publishing the draft of offer 'contoso-vm' to preview
+        publish to preview accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the operation every <time> for at most <time>
+        [<time>] operation completed (succeeded)
+        The operation succeeded
+        go-live: succeeded
+          API          Product Ingestion
+          offer        contoso-vm
+          operation    http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+          target       preview
+          outcome      started
+          elapsed      <time>
+        -- outputs
+        ==== go-live live
+        exit 0
+        -- stdout
+        operation_location=http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        operation_id=<id>
+        product_id=product/<id>
+        submission_id=submission/<id>/1152921504606846979
+        target=live
+        outcome=started
+        status=succeeded
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        Requesting go-live of offer 'contoso-vm'
+        go-live accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the operation every <time> for at most <time>
+        [<time>] operation completed (succeeded)
+        The operation succeeded
+        go-live: succeeded
+          API          Product Ingestion
+          offer        contoso-vm
+          operation    http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+          target       live
+          outcome      started
+          elapsed      <time>
+        -- outputs
+    "#]].assert_eq(&terminal);
+    let github = release_seen(
+        |line| {
+            let (output, summary) = (line.path("output"), line.path("summary"));
+            line.env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_OUTPUT", &output)
+                .env("GITHUB_STEP_SUMMARY", &summary)
+        },
+        |_, line| {
+            let file = std::fs::read_to_string(line.path("output")).unwrap();
+            let summary = std::fs::read_to_string(line.path("summary")).unwrap();
+            let title = summary.lines().next().unwrap_or_default();
+            format!(
+                "{}-- summary\n{title}\n",
+                listed(&parse_outputs(&file).unwrap())
+            )
+        },
+    );
+    expect_test::expect![[r#"
+        ==== go-live draft
+        exit 0
+        -- stdout
+        ::add-mask::<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        ::add-mask::<secret>
+        ::add-mask::<secret>
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        draft change accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the draft change every <time> for at most <time> (--configure-timeout)
+        ::group::[<time>] operation completed (succeeded)
+        ::endgroup::
+        The draft was changed
+        -- outputs
+        operation_id = <id>
+        operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        outcome = started
+        product_id = product/<id>
+        status = succeeded
+        target = draft
+        -- summary
+        ### Azure Marketplace go-live: succeeded
+        ==== go-live publish
+        exit 0
+        -- stdout
+        ::add-mask::<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        ::add-mask::<secret>
+        ::add-mask::<secret>
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        ::notice::the draft of offer 'contoso-vm' already holds the image versions of versions.json for plan 'standard': nothing to change; nothing was sent
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode publish
+        Publishing the draft of offer 'contoso-vm' to preview
+        publish to preview accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the operation every <time> for at most <time>
+        ::group::[<time>] operation completed (succeeded)
+        preview submission: submission/<id>/1152921504606846979
+        ::endgroup::
+        The operation succeeded
+        -- outputs
+        operation_id = <id>
+        operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        outcome = started
+        product_id = product/<id>
+        status = succeeded
+        submission_id = submission/<id>/1152921504606846979
+        target = preview
+        -- summary
+        ### Azure Marketplace go-live: succeeded
+        ==== go-live live
+        exit 0
+        -- stdout
+        ::add-mask::<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        Requesting go-live of offer 'contoso-vm'
+        go-live accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the operation every <time> for at most <time>
+        ::group::[<time>] operation completed (succeeded)
+        live submission: submission/<id>/1152921504606846979 (status completed, result succeeded)
+        ::endgroup::
+        The operation succeeded
+        -- outputs
+        operation_id = <id>
+        operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        outcome = started
+        product_id = product/<id>
+        status = succeeded
+        submission_id = submission/<id>/1152921504606846979
+        target = live
+        -- summary
+        ### Azure Marketplace go-live: succeeded
+    "#]].assert_eq(&github);
+    let azure = release_seen(
+        |line| {
+            let temp = line.path("");
+            line.env("TF_BUILD", "True")
+                .env("AGENT_TEMPDIRECTORY", &temp)
+        },
+        |ran, _| {
+            let view = agent_view(ran);
+            assert!(view.result.is_none(), "{:?}", view.result);
+            let summary = std::fs::read_to_string(&view.summaries[0]).unwrap();
+            let title = summary.lines().next().unwrap_or_default();
+            format!("{}-- summary\n{title}\n", listed(&view.outputs))
+        },
+    );
+    expect_test::expect![[r#"
+        ==== go-live draft
+        exit 0
+        -- stdout
+        ##vso[task.setsecret]<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        ##vso[task.setsecret]<secret>
+        ##vso[task.setsecret]<secret>
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        draft change accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationLocation;isoutput=true]http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationId;isoutput=true]<id>
+        ##vso[task.setvariable variable=productId;isoutput=true]product/<id>
+        ##vso[task.setvariable variable=target;isoutput=true]draft
+        Following the draft change every <time> for at most <time> (--configure-timeout)
+        ##[group][<time>] operation completed (succeeded)
+        ##[endgroup]
+        The draft was changed
+        ##vso[task.setvariable variable=outcome;isoutput=true]started
+        ##vso[task.setvariable variable=status;isoutput=true]succeeded
+        ##vso[task.uploadsummary]<dir>/go-live.md
+        -- outputs
+        operationId = <id>
+        operationLocation = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        outcome = started
+        productId = product/<id>
+        status = succeeded
+        target = draft
+        -- summary
+        ### Azure Marketplace go-live: succeeded
+        ==== go-live publish
+        exit 0
+        -- stdout
+        ##vso[task.setsecret]<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        ##vso[task.setsecret]<secret>
+        ##vso[task.setsecret]<secret>
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        the draft of offer 'contoso-vm' already holds the image versions of versions.json for plan 'standard': nothing to change; nothing was sent
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode publish
+        Publishing the draft of offer 'contoso-vm' to preview
+        publish to preview accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationLocation;isoutput=true]http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationId;isoutput=true]<id>
+        ##vso[task.setvariable variable=productId;isoutput=true]product/<id>
+        ##vso[task.setvariable variable=target;isoutput=true]preview
+        ##vso[task.setvariable variable=outcome;isoutput=true]started
+        Following the operation every <time> for at most <time>
+        ##[group][<time>] operation completed (succeeded)
+        preview submission: submission/<id>/1152921504606846979
+        ##[endgroup]
+        The operation succeeded
+        ##vso[task.setvariable variable=operationLocation;isoutput=true]http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationId;isoutput=true]<id>
+        ##vso[task.setvariable variable=productId;isoutput=true]product/<id>
+        ##vso[task.setvariable variable=submissionId;isoutput=true]submission/<id>/1152921504606846979
+        ##vso[task.setvariable variable=target;isoutput=true]preview
+        ##vso[task.setvariable variable=status;isoutput=true]succeeded
+        ##vso[task.uploadsummary]<dir>/go-live.md
+        -- outputs
+        operationId = <id>
+        operationLocation = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        outcome = started
+        productId = product/<id>
+        status = succeeded
+        submissionId = submission/<id>/1152921504606846979
+        target = preview
+        -- summary
+        ### Azure Marketplace go-live: succeeded
+        ==== go-live live
+        exit 0
+        -- stdout
+        ##vso[task.setsecret]<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        Requesting go-live of offer 'contoso-vm'
+        go-live accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationLocation;isoutput=true]http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        ##vso[task.setvariable variable=operationId;isoutput=true]<id>
+        ##vso[task.setvariable variable=productId;isoutput=true]product/<id>
+        ##vso[task.setvariable variable=submissionId;isoutput=true]submission/<id>/1152921504606846979
+        ##vso[task.setvariable variable=target;isoutput=true]live
+        ##vso[task.setvariable variable=outcome;isoutput=true]started
+        Following the operation every <time> for at most <time>
+        ##[group][<time>] operation completed (succeeded)
+        live submission: submission/<id>/1152921504606846979 (status completed, result succeeded)
+        ##[endgroup]
+        The operation succeeded
+        ##vso[task.setvariable variable=status;isoutput=true]succeeded
+        ##vso[task.uploadsummary]<dir>/go-live.md
+        -- outputs
+        operationId = <id>
+        operationLocation = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        outcome = started
+        productId = product/<id>
+        status = succeeded
+        submissionId = submission/<id>/1152921504606846979
+        target = live
+        -- summary
+        ### Azure Marketplace go-live: succeeded
+    "#]].assert_eq(&azure);
+    let gitlab = release_seen(
+        |line| {
+            line.env("GITLAB_CI", "true")
+                .env("CI", "true")
+                .args(&["--dotenv", "go-live.env"])
+        },
+        |_, line| {
+            let report = std::fs::read_to_string(line.path("go-live.env")).unwrap();
+            listed(&gitlab_dotenv(&report).unwrap())
+        },
+    );
+    expect_test::expect![[r#"
+        ==== go-live draft
+        exit 0
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        draft change accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the draft change every <time> for at most <time> (--configure-timeout)
+        ␛[0Ksection_start:<time>:go_live_1[collapsed=true]␍␛[0K[<time>] operation completed (succeeded)
+        ␛[0Ksection_end:<time>:go_live_1␍␛[0K
+        The draft was changed
+        -- outputs
+        GO_LIVE_OPERATION_ID = <id>
+        GO_LIVE_OPERATION_LOCATION = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        GO_LIVE_OUTCOME = started
+        GO_LIVE_PRODUCT_ID = product/<id>
+        GO_LIVE_STATUS = succeeded
+        GO_LIVE_TARGET = draft
+        ==== go-live publish
+        exit 0
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        notice: the draft of offer 'contoso-vm' already holds the image versions of versions.json for plan 'standard': nothing to change; nothing was sent
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode publish
+        Publishing the draft of offer 'contoso-vm' to preview
+        publish to preview accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the operation every <time> for at most <time>
+        ␛[0Ksection_start:<time>:go_live_1[collapsed=true]␍␛[0K[<time>] operation completed (succeeded)
+        preview submission: submission/<id>/1152921504606846979
+        ␛[0Ksection_end:<time>:go_live_1␍␛[0K
+        The operation succeeded
+        -- outputs
+        GO_LIVE_OPERATION_ID = <id>
+        GO_LIVE_OPERATION_LOCATION = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        GO_LIVE_OUTCOME = started
+        GO_LIVE_PRODUCT_ID = product/<id>
+        GO_LIVE_STATUS = succeeded
+        GO_LIVE_SUBMISSION_ID = submission/<id>/1152921504606846979
+        GO_LIVE_TARGET = preview
+        ==== go-live live
+        exit 0
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        Requesting go-live of offer 'contoso-vm'
+        go-live accepted: operation <id>
+          http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        Following the operation every <time> for at most <time>
+        ␛[0Ksection_start:<time>:go_live_1[collapsed=true]␍␛[0K[<time>] operation completed (succeeded)
+        live submission: submission/<id>/1152921504606846979 (status completed, result succeeded)
+        ␛[0Ksection_end:<time>:go_live_1␍␛[0K
+        The operation succeeded
+        -- outputs
+        GO_LIVE_OPERATION_ID = <id>
+        GO_LIVE_OPERATION_LOCATION = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
+        GO_LIVE_OUTCOME = started
+        GO_LIVE_PRODUCT_ID = product/<id>
+        GO_LIVE_STATUS = succeeded
+        GO_LIVE_SUBMISSION_ID = submission/<id>/1152921504606846979
+        GO_LIVE_TARGET = live
+    "#]].assert_eq(&gitlab);
 }

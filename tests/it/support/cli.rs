@@ -16,9 +16,55 @@ pub struct Ran {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// The directory it ran in, named `<dir>` in a transcript.
+    dir: std::path::PathBuf,
 }
 
 impl Ran {
+    /// The whole of what a person at the host sees: the exit code, and
+    /// each stream's lines with ports, durations, GUIDs and the run's
+    /// directory replaced, for a comparison with an expectation.
+    pub fn transcript(&self) -> String {
+        let dir = self.dir.to_string_lossy().into_owned();
+        let mut text = format!(
+            "exit {}\n",
+            self.code.map_or("signal".to_owned(), |c| c.to_string())
+        );
+        for (name, stream) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if stream.is_empty() {
+                continue;
+            }
+            text.push_str(&format!("-- {name}\n"));
+            for line in stream.lines() {
+                // Colours left out, other control characters as their
+                // pictures; GitLab's section markers without the time
+                // they carry.
+                let line: String = without_colours(&line.replace(&dir, "<dir>"))
+                    .chars()
+                    .map(|c| match c {
+                        '\u{1b}' => '␛',
+                        '\r' => '␍',
+                        other => other,
+                    })
+                    .collect();
+                let mut line = super::normalized(&line);
+                for marker in ["section_start:", "section_end:"] {
+                    if let Some(at) = line.find(marker) {
+                        let start = at + marker.len();
+                        let digits = line[start..]
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .count();
+                        line.replace_range(start..start + digits, "<time>");
+                    }
+                }
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        text
+    }
+
     /// Both streams, as a CI host that reads both sees them.
     pub fn both(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
@@ -82,6 +128,7 @@ impl Line {
             code: output.status.code(),
             stdout: String::from_utf8(output.stdout).unwrap(),
             stderr: String::from_utf8(output.stderr).unwrap(),
+            dir: self.dir.path().to_owned(),
         };
         let said = action_words(&ran.both());
         assert!(
@@ -91,6 +138,27 @@ impl Line {
         );
         ran
     }
+}
+
+/// `text` without its colour sequences (`ESC [ ... m`).
+fn without_colours(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let length = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[length..].starts_with('m') {
+            rest = &after[length + 1..];
+        } else {
+            out.push_str(&rest[at..at + 2]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The action's words in `text`: an input's name standing alone (not part

@@ -531,6 +531,9 @@ pub fn normalized(line: &str) -> String {
     if let Some(_masked) = line.strip_prefix("::add-mask::") {
         return "::add-mask::<secret>".to_owned();
     }
+    if let Some(_masked) = line.strip_prefix("##vso[task.setsecret]") {
+        return "##vso[task.setsecret]<secret>".to_owned();
+    }
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::new();
     let mut i = 0;
