@@ -1,10 +1,12 @@
 //! End to end: the built binary against the local emulator, for whole
 //! scenarios with the service's own behaviour (steps that take time, state
-//! that changes, faults, tokens that expire).
+//! that changes, faults, tokens that expire). A scenario both APIs share
+//! is one body run for each (`BOTH`); what only the Cloud Partner Portal
+//! does follows, and `ingestion.rs` holds what only Product Ingestion does.
 
 use std::time::Duration;
 
-use crate::support::emulated::{cpp_go_live, go_live_requests, knobs, published};
+use crate::support::emulated::{Api, BOTH, OFFER, cpp_go_live, go_live_requests, knobs, published};
 use crate::support::{Action, Run, TOKEN};
 use marketplace_emulator::{BodyShape, Emulator, Fault, Knobs, LocationStyle, Vocabulary};
 
@@ -21,28 +23,110 @@ fn check_succeeded(run: &Run, emulator: &Emulator) {
 }
 
 #[test]
-fn publish_then_go_live_with_github_oidc() {
-    let knobs = knobs();
-    let emulator = published(knobs.clone());
-    let run = go_live(&emulator).github_oidc(&emulator, &knobs).run();
-    check_succeeded(&run, &emulator);
-    // Every API request of the action carried a token that Entra issued.
-    let issued = emulator.issued_tokens();
-    let api_requests: Vec<_> = emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.target.contains("/golive?") || r.target.contains("/operations/"))
-        .collect();
-    for request in &api_requests[..] {
-        if request.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")) {
-            continue; // the publish step's own status checks
+fn a_ready_offer_goes_live_through_github_oidc_and_a_re_run_sends_nothing() {
+    for api in BOTH {
+        let knobs = knobs();
+        let emulator = api.ready(knobs.clone());
+        let run = api
+            .single(&emulator, OFFER)
+            .github_oidc(&emulator, &knobs)
+            .run();
+        assert_eq!(run.code, Some(0), "{api:?}: {}", run.stdout);
+        assert_eq!(run.outputs["status"], "succeeded");
+        assert_eq!(run.outputs["outcome"], "started");
+        assert_eq!(run.outputs["target"], "live");
+        assert_eq!(go_live_requests(&emulator), 1, "{api:?}");
+        // Every request of the action to the API carried a token that
+        // Entra issued (the test's own publish used the test token).
+        let issued = emulator.issued_tokens();
+        for request in emulator.requests() {
+            let Some(token) = request
+                .authorization
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "))
+            else {
+                continue;
+            };
+            if api.is_api_request(&request.target) && token != TOKEN {
+                assert!(issued.contains_key(token), "{api:?}: {}", request.target);
+            }
         }
-        let token = request
-            .authorization
-            .as_deref()
-            .unwrap()
-            .trim_start_matches("Bearer ");
-        assert!(issued.contains_key(token), "{token}");
+        // A re-run finds the offer live: nothing sent, success, a notice.
+        let again = api.single(&emulator, OFFER).run();
+        assert_eq!(again.code, Some(0), "{api:?}: {}", again.stdout);
+        assert_eq!(again.outputs["status"], "succeeded");
+        assert_eq!(again.outputs["outcome"], "already-live");
+        let notices = again.annotations("notice");
+        assert!(
+            notices.iter().any(|n| n.contains("nothing was sent")),
+            "{api:?}: {notices:?}"
+        );
+        assert_eq!(go_live_requests(&emulator), 1, "{api:?}");
+    }
+}
+
+#[test]
+fn throttling_and_faults_during_the_wait_are_ridden_out() {
+    for api in BOTH {
+        let (not_read, refused) = match api {
+            Api::CloudPartnerPortal => ("not an operation", Fault::Status(500, None)),
+            Api::ProductIngestion => ("not a job", Fault::Status(404, None)),
+        };
+        let emulator = api.ready(Knobs {
+            faults: vec![
+                Fault::Status(429, Some(0)),
+                Fault::Status(503, None),
+                Fault::Cut,
+                Fault::MalformedJson,
+                refused,
+                Fault::Slow(Duration::from_millis(50)),
+            ],
+            ..knobs()
+        });
+        let run = api.single(&emulator, OFFER).run();
+        assert_eq!(run.code, Some(0), "{api:?}: {}", run.stdout);
+        assert_eq!(run.outputs["status"], "succeeded");
+        assert_eq!(go_live_requests(&emulator), 1);
+        let log = run.log();
+        let answered = match api {
+            Api::CloudPartnerPortal => "HTTP 500 Internal Server Error",
+            Api::ProductIngestion => "HTTP 404 Not Found",
+        };
+        for expected in [
+            "HTTP 429 Too Many Requests",
+            "HTTP 503 Service Unavailable",
+            "status request failed",
+            not_read,
+            answered,
+        ] {
+            assert!(log.contains(expected), "{api:?}: {expected}: {log}");
+        }
+    }
+}
+
+#[test]
+fn a_wait_cut_short_by_sigterm_is_resumed_from_operation_location() {
+    for api in BOTH {
+        let emulator = api.ready(Knobs {
+            live_duration: Duration::from_secs(600),
+            ..knobs()
+        });
+        let action = api.single(&emulator, OFFER);
+        let run = action.interrupt_while_waiting(action.command(), "TERM", Some);
+        assert_eq!(run.code, Some(143), "{api:?}: {}", run.stdout);
+        assert_eq!(run.outputs["status"], "running");
+        // A later job resumes from the output: no second go-live.
+        let resumed = api
+            .single(&emulator, "")
+            .with("publisher_id", "")
+            .with("operation_location", &run.outputs["operation_location"])
+            .with("wait_timeout", "100ms")
+            .with("fail_on_timeout", "false")
+            .run();
+        assert_eq!(resumed.code, Some(0), "{api:?}: {}", resumed.stdout);
+        assert_eq!(resumed.outputs["status"], "running");
+        assert_eq!(resumed.outputs["operation_id"], run.outputs["operation_id"]);
+        assert_eq!(go_live_requests(&emulator), 1, "{api:?}");
     }
 }
 
@@ -84,33 +168,6 @@ fn go_live_before_signoff_is_refused() {
     assert_eq!(run.outputs["status"], "failed");
     assert!(!run.outputs.contains_key("outcome"));
     assert_eq!(go_live_requests(&emulator), 0);
-}
-
-#[test]
-fn throttling_and_faults_during_the_wait_are_ridden_out() {
-    let emulator = published(Knobs {
-        faults: vec![
-            Fault::Status(429, Some(0)),
-            Fault::Status(503, None),
-            Fault::Cut,
-            Fault::MalformedJson,
-            Fault::Status(500, None),
-            Fault::Slow(Duration::from_millis(50)),
-        ],
-        ..knobs()
-    });
-    let run = go_live(&emulator).run();
-    check_succeeded(&run, &emulator);
-    let log = run.log();
-    for expected in [
-        "HTTP 429 Too Many Requests",
-        "HTTP 503 Service Unavailable",
-        "status request failed",
-        "not an operation",
-        "HTTP 500 Internal Server Error",
-    ] {
-        assert!(log.contains(expected), "{expected}: {log}");
-    }
 }
 
 #[test]
@@ -218,28 +275,6 @@ fn every_location_style_and_status_shape_is_followed() {
             }
         }
     }
-}
-
-#[test]
-fn a_wait_cut_short_by_sigterm_can_be_resumed() {
-    let emulator = published(Knobs {
-        live_duration: Duration::from_secs(600),
-        ..knobs()
-    });
-    let action = go_live(&emulator);
-    let run = action.interrupt_while_waiting(action.command(), "TERM", Some);
-    assert_eq!(run.code, Some(143), "{}", run.stdout);
-    assert_eq!(run.outputs["status"], "running");
-
-    // A later job resumes from the output: no second go-live.
-    let resumed = Action::new(emulator.url())
-        .with("operation_location", &run.outputs["operation_location"])
-        .with("wait_timeout", "100ms")
-        .with("fail_on_timeout", "false")
-        .run();
-    assert_eq!(resumed.code, Some(0), "{}", resumed.stdout);
-    assert_eq!(resumed.outputs["status"], "running");
-    assert_eq!(go_live_requests(&emulator), 1);
 }
 
 #[test]

@@ -112,6 +112,23 @@ impl Api {
         }
     }
 
+    /// An emulator whose offer contoso-vm is ready to go live: published
+    /// to publisher signoff, or with a preview that succeeded.
+    pub fn ready(self, knobs: Knobs) -> Emulator {
+        match self {
+            Api::CloudPartnerPortal => published(knobs),
+            Api::ProductIngestion => previewed(knobs),
+        }
+    }
+
+    /// Whether a request (its target) went to this API, not to sign-in.
+    pub fn is_api_request(self, target: &str) -> bool {
+        match self {
+            Api::CloudPartnerPortal => target.starts_with("/api/"),
+            Api::ProductIngestion => target.starts_with("/rp/"),
+        }
+    }
+
     /// The line that names `offer` of `publisher` in `offers`.
     pub fn line(self, publisher: &str, offer: &str) -> String {
         match self {
