@@ -36,7 +36,6 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use config::{Config, RawInputs, SignIn, Target};
-use flow::Flow;
 use host::{HostKind, Runner, Settings, Stream};
 use report::{Ended, Ending, Summary, exit_code};
 use secret::Secret;
@@ -293,7 +292,8 @@ const DONE: Ended = Ended {
     ending: Ending::Done,
 };
 
-/// A run of one offer, or of one operation.
+/// A run of one offer, or of one operation: the skeleton of every run
+/// (`offers::run_each`) with one flow, writing the step's own outputs.
 async fn single(
     config: &Config,
     target: &Target,
@@ -302,8 +302,6 @@ async fn single(
     signals: &mut Signals,
     fitted: Option<String>,
 ) -> Ended {
-    let started = clock::now();
-    let outputs = flow::StepOutputs(runner);
     let mut summary = Summary {
         api: config.endpoint.kind.api().name(),
         ..Summary::default()
@@ -312,30 +310,18 @@ async fn single(
         runner.notice(&notice);
         summary.notes.push(notice);
     }
-    let execute = async {
-        let publisher = flow::connect(config, extra_roots, runner)?;
-        let flow = Flow {
-            publisher: publisher.as_ref(),
-            config,
-            runner,
-            outputs: &outputs,
-        };
-        flow.run(target, &mut summary).await
-    };
-    let ended = tokio::select! {
-        result = execute => Ok(result),
-        name = signals.received() => Err(name),
-    };
-    let ending = match ended {
-        Ok(Ok(ending)) => ending,
-        Ok(Err(failure)) => {
-            flow::report_failure(runner, &outputs, &mut summary, &failure, config.mode)
-        }
-        Err(signal) => flow::report_stop(signal, runner, &outputs, &mut summary, config),
-    };
-    summary.elapsed = Some(clock::since(started));
-    if let Err(error) = runner.add_summary(&summary.to_markdown(), &summary.to_text()) {
+    let outputs = Box::new(flow::StepOutputs(runner));
+    let mut runs = [offers::FlowRun::new(
+        target.clone(),
+        runner.clone(),
+        outputs,
+        summary,
+    )];
+    let never = std::future::pending::<std::convert::Infallible>();
+    offers::run_each(config, &mut runs, extra_roots, runner, signals, never).await;
+    let [run] = runs;
+    if let Err(error) = runner.add_summary(&run.summary.to_markdown(), &run.summary.to_text()) {
         runner.warning(&format!("{error:#}"));
     }
-    summary.ended(ending)
+    run.ended.expect("run_each ends every flow")
 }

@@ -1,6 +1,7 @@
-//! Several offers in one run (the `offers` input): each offer goes through
-//! the same `flow` as a single offer, concurrently, over one client (one
-//! sign-in, `http::MOST_IN_FLIGHT` requests in flight at most).
+//! The flows of a run: `run_each`, the one skeleton every run goes through
+//! (one flow, or one per offer), and the `offers` input's run. Each offer
+//! goes through the same `flow` as a single offer, concurrently, over one
+//! client (one sign-in, `http::MOST_IN_FLIGHT` requests in flight at most).
 //!
 //! An offer's failure ends only its own flow. Each offer logs with its line
 //! as a prefix, and writes into its entry of the `results` output instead
@@ -10,30 +11,134 @@
 //! offers' ends.
 
 use std::cell::RefCell;
+use std::convert::Infallible;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::clock;
-use crate::config::{Config, Listed, Mode};
+use crate::config::{Config, Listed, Mode, Target};
 use crate::flow::{self, Flow, Outputs};
 use crate::host::{ResultsEntry, Runner};
 use crate::model::{OperationHandle, Outcome, Status};
 use crate::publish::Publisher;
-use crate::report::{Ended, Several, Summary};
+use crate::report::{Ended, Ending, Several, Summary};
 use crate::signals::Signals;
 
 /// The aggregate line (how many offers run, succeeded, failed) comes at
 /// most this often, and at most once per `poll_interval`.
 pub const TALLY_EVERY: Duration = Duration::from_secs(5 * 60);
 
-/// One offer of the run, and what became of it.
-struct OfferRun<'a> {
-    listed: &'a Listed,
+/// One flow of a run, and what became of it.
+pub(crate) struct FlowRun<'a> {
+    target: Target,
+    /// Prefixed with the offer when the run takes several.
     runner: Runner,
-    summary: Summary,
-    /// How the offer's flow ended, once it did.
-    ended: Option<Ended>,
+    /// The step's outputs, or the offer's entry of `results`.
+    outputs: Box<dyn Outputs + 'a>,
+    pub(crate) summary: Summary,
+    /// How the flow ended, once it did.
+    pub(crate) ended: Option<Ended>,
+}
+
+impl<'a> FlowRun<'a> {
+    pub(crate) fn new(
+        target: Target,
+        runner: Runner,
+        outputs: Box<dyn Outputs + 'a>,
+        summary: Summary,
+    ) -> FlowRun<'a> {
+        FlowRun {
+            target,
+            runner,
+            outputs,
+            summary,
+            ended: None,
+        }
+    }
+
+    /// The flow, to its end.
+    async fn go(&mut self, publisher: &dyn Publisher, config: &Config, started: Instant) {
+        let flow = Flow {
+            publisher,
+            config,
+            runner: &self.runner,
+            outputs: self.outputs.as_ref(),
+        };
+        let ending = match flow.run(&self.target, &mut self.summary).await {
+            Ok(ending) => ending,
+            Err(failure) => flow::report_failure(
+                &self.runner,
+                self.outputs.as_ref(),
+                &mut self.summary,
+                &failure,
+                config.mode,
+            ),
+        };
+        self.finish(ending, started);
+    }
+
+    fn finish(&mut self, ending: Ending, started: Instant) {
+        self.summary.elapsed = Some(clock::since(started));
+        self.ended = Some(self.summary.ended(ending));
+    }
+}
+
+/// The skeleton of every run, of one flow or of several: one client for
+/// all (one sign-in, one limit on requests in flight), each flow run to
+/// its end concurrently with `beside` (the tally of several), against
+/// signals. A flow's failure ends only that flow, in its own words, and a
+/// signal stops every flow still running, each saying what became of its
+/// operation. Returns the signal that stopped the run, if one did.
+pub(crate) async fn run_each(
+    config: &Config,
+    runs: &mut [FlowRun<'_>],
+    extra_roots: Vec<reqwest::Certificate>,
+    runner: &Runner,
+    signals: &mut Signals,
+    beside: impl Future<Output = Infallible>,
+) -> Option<&'static str> {
+    let started = clock::now();
+    let stopped_by = match flow::connect(config, extra_roots, runner) {
+        Err(failure) => {
+            for run in runs.iter_mut() {
+                let ending = flow::report_failure(
+                    &run.runner,
+                    run.outputs.as_ref(),
+                    &mut run.summary,
+                    &failure,
+                    config.mode,
+                );
+                run.finish(ending, started);
+            }
+            None
+        }
+        Ok(publisher) => {
+            let all = futures_util::future::join_all(
+                runs.iter_mut()
+                    .map(|run| run.go(publisher.as_ref(), config, started)),
+            );
+            tokio::select! {
+                _ = all => None,
+                never = beside => match never {},
+                name = signals.received() => Some(name),
+            }
+        }
+    };
+    if let Some(signal) = stopped_by {
+        for run in runs.iter_mut().filter(|run| run.ended.is_none()) {
+            let ending = flow::report_stop(
+                signal,
+                &run.runner,
+                run.outputs.as_ref(),
+                &mut run.summary,
+                config,
+            );
+            run.finish(ending, started);
+        }
+    }
+    stopped_by
 }
 
 /// Runs every offer of `listed` to its end (or to a signal) and says how
@@ -60,64 +165,47 @@ pub async fn run(
         config.endpoint.base
     ));
     let results = Results::new(runner.clone(), listed);
-    let mut runs: Vec<OfferRun> = listed
+    let mut runs: Vec<FlowRun> = listed
         .iter()
-        .map(|listed| OfferRun {
-            listed,
-            runner: runner.for_offer(&listed.key),
-            summary: Summary {
-                api,
-                offer: Some(listed.offer.clone()),
-                ..Summary::default()
-            },
-            ended: None,
+        .map(|listed| {
+            FlowRun::new(
+                config.mode.target(listed.offer.clone()),
+                runner.for_offer(&listed.key),
+                Box::new(results.entry(&listed.key)),
+                Summary {
+                    api,
+                    offer: Some(listed.offer.clone()),
+                    ..Summary::default()
+                },
+            )
         })
         .collect();
-
-    let stopped_by = match flow::connect(config, extra_roots, runner) {
-        Err(failure) => {
-            for run in &mut runs {
-                let outputs = results.entry(&run.listed.key);
-                let ending = flow::report_failure(
-                    &run.runner,
-                    &outputs,
-                    &mut run.summary,
-                    &failure,
-                    config.mode,
-                );
-                run.ended = Some(run.summary.ended(ending));
-            }
-            None
-        }
-        Ok(publisher) => {
-            let all = futures_util::future::join_all(
-                runs.iter_mut()
-                    .map(|run| run.go(publisher.as_ref(), config, &results, started)),
-            );
-            tokio::select! {
-                _ = all => None,
-                never = tally_now_and_then(config, &results, runner) => match never {},
-                name = signals.received() => Some(name),
-            }
-        }
-    };
-    if let Some(signal) = stopped_by {
-        let unfinished = runs.iter_mut().filter(|run| run.ended.is_none());
-        let mut any_started = false;
-        for run in unfinished {
-            let outputs = results.entry(&run.listed.key);
-            flow::report_stop(signal, &run.runner, &outputs, &mut run.summary, config);
-            run.summary.elapsed = Some(clock::since(started));
-            any_started |= run.summary.operation.is_some();
-        }
-        if any_started {
-            let advice = format!(
-                "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, {} the same offers",
-                config.surface.follow_again()
-            );
-            runner.error(&advice);
-            notes.push(advice);
-        }
+    let now_and_then = tally_now_and_then(config, &results, runner);
+    let stopped_by = run_each(
+        config,
+        &mut runs,
+        extra_roots,
+        runner,
+        signals,
+        now_and_then,
+    )
+    .await;
+    // Those the signal stopped that had started an operation.
+    let stopped_running = runs.iter().any(|run| {
+        run.summary.operation.is_some()
+            && run
+                .ended
+                .is_some_and(|ended| matches!(ended.ending, Ending::Signal(_)))
+    });
+    if let Some(signal) = stopped_by
+        && stopped_running
+    {
+        let advice = format!(
+            "stopped by {signal}: the go-lives already started go on in the service; to follow them all again, {} the same offers",
+            config.surface.follow_again()
+        );
+        runner.error(&advice);
+        notes.push(advice);
     }
 
     if let Err(error) = results.write() {
@@ -135,7 +223,8 @@ pub async fn run(
         status,
         offers: runs
             .iter()
-            .map(|run| (run.listed.key.as_str(), &run.summary))
+            .zip(listed)
+            .map(|(run, listed)| (listed.key.as_str(), &run.summary))
             .collect(),
         elapsed: clock::since(started),
         notes,
@@ -144,38 +233,6 @@ pub async fn run(
         runner.warning(&format!("{error:#}"));
     }
     ended
-}
-
-impl OfferRun<'_> {
-    /// The offer's flow, to its end.
-    async fn go(
-        &mut self,
-        publisher: &dyn Publisher,
-        config: &Config,
-        results: &Results,
-        started: Instant,
-    ) {
-        let outputs = results.entry(&self.listed.key);
-        let flow = Flow {
-            publisher,
-            config,
-            runner: &self.runner,
-            outputs: &outputs,
-        };
-        let target = config.mode.target(self.listed.offer.clone());
-        let ending = match flow.run(&target, &mut self.summary).await {
-            Ok(ending) => ending,
-            Err(failure) => flow::report_failure(
-                &self.runner,
-                &outputs,
-                &mut self.summary,
-                &failure,
-                config.mode,
-            ),
-        };
-        self.summary.elapsed = Some(clock::since(started));
-        self.ended = Some(self.summary.ended(ending));
-    }
 }
 
 /// Every `max(poll_interval, TALLY_EVERY)`, a line telling how many offers
