@@ -4,6 +4,7 @@
 //! once (never under a running publish), a lost answer settled by reading
 //! the draft again, and the draft read again after the job to verify it.
 
+use super::draft::TechConfig;
 use super::*;
 
 impl Client {
@@ -211,7 +212,9 @@ impl Client {
                 self.transport.surface().input("plan")
             )]
         })?;
-        let read = draft::tech_config(draft, &plan_id).ok_or_else(|| {
+        let configuration =
+            |tree: &[Value]| TechConfig::of_plan(tree, &plan_id, &draft::VM_CONFIGURATION);
+        let read = configuration(draft).ok_or_else(|| {
             vec![format!(
                 "plan '{}' of offer '{}' has no virtual machine technical configuration in its draft",
                 untrusted(plan, 50),
@@ -220,7 +223,7 @@ impl Client {
         })?;
         // A plan that reuses another's technical configuration: that plan
         // is named as the user knows it, by its external ID.
-        if let Some(base) = read.get("basePlan").and_then(Value::as_str) {
+        if let Some(base) = read.base_plan() {
             let named = draft::plan_external_id(draft, base)
                 .map(|name| format!("plan '{}'", untrusted(&name, 50)))
                 .unwrap_or_else(|| format!("plan {}", untrusted(base, 200)));
@@ -231,11 +234,11 @@ impl Client {
         }
         let mut versions = Vec::new();
         let mut notes = Vec::new();
-        if let Some(config) = draft::tech_config(&published.preview, &plan_id) {
-            versions.extend(draft::versions(&config));
+        if let Some(config) = configuration(&published.preview) {
+            versions.extend_from_slice(config.versions());
         }
-        if let Some(config) = draft::tech_config(&published.live, &plan_id) {
-            versions.extend(draft::versions(&config));
+        if let Some(config) = configuration(&published.live) {
+            versions.extend_from_slice(config.versions());
             notes.extend(draft::sticky_properties(&read, &config).into_iter().map(|name| {
                 format!(
                     "plan '{}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)",

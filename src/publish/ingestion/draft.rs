@@ -167,16 +167,11 @@ pub fn same_tree(draft: &[Value], preview: &[Value]) -> bool {
 /// The `vmProperties` on in the live configuration and off in the draft:
 /// some cannot be turned off once on, and the draft may show a stale
 /// `false`. They are sent as read, never changed; a note names them.
-pub fn sticky_properties(draft: &Value, live: &Value) -> Vec<String> {
-    let Some(live) = live.get("vmProperties").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    live.iter()
-        .filter(|(name, on)| {
-            **on == Value::Bool(true)
-                && draft.pointer(&format!("/vmProperties/{name}")) == Some(&Value::Bool(false))
-        })
-        .map(|(name, _)| untrusted(name, 60))
+pub fn sticky_properties(draft: &TechConfig, live: &TechConfig) -> Vec<String> {
+    live.properties_on()
+        .into_iter()
+        .filter(|name| draft.property_off(name))
+        .map(|name| untrusted(name, 60))
         .collect()
 }
 
@@ -221,28 +216,90 @@ pub fn plan_names(resources: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// The technical configuration (core or not) of the plan `plan_id`.
-pub fn tech_config(resources: &[Value], plan_id: &str) -> Option<Value> {
-    resources
-        .iter()
-        .find(|r| {
-            matches!(
-                kind(r).as_str(),
-                "virtual-machine-plan-technical-configuration"
-                    | "core-virtual-machine-plan-technical-configuration"
-            ) && r.get("plan").and_then(Value::as_str) == Some(plan_id)
-        })
-        .cloned()
+/// A plan's technical configuration as read: the object itself, so that
+/// every field goes back as it came (nulls included), with the fields a
+/// release reads and changes reached by name. A view over the JSON rather
+/// than a serde struct with `#[serde(flatten)]`: serde reads a `null` into
+/// `None` and writes it back absent, which is a change the service may
+/// refuse; and flattening costs the static binary more than this does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TechConfig(Map<String, Value>);
+
+impl TechConfig {
+    /// The configuration of plan `plan_id` among a tree's resources, when
+    /// it is an object of one of `kinds`.
+    pub fn of_plan(resources: &[Value], plan_id: &str, kinds: &[&str]) -> Option<TechConfig> {
+        resources
+            .iter()
+            .filter(|r| kinds.contains(&kind(r).as_str()))
+            .find(|r| r.get("plan").and_then(Value::as_str) == Some(plan_id))
+            .and_then(|r| r.as_object().cloned())
+            .map(TechConfig)
+    }
+
+    /// The plan whose configuration this one reuses (`basePlan`).
+    pub fn base_plan(&self) -> Option<&str> {
+        self.0.get("basePlan").and_then(Value::as_str)
+    }
+
+    /// The image type of each sku (`skus[].imageType`).
+    pub fn image_types(&self) -> Vec<&str> {
+        self.list("skus")
+            .iter()
+            .filter_map(|sku| sku.get("imageType").and_then(Value::as_str))
+            .collect()
+    }
+
+    /// The image versions it holds (`vmImageVersions`).
+    pub fn versions(&self) -> &[Value] {
+        self.list("vmImageVersions")
+    }
+
+    /// The `vmProperties` switched on.
+    pub fn properties_on(&self) -> Vec<&str> {
+        self.0
+            .get("vmProperties")
+            .and_then(Value::as_object)
+            .map(|properties| {
+                properties
+                    .iter()
+                    .filter(|(_, on)| **on == Value::Bool(true))
+                    .map(|(name, _)| name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the `vmProperties` named is there and off.
+    pub fn property_off(&self, name: &str) -> bool {
+        self.0
+            .get("vmProperties")
+            .and_then(|properties| properties.get(name))
+            == Some(&Value::Bool(false))
+    }
+
+    /// The same configuration holding `list` as its field `name`, every
+    /// other field as read, the dead schema host replaced.
+    pub fn with_list(mut self, name: &str, list: Vec<Value>) -> Value {
+        self.0.insert(name.to_owned(), Value::Array(list));
+        with_live_schema(Value::Object(self.0))
+    }
+
+    /// The array field `name`, or none.
+    fn list(&self, name: &str) -> &[Value] {
+        self.0
+            .get(name)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
 }
 
-/// The image versions a technical configuration holds.
-pub fn versions(config: &Value) -> Vec<Value> {
-    config
-        .get("vmImageVersions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
+/// The kinds of a virtual machine plan's technical configuration.
+pub const VM_CONFIGURATION: [&str; 2] = [
+    "virtual-machine-plan-technical-configuration",
+    "core-virtual-machine-plan-technical-configuration",
+];
 
 /// A resource's kind as the service reads it: the segment after
 /// `/schema/` in its `$schema` (compared without case), or, without a
@@ -300,47 +357,24 @@ pub struct Merged {
 /// `MOST_PROBLEMS`).
 pub fn merge(
     plan: &str,
-    read: &Value,
+    read: &TechConfig,
     published: &[Value],
     asked: &[Value],
 ) -> Result<Merged, Vec<String>> {
-    let Some(config) = read.as_object() else {
-        return Err(vec![format!(
-            "the technical configuration of plan '{plan}' is not an object"
-        )]);
-    };
-    if let Some(base) = config.get("basePlan").and_then(Value::as_str) {
+    if let Some(base) = read.base_plan() {
         return Err(vec![format!(
             "plan '{plan}' reuses the technical configuration of plan {}: change that plan's image versions instead",
             untrusted(base, 200)
         )]);
     }
-    let skus: Vec<&str> = config
-        .get("skus")
-        .and_then(Value::as_array)
-        .map(|skus| {
-            skus.iter()
-                .filter_map(|sku| sku.get("imageType").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut versions: Vec<Value> = config
-        .get("vmImageVersions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let number = |version: &Value| {
-        version
-            .get("versionNumber")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let skus = read.image_types();
+    let mut versions: Vec<Value> = read.versions().to_vec();
     let mut problems = Vec::new();
     for version in asked {
         let Some(asked_number) = number(version) else {
             continue;
         };
-        let name = format!("version {}", untrusted(&asked_number, 40));
+        let name = format!("version {}", untrusted(asked_number, 40));
         for image in version
             .get("vmImages")
             .and_then(Value::as_array)
@@ -359,9 +393,7 @@ pub fn merge(
                 ));
             }
         }
-        let was_published = published
-            .iter()
-            .find(|p| number(p).as_deref() == Some(asked_number.as_str()));
+        let was_published = published.iter().find(|p| number(p) == Some(asked_number));
         if let Some(before) = was_published
             && !same_or_deprecated(before, version)
         {
@@ -372,7 +404,7 @@ pub fn merge(
         }
         match versions
             .iter_mut()
-            .find(|v| number(v).as_deref() == Some(asked_number.as_str()))
+            .find(|v| number(v) == Some(asked_number))
         {
             Some(existing) => {
                 if let Some(before) = was_published
@@ -400,14 +432,16 @@ pub fn merge(
         problems.truncate(MOST_PROBLEMS);
         return Err(problems);
     }
-    let mut resource: Map<String, Value> = config.clone();
-    resource.insert("vmImageVersions".to_owned(), Value::Array(versions));
-    let resource = with_live_schema(Value::Object(resource));
-    let unchanged = resource.get("vmImageVersions") == read.get("vmImageVersions");
+    let unchanged = versions.as_slice() == read.versions();
     Ok(Merged {
-        resource,
+        resource: read.clone().with_list("vmImageVersions", versions),
         unchanged,
     })
+}
+
+/// An image version's `versionNumber`.
+fn number(version: &Value) -> Option<&str> {
+    version.get("versionNumber").and_then(Value::as_str)
 }
 
 pub(super) fn lifecycle(version: &Value) -> String {
@@ -477,6 +511,11 @@ mod tests {
     fn version(number: &str, uri: &str) -> Value {
         json!({"versionNumber": number, "vmImages": [{"imageType": "x64Gen2",
             "source": {"sourceType": "sasUri", "osDisk": {"uri": uri}, "dataDisks": []}}]})
+    }
+
+    /// A configuration read as the view the merge takes.
+    fn view(config: &Value) -> TechConfig {
+        TechConfig(config.as_object().unwrap().clone())
     }
 
     fn config(versions: Vec<Value>) -> Value {
@@ -556,7 +595,13 @@ mod tests {
 
         // A new version is appended; the schema host is replaced.
         let new = version("9.6.1", &uri);
-        let merged = merge("standard", &read, &published, std::slice::from_ref(&new)).unwrap();
+        let merged = merge(
+            "standard",
+            &view(&read),
+            &published,
+            std::slice::from_ref(&new),
+        )
+        .unwrap();
         assert!(!merged.unchanged);
         assert_eq!(
             merged.resource["vmImageVersions"],
@@ -574,7 +619,7 @@ mod tests {
         let renewed = version("9.4.1", &sas("2026-06-01T00:00:00Z", "r"));
         let merged = merge(
             "standard",
-            &read,
+            &view(&read),
             &published,
             &[renewed, draft_only.clone()],
         )
@@ -584,12 +629,12 @@ mod tests {
         // A published version may be deprecated, not changed.
         let mut deprecated = old.clone();
         deprecated["lifecycleState"] = json!("deprecated");
-        let merged = merge("standard", &read, &published, &[deprecated.clone()]).unwrap();
+        let merged = merge("standard", &view(&read), &published, &[deprecated.clone()]).unwrap();
         assert_eq!(merged.resource["vmImageVersions"][0], deprecated);
         let changed = version("9.4.1", &uri.replace("c.vhd", "d.vhd"));
         let wrong_type = json!({"versionNumber": "9.7.1", "vmImages": [{"imageType": "arm64Gen2", "source": {}}]});
         assert_eq!(
-            merge("standard", &read, &published, &[changed, wrong_type]).unwrap_err(),
+            merge("standard", &view(&read), &published, &[changed, wrong_type]).unwrap_err(),
             [
                 "version 9.4.1 is already published (in preview or live): it cannot be changed, only deprecated (lifecycleState: deprecated)",
                 "version 9.7.1: imageType 'arm64Gen2' is not one of plan 'standard''s skus (x64Gen2)",
@@ -599,7 +644,7 @@ mod tests {
         // A plan that reuses another's configuration is never written.
         let reusing = json!({"id": "virtual-machine-plan-technical-configuration/p/r", "basePlan": "plan/p/q"});
         assert_eq!(
-            merge("byol", &reusing, &[], &[version("9.6.1", &uri)]).unwrap_err(),
+            merge("byol", &view(&reusing), &[], &[version("9.6.1", &uri)]).unwrap_err(),
             [
                 "plan 'byol' reuses the technical configuration of plan plan/p/q: change that plan's image versions instead"
             ]
@@ -609,7 +654,7 @@ mod tests {
         let many: Vec<Value> = (0..101)
             .map(|n| version(&format!("1.0.{n}"), &uri))
             .collect();
-        let problems = merge("standard", &config(Vec::new()), &[], &many).unwrap_err();
+        let problems = merge("standard", &view(&config(Vec::new())), &[], &many).unwrap_err();
         assert!(
             problems[0].contains("101 versions that are not deprecated"),
             "{problems:?}"
@@ -663,8 +708,9 @@ mod tests {
     fn properties_on_in_live_and_off_in_the_draft_are_named() {
         let draft = json!({"vmProperties": {"supportsNVMe": false, "supportsCloudInit": true, "supportsBackup": false}});
         let live = json!({"vmProperties": {"supportsNVMe": true, "supportsCloudInit": true, "supportsBackup": false}});
+        let (draft, live) = (view(&draft), view(&live));
         assert_eq!(sticky_properties(&draft, &live), ["supportsNVMe"]);
-        assert!(sticky_properties(&draft, &json!({})).is_empty());
+        assert!(sticky_properties(&draft, &view(&json!({}))).is_empty());
     }
 
     fn numbers() -> impl Strategy<Value = Vec<String>> {
@@ -695,7 +741,7 @@ mod tests {
                 if deprecate { v["lifecycleState"] = json!("deprecated"); }
                 v
             }).collect();
-            match merge("standard", &config(held_versions.clone()), &published, &asked) {
+            match merge("standard", &view(&config(held_versions.clone())), &published, &asked) {
                 Ok(merged) => {
                     let sent: Vec<&Value> = merged.resource["vmImageVersions"].as_array().unwrap().iter().map(|v| &v["versionNumber"]).collect();
                     let kept: Vec<&Value> = held_versions.iter().map(|v| &v["versionNumber"]).collect();
