@@ -564,6 +564,22 @@ impl Emulator {
             .map(|product| format!("product/{}", product.guid))
     }
 
+    /// Ends every Product Ingestion submission and job still running, now,
+    /// as it would end when its time is up: a test moves the service on
+    /// when it chooses, never by waiting for the clock.
+    pub fn end_running_now(&self) {
+        let mut world = self.world().lock().unwrap();
+        let products = &mut world.ingestion;
+        for product in products.by_external_id.values_mut() {
+            for submission in &mut product.submissions {
+                submission.duration = Duration::ZERO;
+            }
+        }
+        for job in products.jobs.values_mut() {
+            job.duration = Duration::ZERO;
+        }
+    }
+
     /// Waits until the product's newest preview has ended; at most `limit`.
     pub fn wait_for_preview(&self, external_id: &str, limit: Duration) -> bool {
         self.wait_until(limit, |world| {

@@ -530,6 +530,12 @@ impl Emulator {
         self.world.lock().unwrap().requests.clone()
     }
 
+    /// Waits until the requests received so far satisfy `done`; at most
+    /// `limit`, false if they never do.
+    pub fn wait_for_requests(&self, limit: Duration, done: impl Fn(&[Recorded]) -> bool) -> bool {
+        self.wait_until(limit, |world| done(&world.requests))
+    }
+
     /// The most requests it was answering at once.
     pub fn most_in_flight(&self) -> usize {
         self.world.lock().unwrap().most_in_flight

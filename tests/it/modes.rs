@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::emulated::{
-    OFFER, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
+    OFFER, STEP, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
 };
 use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, JobEnd, Knobs, OperationsList};
@@ -201,8 +201,12 @@ fn follow_mode_reports_a_go_live_that_failed_with_its_reason() {
 
 #[test]
 fn check_mode_reports_each_state_and_exits_zero() {
+    // Each state holds while it is checked: the steps last an hour, and
+    // the test shortens them when it moves on.
+    let hour = Duration::from_secs(3600);
     let emulator = Emulator::start(Knobs {
-        live_duration: Duration::from_millis(400),
+        step_duration: hour,
+        live_duration: hour,
         ..knobs()
     });
     let check = || Action::new(emulator.url()).with("mode", "check").run();
@@ -215,6 +219,7 @@ fn check_mode_reports_each_state_and_exits_zero() {
         "the publish to preview of offer 'contoso-vm' of publisher 'contoso' is still running: step 'Validate pre-requisites' is inProgress",
     );
 
+    emulator.change_knobs(|knobs| knobs.step_duration = STEP);
     assert!(emulator.wait_for_signoff("contoso", OFFER, Duration::from_secs(20)));
     let run = check();
     check_ended(&run, 0, "ready", Some("checked"));
@@ -226,6 +231,7 @@ fn check_mode_reports_each_state_and_exits_zero() {
     assert_eq!(run.outputs["operation_location"], started);
 
     // Waits until the go-live ended, through the action itself.
+    emulator.change_knobs(|knobs| knobs.live_duration = STEP);
     let run = cpp_go_live(emulator.url()).with("mode", "follow").run();
     check_ended(&run, 0, "succeeded", Some("followed"));
     let run = check();
@@ -381,9 +387,12 @@ fn product_ingestion_follow_mode_never_sends_and_reports_what_it_found() {
 
 #[test]
 fn product_ingestion_check_mode_reports_each_state() {
+    // Each state holds while it is checked: the preview and the go-live
+    // last an hour, and the test shortens them when it moves on.
+    let hour = Duration::from_secs(3600);
     let emulator = Emulator::start(Knobs {
-        step_duration: Duration::from_millis(200),
-        live_duration: Duration::from_millis(400),
+        step_duration: hour,
+        live_duration: hour,
         ..knobs()
     });
     let check = || {
@@ -396,6 +405,7 @@ fn product_ingestion_check_mode_reports_each_state() {
     check_ended(&run, 0, "not-ready", Some("checked"));
     check_told(&run, "a publish is in progress on offer 'contoso-vm'");
 
+    emulator.end_running_now();
     assert!(emulator.wait_for_preview(OFFER, Duration::from_secs(20)));
     let run = check();
     check_ended(&run, 0, "ready", Some("checked"));
@@ -406,6 +416,7 @@ fn product_ingestion_check_mode_reports_each_state() {
     let run = check();
     check_ended(&run, 0, "running", Some("checked"));
 
+    emulator.end_running_now();
     let run = ingestion_go_live(&emulator.ingestion_url())
         .with("mode", "follow")
         .run();

@@ -8,10 +8,13 @@
 use std::time::Duration;
 
 use crate::support::emulated::{
-    OFFER, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
+    OFFER, STEP, cpp_go_live, go_live_requests, ingestion_go_live, knobs, previewed, published,
 };
 use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, Knobs, ListShape, LocationStyle, ProductLookup};
+
+/// An operation that lasts until the test shortens it.
+const HOUR: Duration = Duration::from_secs(3600);
 
 /// How long a test waits for the emulator to reach a state.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -218,9 +221,10 @@ fn a_publish_blocked_with_a_reason_is_named_and_not_waited_for() {
 
 #[test]
 fn a_list_of_operations_in_its_envelope_shows_the_running_go_live() {
+    // The go-lives run until the test lets them end.
     let emulator = published(Knobs {
         list_shape: ListShape::Envelope,
-        live_duration: Duration::from_millis(400),
+        live_duration: HOUR,
         ..knobs()
     });
     emulator.publish("contoso", "contoso-app").unwrap();
@@ -232,6 +236,7 @@ fn a_list_of_operations_in_its_envelope_shows_the_running_go_live() {
     assert_eq!(check.code, Some(0), "{}", check.stdout);
     assert_eq!(check.outputs["status"], "running");
     assert_eq!(check.outputs["operation_location"], earlier);
+    emulator.change_knobs(|knobs| knobs.live_duration = STEP);
 
     let offers = cpp_go_live(emulator.url())
         .with("offer_id", "")
@@ -254,17 +259,22 @@ fn a_list_of_operations_in_its_envelope_shows_the_running_go_live() {
 
 #[test]
 fn a_re_run_while_going_live_follows_the_go_live_its_envelope_lists() {
+    // The go-live runs until the test lets it end.
     let emulator = published(Knobs {
         list_shape: ListShape::Envelope,
-        live_duration: Duration::from_millis(300),
+        live_duration: HOUR,
         ..knobs()
     });
     let earlier = emulator.go_live("contoso", OFFER).unwrap();
-    let run = cpp_go_live(emulator.url()).run();
+    let run = cpp_go_live(emulator.url()).with("wait", "false").run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(run.outputs["outcome"], "followed");
-    assert_eq!(run.outputs["status"], "succeeded");
+    assert_eq!(run.outputs["status"], "running");
     assert_eq!(run.outputs["operation_location"], earlier);
+    emulator.change_knobs(|knobs| knobs.live_duration = STEP);
+    let run = cpp_go_live(emulator.url()).run();
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.outputs["status"], "succeeded");
     assert_eq!(go_live_requests(&emulator), 0);
 }
 
@@ -490,8 +500,9 @@ fn transient_answers_to_the_first_reads_are_ridden_out_in_every_mode() {
 
 #[test]
 fn a_retry_after_on_the_submissions_list_paces_its_polls() {
+    // The go-live runs until the test has seen the polls it needs.
     let emulator = Emulator::start(Knobs {
-        live_duration: Duration::from_millis(2500),
+        live_duration: HOUR,
         retry_after: Some(1),
         ..knobs()
     });
@@ -503,18 +514,28 @@ fn a_retry_after_on_the_submissions_list_paces_its_polls() {
     started.check_ended(0, "accepted", Some("started"));
     // A later run follows the go-live through the submissions list.
     let before = emulator.requests().len();
-    let run = ingestion_go_live(&emulator.ingestion_url())
+    let submission_reads =
+        |requests: &[marketplace_emulator::Recorded]| -> Vec<std::time::Instant> {
+            requests[before.min(requests.len())..]
+                .iter()
+                .filter(|r| r.method == "GET" && r.target.contains("/submission/"))
+                .map(|r| r.at)
+                .collect()
+        };
+    let follow = ingestion_go_live(&emulator.ingestion_url())
         .with("mode", "follow")
-        .with("poll_interval", "10ms")
-        .run();
+        .with("poll_interval", "10ms");
+    let run = std::thread::scope(|scope| {
+        let running = scope.spawn(|| follow.run());
+        // The state's read, then three polls.
+        assert!(
+            emulator.wait_for_requests(LIMIT, |requests| submission_reads(requests).len() >= 4)
+        );
+        emulator.end_running_now();
+        running.join().unwrap()
+    });
     run.check_ended(0, "succeeded", Some("followed"));
-    let polls: Vec<std::time::Instant> = emulator.requests()[before..]
-        .iter()
-        .filter(|r| r.method == "GET" && r.target.contains("/submission/"))
-        .map(|r| r.at)
-        .collect();
-    // The first read is the state's, then the polls.
-    assert!(polls.len() >= 3, "{}", polls.len());
+    let polls = submission_reads(&emulator.requests());
     for pair in polls[1..].windows(2) {
         assert!(
             pair[1] - pair[0] >= Duration::from_millis(900),
