@@ -184,9 +184,16 @@ fn action_words(text: &str) -> Vec<&'static str> {
         "configure_timeout",
         "mode: ",
     ];
+    standing_alone(text, &INPUTS)
+}
+
+/// The `words` that stand alone in `text`, not inside a longer name (a
+/// word that ends in a space ends there).
+fn standing_alone(text: &str, words: &[&'static str]) -> Vec<&'static str> {
     let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    INPUTS
-        .into_iter()
+    words
+        .iter()
+        .copied()
         .filter(|word| {
             text.match_indices(word).any(|(at, _)| {
                 let before = text[..at].chars().next_back();
@@ -227,17 +234,7 @@ pub fn command_line_words(text: &str) -> Vec<&'static str> {
         "go-live follow",
         "go-live check",
     ];
-    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    FLAGS
-        .into_iter()
-        .filter(|word| {
-            text.match_indices(word).any(|(at, _)| {
-                let before = text[..at].chars().next_back();
-                let after = text[at + word.len()..].chars().next();
-                !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
-            })
-        })
-        .collect()
+    standing_alone(text, &FLAGS)
 }
 
 #[test]
