@@ -239,7 +239,15 @@ struct DraftFiles {
         help_heading = "Draft"
     )]
     vm_image_versions: Option<String>,
-    /// The plan whose image versions --vm-image-versions changes.
+    /// A JSON file of a Kubernetes application plan's CNAB bundles, added or replaced by tag.
+    #[arg(
+        long,
+        env = "GO_LIVE_CNAB_BUNDLES",
+        value_name = "FILE",
+        help_heading = "Draft"
+    )]
+    cnab_bundles: Option<String>,
+    /// The plan whose image versions or CNAB bundles change.
     #[arg(
         long,
         env = "GO_LIVE_PLAN",
@@ -379,6 +387,7 @@ impl Cli {
         set("notification_emails", emails);
         if let Some(draft) = draft {
             set("vm_image_versions", draft.vm_image_versions);
+            set("cnab_bundles", draft.cnab_bundles);
             set("plan", draft.plan);
             set("configure", draft.configure);
             set("configure_timeout", draft.configure_timeout);

@@ -42,7 +42,7 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 24] = [
+pub const INPUT_NAMES: [&str; 25] = [
     "api",
     "mode",
     "publisher_id",
@@ -64,6 +64,7 @@ pub const INPUT_NAMES: [&str; 24] = [
     "api_version",
     "notification_emails",
     "vm_image_versions",
+    "cnab_bundles",
     "plan",
     "configure",
     "configure_timeout",

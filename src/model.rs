@@ -129,6 +129,9 @@ pub enum DraftFile {
     /// Image versions to put into this plan (its ID as typed in Partner
     /// Center): `vm_image_versions`.
     Versions { plan: String },
+    /// CNAB bundles to put into this Kubernetes application plan:
+    /// `cnab_bundles`.
+    Bundles { plan: String },
     /// Resources to send as they are: `configure`.
     Resources,
 }
@@ -140,6 +143,9 @@ impl DraftChange {
         match &self.what {
             DraftFile::Versions { plan } => {
                 format!("the image versions of {} for plan '{plan}'", self.file)
+            }
+            DraftFile::Bundles { plan } => {
+                format!("the CNAB bundles of {} for plan '{plan}'", self.file)
             }
             DraftFile::Resources => format!("the resources of {}", self.file),
         }

@@ -50,6 +50,7 @@ pub const READ_VERSION: &str = "2022-07-01";
 /// configurations still name it, as the service's did in 2026.
 const DEAD_PREFIX: &str = "https://product-ingestion.azureedge.net/schema/";
 const TECH_KIND: &str = "virtual-machine-plan-technical-configuration";
+const CONTAINER_KIND: &str = "container-plan-technical-configuration";
 
 /// What the product lookup lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,6 +459,34 @@ impl Emulator {
         }
     }
 
+    /// Creates a Kubernetes application product (a container product
+    /// whose plans take CNAB bundles) with these plans, each with a draft
+    /// `container-plan-technical-configuration` of payload type `cnab`,
+    /// the cluster extension type `contoso.PLAN` and no reference yet.
+    pub fn create_container_product(&self, external_id: &str, plans: &[&str]) {
+        let mut world = self.world().lock().unwrap();
+        let n = world.next_id();
+        let product = world.ingestion.product_mut(n, external_id);
+        let guid = product.guid.clone();
+        for (i, plan) in plans.iter().enumerate() {
+            let plan_guid = format!("{:08x}-7b2d-4f8c-9e40-{:012x}", n, i + 1);
+            let tech = json!({
+                "$schema": format!("https://schema.mp.microsoft.com/schema/{CONTAINER_KIND}/2022-03-01-preview3"),
+                "id": format!("{CONTAINER_KIND}/{guid}/{plan_guid}"),
+                "product": format!("product/{guid}"),
+                "plan": format!("plan/{guid}/{plan_guid}"),
+                "payloadType": "cnab",
+                "clusterExtensionType": format!("contoso.{plan}"),
+                "cnabReferences": [],
+            });
+            product.plans.push(Plan {
+                guid: plan_guid,
+                external_id: (*plan).to_owned(),
+                tech,
+            });
+        }
+    }
+
     /// Sets a resource of the product's draft (by its `id`), as another
     /// writer would (Partner Center, a colleague's run): a technical
     /// configuration replaces its plan's, anything else is kept beside.
@@ -788,7 +817,9 @@ async fn configure(
     }
     let resource = &request["resources"][0];
     let is_tech = resource["id"].as_str().is_some_and(|id| {
-        id.starts_with(TECH_KIND) || id.starts_with(&format!("core-{TECH_KIND}"))
+        id.starts_with(TECH_KIND)
+            || id.starts_with(&format!("core-{TECH_KIND}"))
+            || id.starts_with(CONTAINER_KIND)
     });
     if is_tech {
         return configure_tech(&mut world, resource);
@@ -925,6 +956,36 @@ fn images_of(version: &Value) -> String {
         .join("")
 }
 
+/// The refusals of a container plan's configuration: a published CNAB
+/// reference left out, or sent with another digest (the service's own
+/// words for the second; the first is not documented).
+fn container_errors(published: &[Value], resource: &Value) -> Vec<Value> {
+    let key = |r: &Value| (r["repositoryName"].clone(), r["tag"].clone());
+    let sent = resource["cnabReferences"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    for before in published {
+        let tag = before["tag"].as_str().unwrap_or_default();
+        match sent.iter().find(|r| key(r) == key(before)) {
+            None => errors.push(json!({"code": "badRequest",
+                "message": format!("Cannot delete CNAB reference '{}:{tag}' as it is already published.", before["repositoryName"].as_str().unwrap_or_default())})),
+            Some(after) if after["digest"] != before["digest"] => {
+                let parts: Vec<u64> = tag.split('.').filter_map(|p| p.parse().ok()).collect();
+                let next = match parts.as_slice() {
+                    [major, minor, build] => format!("{major}.{minor}.{}", build + 1),
+                    _ => format!("{tag}.1"),
+                };
+                errors.push(json!({"code": "badRequest",
+                    "message": format!("The CNAB has been updated without updating the version. Please publish again and increment your version from {tag} to {next}.")}));
+            }
+            Some(_) => {}
+        }
+    }
+    errors
+}
+
 /// `configure` of a technical configuration: the whole list of versions
 /// replaces the draft's, as a short job. A published version (in the
 /// newest preview or live) left out or changed, other than deprecated,
@@ -973,6 +1034,7 @@ fn configure_tech(world: &mut World, resource: &Value) -> Response {
             .max_by_key(|s| s.number)
     };
     let mut published: Vec<(String, Value)> = Vec::new();
+    let mut published_references: Vec<Value> = Vec::new();
     for submission in [newest("preview"), newest("live")].into_iter().flatten() {
         for tech in submission
             .techs
@@ -980,10 +1042,16 @@ fn configure_tech(world: &mut World, resource: &Value) -> Response {
             .filter(|t| t["plan"] == json!(plan_id))
         {
             published.extend(versions_of(tech));
+            published_references.extend(
+                tech["cnabReferences"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         }
     }
     let sent = versions_of(resource);
-    let mut errors = Vec::new();
+    let mut errors = container_errors(&published_references, resource);
     if plan.tech.get("basePlan").is_some() {
         errors.push(json!({"code": "badRequest", "message": format!("Plan {plan_id} reuses the technical configuration of another plan and cannot be changed.")}));
     }

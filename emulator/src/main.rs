@@ -25,7 +25,8 @@
 //! (`byol` reusing `standard`'s technical configuration), to rehearse a
 //! draft change and a publish. `--vm-versions 100` gives each of their
 //! plans that many image versions first, as long-lived images have (the
-//! benchmark's large resource trees).
+//! benchmark's large resource trees). `--container-product argo-cd=standard`
+//! makes a Kubernetes application product whose plans take CNAB bundles.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -94,6 +95,9 @@ struct Args {
     /// A Product Ingestion virtual machine product with these plans (PLAN=BASE reuses BASE's configuration; PLAN[x64Gen1,arm64Gen2] has those skus).
     #[arg(long, value_name = "OFFER=PLAN,...")]
     vm_product: Vec<String>,
+    /// A Product Ingestion Kubernetes application (container) product with these plans, each taking CNAB bundles.
+    #[arg(long, value_name = "OFFER=PLAN,...")]
+    container_product: Vec<String>,
     /// Give each plan of --vm-product this many image versions first.
     #[arg(long, value_name = "N", default_value_t = 0)]
     vm_versions: usize,
@@ -166,6 +170,14 @@ fn main() {
             emulator.fill_versions(offer, vm_versions);
         }
         println!("product {offer} with plans {}", plans.join(", "));
+    }
+    for product in args.container_product {
+        let Some((offer, listed)) = product.split_once('=') else {
+            usage("--container-product takes OFFER=PLAN,...")
+        };
+        let plans: Vec<&str> = listed.split(',').collect();
+        emulator.create_container_product(offer, &plans);
+        println!("container product {offer} with plans {}", plans.join(", "));
     }
     for offer in preview {
         println!(

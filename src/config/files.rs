@@ -1,5 +1,6 @@
 //! The inputs that name files or change what is sent with a publish: the
-//! draft change (`vm_image_versions` with `plan`, or `configure`), read and
+//! draft change (`vm_image_versions` or `cnab_bundles` with `plan`, or
+//! `configure`), read and
 //! checked by the API before any request, and `notification_emails`.
 
 use super::{Mode, Target};
@@ -12,8 +13,8 @@ use crate::surface::Surface;
 /// The most a file input may hold.
 pub const FILE_CAP: u64 = 1024 * 1024;
 
-/// The draft change the file inputs ask for: `vm_image_versions` with
-/// `plan`, or `configure`, read (with `FILE_CAP`) and checked by the API
+/// The draft change the file inputs ask for: `vm_image_versions` or
+/// `cnab_bundles` with `plan`, or `configure`, read (with `FILE_CAP`) and checked by the API
 /// before any request, with every problem listed. The secrets the file
 /// holds come back to be masked.
 pub(super) fn parse_draft(
@@ -23,55 +24,62 @@ pub(super) fn parse_draft(
     target: &Target,
     surface: Surface,
 ) -> Result<(Option<DraftChange>, Vec<Secret>), InputError> {
-    let (versions_input, plan_input) = (surface.input("vm_image_versions"), surface.input("plan"));
-    let versions = raw.given("vm_image_versions");
-    let resources = raw.given("configure");
+    let name = |input: &str| surface.input(input);
+    let (versions_input, bundles_input, plan_input) = (
+        name("vm_image_versions"),
+        name("cnab_bundles"),
+        name("plan"),
+    );
     let plan = raw.given("plan");
-    let (input, file, what) = match (versions, resources) {
-        (Some(_), Some(_)) => {
+    let given: Vec<(&str, &str)> = ["vm_image_versions", "cnab_bundles", "configure"]
+        .into_iter()
+        .filter_map(|input| Some((input, raw.given(input)?)))
+        .collect();
+    let (input, file, what) = match given.as_slice() {
+        [(first, _), (second, _), ..] => {
             return Err(invalid(format!(
-                "{versions_input} and {} cannot be given together: change the draft with one of them per run",
-                surface.input("configure")
+                "{} and {} cannot be given together: change the draft with one of them per run",
+                name(first),
+                name(second)
             )));
         }
-        (None, None) => {
+        [] => {
             if mode == Mode::Draft {
                 return Err(invalid(format!(
-                    "{} changes the draft as {versions_input} or {} asks: give one of them, or use {} to publish the draft as it stands",
+                    "{} changes the draft as {versions_input}, {bundles_input} or {} asks: give one of them, or use {} to publish the draft as it stands",
                     surface.mode("draft"),
-                    surface.input("configure"),
+                    name("configure"),
                     surface.mode("publish")
                 )));
             }
             if plan.is_some() {
                 return Err(invalid(format!(
-                    "{plan_input} names the plan whose image versions {versions_input} changes: give {versions_input} too, or leave {plan_input} out"
+                    "{plan_input} names the plan whose image versions {versions_input} or CNAB bundles {bundles_input} change: give one of them too, or leave {plan_input} out"
                 )));
             }
             return Ok((None, Vec::new()));
         }
-        (Some(file), None) => {
-            let Some(plan) = plan else {
-                return Err(invalid(format!(
-                    "{versions_input} needs {plan_input}: the plan's ID as typed in Partner Center"
-                )));
-            };
-            (
-                "vm_image_versions",
-                file,
-                DraftFile::Versions {
-                    plan: plan.to_owned(),
-                },
-            )
-        }
-        (None, Some(file)) => {
+        [("configure", file)] => {
             if plan.is_some() {
                 return Err(invalid(format!(
-                    "{plan_input} goes with {versions_input}; {} sends its resources as they are: leave {plan_input} out",
-                    surface.input("configure")
+                    "{plan_input} goes with {versions_input} or {bundles_input}; {} sends its resources as they are: leave {plan_input} out",
+                    name("configure")
                 )));
             }
-            ("configure", file, DraftFile::Resources)
+            ("configure", *file, DraftFile::Resources)
+        }
+        [(input, file)] => {
+            let Some(plan) = plan.map(str::to_owned) else {
+                return Err(invalid(format!(
+                    "{} needs {plan_input}: the plan's ID as typed in Partner Center",
+                    name(input)
+                )));
+            };
+            let what = match *input {
+                "cnab_bundles" => DraftFile::Bundles { plan },
+                _ => DraftFile::Versions { plan },
+            };
+            (*input, *file, what)
         }
     };
     // The file input as this surface names it: `configure`, `--configure`.

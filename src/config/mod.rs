@@ -571,8 +571,8 @@ mod tests {
               action: operation_location 'http://example.com/api/operations/1' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
               command line: --operation-location 'http://example.com/api/operations/1' uses http: only https is allowed, except on a loopback host (localhost, 127.0.0.1, ::1)
             [("mode", "draft"), ("configure", "f.json"), ("plan", "gen2")]
-              action: plan goes with vm_image_versions; configure sends its resources as they are: leave plan out
-              command line: --plan goes with --vm-image-versions; --configure sends its resources as they are: leave --plan out
+              action: plan goes with vm_image_versions or cnab_bundles; configure sends its resources as they are: leave plan out
+              command line: --plan goes with --vm-image-versions or --cnab-bundles; --configure sends its resources as they are: leave --plan out
             [("mode", "publish"), ("configure", "f.json")]
               action: configure is not taken by the Cloud Partner Portal API: change the draft in Partner Center, or use api: product-ingestion
               command line: --configure is not taken by the Cloud Partner Portal API: change the draft in Partner Center, or use --api product-ingestion

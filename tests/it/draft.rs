@@ -352,7 +352,7 @@ fn file_inputs_are_refused_where_they_cannot_apply() {
         (
             "mode draft without a file",
             |a: Action| a.with("vm_image_versions", "").with("plan", ""),
-            "mode: draft changes the draft as vm_image_versions or configure asks",
+            "mode: draft changes the draft as vm_image_versions, cnab_bundles or configure asks",
         ),
         (
             "a missing file",

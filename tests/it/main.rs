@@ -10,6 +10,7 @@
 mod support;
 
 mod auth;
+mod cnab;
 mod decisions;
 mod draft;
 mod e2e;

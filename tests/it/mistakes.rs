@@ -315,7 +315,7 @@ fn each_surface_is_told_in_its_own_words() {
     assert_eq!(ran.code, Some(2), "{}", ran.both());
     assert!(
         ran.stderr.contains(
-            "--plan goes with --vm-image-versions; --configure sends its resources as they are: leave --plan out"
+            "--plan goes with --vm-image-versions or --cnab-bundles; --configure sends its resources as they are: leave --plan out"
         ),
         "{}",
         ran.stderr
@@ -349,7 +349,7 @@ fn each_surface_is_told_in_its_own_words() {
     assert_eq!(run.code, Some(2), "{}", run.stdout);
     assert!(
         run.error().contains(
-            "plan goes with vm_image_versions; configure sends its resources as they are: leave plan out"
+            "plan goes with vm_image_versions or cnab_bundles; configure sends its resources as they are: leave plan out"
         ),
         "{}",
         run.error()

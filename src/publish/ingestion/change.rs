@@ -7,6 +7,14 @@
 use super::draft::TechConfig;
 use super::*;
 
+/// What a file asks to put into a plan's whole list.
+pub(super) enum Asked<'a> {
+    /// Image versions, for a virtual machine plan.
+    Versions(&'a [Value]),
+    /// CNAB bundles, for a Kubernetes application plan.
+    Bundles(&'a [bundles::Bundle]),
+}
+
 impl Client {
     /// Reads the draft (and what is published), merges the image versions
     /// into the plan's technical configuration, and sends the whole
@@ -21,7 +29,7 @@ impl Client {
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
         let (resources, unchanged, notes, published) = match &change.what {
-            DraftFile::Versions { plan } => {
+            DraftFile::Versions { plan } | DraftFile::Bundles { plan } => {
                 let published = self.published(&product.id).await?;
                 let (merged, notes) = self.merged(offer, &draft, &published, plan, change)?;
                 (vec![merged.resource], merged.unchanged, notes, published)
@@ -48,7 +56,7 @@ impl Client {
                 offer.offer_id,
                 partial.join("; "),
                 match change.what {
-                    DraftFile::Versions { .. } =>
+                    DraftFile::Versions { .. } | DraftFile::Bundles { .. } =>
                         "the draft (Partner Center, or a configure file that restores them)"
                             .to_owned(),
                     DraftFile::Resources => change.file.clone(),
@@ -157,9 +165,9 @@ impl Client {
     }
 
     /// The plan's technical configuration with the file's image versions
-    /// merged in, from the draft and what is published. Every problem is
-    /// listed at once: the file's (then the run ends as a refused input
-    /// does) with the offer's state's.
+    /// or CNAB bundles merged in, from the draft and what is published.
+    /// Every problem is listed at once: the file's (then the run ends as a
+    /// refused input does) with the offer's state's.
     pub(super) fn merged(
         &self,
         offer: &Offer,
@@ -168,8 +176,21 @@ impl Client {
         plan: &str,
         change: &DraftChange,
     ) -> Result<(draft::Merged, Vec<String>), Failure> {
-        let (asked, in_file) = draft::read_versions_all(&change.text, clock::wall());
-        let merged = self.merge_into(offer, draft, published, plan, &asked);
+        let (input, in_file, merged) = match &change.what {
+            DraftFile::Bundles { .. } => {
+                let (asked, in_file, notices) = bundles::read_bundles(&change.text);
+                let merged = self
+                    .merge_into(offer, draft, published, plan, Asked::Bundles(&asked))
+                    .map(|(merged, notes)| (merged, [notices, notes].concat()));
+                ("cnab_bundles", in_file, merged)
+            }
+            _ => {
+                let (asked, in_file) = draft::read_versions_all(&change.text, clock::wall());
+                let merged =
+                    self.merge_into(offer, draft, published, plan, Asked::Versions(&asked));
+                ("vm_image_versions", in_file, merged)
+            }
+        };
         let shown_plan = untrusted(plan, 50);
         match (in_file.is_empty(), merged) {
             (true, Ok(merged)) => Ok(merged),
@@ -185,7 +206,7 @@ impl Client {
                 problems.truncate(draft::MOST_PROBLEMS);
                 Err(Failure::Invalid(format!(
                     "{} '{}' cannot be used: {}; the draft of plan '{shown_plan}' was not changed",
-                    self.transport.surface().input("vm_image_versions"),
+                    self.transport.surface().input(input),
                     change.file.escape_default(),
                     problems.join("; ")
                 )))
@@ -194,33 +215,85 @@ impl Client {
     }
 
     /// The merge of `asked` into the plan's draft technical configuration,
-    /// or every problem the offer's state finds with it.
+    /// or every problem the offer's state finds with it. The plan's kind
+    /// must be the file's: a virtual machine plan takes image versions, a
+    /// Kubernetes application plan CNAB bundles.
     pub(super) fn merge_into(
         &self,
         offer: &Offer,
         draft: &[Value],
         published: &Published,
         plan: &str,
-        asked: &[Value],
+        asked: Asked<'_>,
     ) -> Result<(draft::Merged, Vec<String>), Vec<String>> {
+        let surface = self.transport.surface();
+        let shown_plan = untrusted(plan, 50);
         let plan_id = draft::plan_id(draft, plan).ok_or_else(|| {
             vec![format!(
-                "offer '{}' has no plan '{}' in its draft (its plans: {}): check {}",
+                "offer '{}' has no plan '{shown_plan}' in its draft (its plans: {}): check {}",
                 offer.offer_id,
-                untrusted(plan, 50),
                 draft::plan_names(draft).join(", "),
-                self.transport.surface().input("plan")
+                surface.input("plan")
             )]
         })?;
+        let (kinds, other_kinds, what, other, other_input) = match asked {
+            Asked::Versions(_) => (
+                &draft::VM_CONFIGURATION[..],
+                &bundles::CONTAINER_CONFIGURATION[..],
+                "virtual machine",
+                "a Kubernetes application plan: give its bundles in",
+                "cnab_bundles",
+            ),
+            Asked::Bundles(_) => (
+                &bundles::CONTAINER_CONFIGURATION[..],
+                &draft::VM_CONFIGURATION[..],
+                "container (Kubernetes application)",
+                "a virtual machine plan: give its image versions in",
+                "vm_image_versions",
+            ),
+        };
         let configuration =
-            |tree: &[Value]| TechConfig::of_plan(tree, &plan_id, &draft::VM_CONFIGURATION);
-        let read = configuration(draft).ok_or_else(|| {
-            vec![format!(
-                "plan '{}' of offer '{}' has no virtual machine technical configuration in its draft",
-                untrusted(plan, 50),
-                offer.offer_id
-            )]
-        })?;
+            |tree: &[Value], kinds: &[&str]| TechConfig::of_plan(tree, &plan_id, kinds);
+        let Some(read) = configuration(draft, kinds) else {
+            let is_other = configuration(draft, other_kinds).is_some();
+            return Err(vec![if is_other {
+                format!(
+                    "plan '{shown_plan}' of offer '{}' is {other} {}, not {}",
+                    offer.offer_id,
+                    surface.input(other_input),
+                    surface.input(match other_input {
+                        "cnab_bundles" => "vm_image_versions",
+                        _ => "cnab_bundles",
+                    })
+                )
+            } else {
+                format!(
+                    "plan '{shown_plan}' of offer '{}' has no {what} technical configuration in its draft",
+                    offer.offer_id
+                )
+            }]);
+        };
+        let published_configs = [&published.preview, &published.live]
+            .into_iter()
+            .filter_map(|tree| configuration(tree, kinds));
+        let asked = match asked {
+            Asked::Bundles(bundles) => {
+                let references: Vec<Value> = published_configs
+                    .flat_map(|config| config.references().to_vec())
+                    .collect();
+                let merged = bundles::merge_bundles(&shown_plan, &read, &references, bundles)?;
+                let mut notes = merged.notes;
+                if !merged.unchanged {
+                    notes.push(merged.lines.join("\n"));
+                }
+                let resource = draft::Merged {
+                    resource: merged.resource,
+                    unchanged: merged.unchanged,
+                };
+                return Ok((resource, notes));
+            }
+            Asked::Versions(asked) => asked,
+        };
         // A plan that reuses another's technical configuration: that plan
         // is named as the user knows it, by its external ID.
         if let Some(base) = read.base_plan() {
@@ -228,21 +301,19 @@ impl Client {
                 .map(|name| format!("plan '{}'", untrusted(&name, 50)))
                 .unwrap_or_else(|| format!("plan {}", untrusted(base, 200)));
             return Err(vec![format!(
-                "plan '{}' reuses the technical configuration of {named}: change that plan's image versions instead",
-                untrusted(plan, 50)
+                "plan '{shown_plan}' reuses the technical configuration of {named}: change that plan's image versions instead"
             )]);
         }
         let mut versions = Vec::new();
         let mut notes = Vec::new();
-        if let Some(config) = configuration(&published.preview) {
+        if let Some(config) = configuration(&published.preview, kinds) {
             versions.extend_from_slice(config.versions());
         }
-        if let Some(config) = configuration(&published.live) {
+        if let Some(config) = configuration(&published.live, kinds) {
             versions.extend_from_slice(config.versions());
             notes.extend(draft::sticky_properties(&read, &config).into_iter().map(|name| {
                 format!(
-                    "plan '{}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)",
-                    untrusted(plan, 50)
+                    "plan '{shown_plan}': vmProperties.{name} is on in the live offer and off in the draft; go-live never changes vmProperties, and the service may keep it on (it cannot be turned off once on)"
                 )
             }));
         }

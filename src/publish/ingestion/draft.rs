@@ -250,6 +250,16 @@ impl TechConfig {
             .collect()
     }
 
+    /// A text field.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(Value::as_str)
+    }
+
+    /// The CNAB references it holds (`cnabReferences`).
+    pub fn references(&self) -> &[Value] {
+        self.list("cnabReferences")
+    }
+
     /// The image versions it holds (`vmImageVersions`).
     pub fn versions(&self) -> &[Value] {
         self.list("vmImageVersions")

@@ -9,6 +9,7 @@
 //! timeout on that POST is never sent again blindly: the submissions are
 //! read again to learn whether the job exists.
 
+mod bundles;
 mod change;
 mod decide;
 pub mod draft;
@@ -116,6 +117,15 @@ impl Api for ProductIngestion {
                     masks,
                     problems,
                     with_state: !versions.is_empty(),
+                }
+            }
+            DraftFile::Bundles { .. } => {
+                // Checked against the state too, when it holds bundles.
+                let (bundles, problems, _) = bundles::read_bundles(text);
+                FileCheck {
+                    masks,
+                    problems,
+                    with_state: !bundles.is_empty(),
                 }
             }
             DraftFile::Resources => FileCheck {

@@ -250,7 +250,7 @@ fn is_full_time(text: &str) -> bool {
     text.len() == 20 && text.ends_with('Z') && stamp(text).is_some()
 }
 
-fn is_guid(text: &str) -> bool {
+pub(super) fn is_guid(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts
