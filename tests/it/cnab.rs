@@ -255,3 +255,33 @@ fn each_plan_takes_its_own_kind_of_file() {
     );
     assert_eq!(posts(&emulator), 0);
 }
+
+#[test]
+fn the_service_s_refusal_of_a_rebuilt_bundle_is_explained() {
+    let emulator = container_product();
+    with_bundles(&emulator, "publish", &json!(bundle("1.0.0", 1, true)))
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    // A configure file sends the resource as it is: the service refuses
+    // the published tag with another digest, in its own words.
+    let mut tech = emulator.draft_tech(OFFER, "standard").unwrap();
+    tech["cnabReferences"][0]["digest"] = json!(digest(7));
+    let action = ingestion_go_live(&emulator.ingestion_url())
+        .with("offer_id", OFFER)
+        .with("mode", "draft")
+        .with("configure", "release/draft.json")
+        .with("configure_timeout", "1m");
+    let dir = action.dir().join("workspace");
+    std::fs::create_dir_all(dir.join("release")).unwrap();
+    std::fs::write(dir.join("release/draft.json"), json!([tech]).to_string()).unwrap();
+    let run = action.env("GITHUB_WORKSPACE", dir.to_str().unwrap()).run();
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let error = run.error();
+    for fragment in [
+        "the draft change failed",
+        "a published bundle version was rebuilt: increment the version in manifest.yaml",
+        "The CNAB has been updated without updating the version. Please publish again and increment your version from 1.0.0 to 1.0.1.",
+    ] {
+        assert!(error.contains(fragment), "{fragment}: {error}");
+    }
+}

@@ -403,6 +403,18 @@ pub(super) fn known_message_hint(lowercase: &str) -> Option<&'static str> {
         || (lowercase.contains("invalidstate") && lowercase.contains("certification"))
     {
         Some("certification failed: fix the image or offer; retrying will not help")
+    } else if lowercase.contains("cnab has been updated without updating the version") {
+        Some(
+            "a published bundle version was rebuilt: increment the version in manifest.yaml, rebuild the bundle and give the new tag",
+        )
+    } else if lowercase.contains("access to registry") && lowercase.contains("denied") {
+        Some(
+            "give Microsoft's first-party application 32597670-3e15-4def-8851-614ff48c1efa the acrpull role on the registry, and register the Microsoft.PartnerCenterIngestion resource provider on its subscription",
+        )
+    } else if lowercase.contains("cnab repository") && lowercase.contains("cannot be found") {
+        Some(
+            "push the bundle first (cpa buildbundle), and keep the registry in the Partner Center account's Microsoft Entra tenant, with acrpull for the first-party application 32597670-3e15-4def-8851-614ff48c1efa",
+        )
     } else if lowercase.contains("schema")
         && (lowercase.contains("could not be accessed") || lowercase.contains("validation failed"))
     {
@@ -764,6 +776,24 @@ mod tests {
                     "  [invalidState] Issues found during Certification.",
                 ],
                 "certification failed: fix the image or offer; retrying will not help",
+            ),
+            (
+                vec![
+                    "[badRequest] The CNAB has been updated without updating the version. Please publish again and increment your version from 1.0.0 to 1.0.1.",
+                ],
+                "increment the version in manifest.yaml",
+            ),
+            (
+                vec![
+                    "[badRequest] Access to registry contosoacr was denied. Please provide MarketPlace access to registry.",
+                ],
+                "32597670-3e15-4def-8851-614ff48c1efa the acrpull role",
+            ),
+            (
+                vec![
+                    "[badRequest] CNAB repository com.contoso.app cannot be found in registry contosoacr.",
+                ],
+                "push the bundle first",
             ),
         ] {
             let errors: Vec<String> = errors.into_iter().map(str::to_owned).collect();
