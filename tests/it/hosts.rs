@@ -806,6 +806,9 @@ fn the_whole_release_as_each_host_shows_it() {
         -- stderr
         Signing in with GO_LIVE_TOKEN, used as it is
         Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        notice: plan 'standard':
+        + 2.0.0 x64Gen2 …/b.vhd
+        = kept 0 versions (0 published)
         draft change accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
         Following the draft change every <time> for at most <time> (--configure-timeout)
@@ -902,6 +905,7 @@ fn the_whole_release_as_each_host_shows_it() {
         ::add-mask::<secret>
         ::add-mask::<secret>
         Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        ::notice::plan 'standard':%0A+ 2.0.0 x64Gen2 …/b.vhd%0A= kept 0 versions (0 published)
         draft change accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
         Following the draft change every <time> for at most <time> (--configure-timeout)
@@ -993,6 +997,9 @@ fn the_whole_release_as_each_host_shows_it() {
         ##vso[task.setsecret]<secret>
         ##vso[task.setsecret]<secret>
         Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        plan 'standard':
+        + 2.0.0 x64Gen2 …/b.vhd
+        = kept 0 versions (0 published)
         draft change accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
         ##vso[task.setvariable variable=operationLocation;isoutput=true]http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -1105,6 +1112,9 @@ fn the_whole_release_as_each_host_shows_it() {
         -- stderr
         Signing in with GO_LIVE_TOKEN, used as it is
         Reading the draft of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/, to put the image versions of versions.json for plan 'standard' into it
+        notice: plan 'standard':
+        + 2.0.0 x64Gen2 …/b.vhd
+        = kept 0 versions (0 published)
         draft change accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
         Following the draft change every <time> for at most <time> (--configure-timeout)

@@ -289,6 +289,7 @@ impl Client {
                 let resource = draft::Merged {
                     resource: merged.resource,
                     unchanged: merged.unchanged,
+                    lines: Vec::new(),
                 };
                 return Ok((resource, notes));
             }
@@ -317,7 +318,10 @@ impl Client {
                 )
             }));
         }
-        let merged = draft::merge(plan, &read, &versions, asked)?;
+        let merged = draft::merge(&shown_plan, &read, &versions, asked)?;
+        if !merged.unchanged {
+            notes.push(merged.lines.join("\n"));
+        }
         Ok((merged, notes))
     }
 

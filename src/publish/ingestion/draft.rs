@@ -357,6 +357,9 @@ fn external_id(resource: &Value) -> Option<String> {
 pub struct Merged {
     pub resource: Value,
     pub unchanged: bool,
+    /// What the merge decided, a line each, for the log: `+` added, `~`
+    /// replaced, `=` kept.
+    pub lines: Vec<String>,
 }
 
 /// The plan's technical configuration as read from the draft, with the
@@ -380,6 +383,7 @@ pub fn merge(
     let skus = read.image_types();
     let mut versions: Vec<Value> = read.versions().to_vec();
     let mut problems = Vec::new();
+    let mut lines = Vec::new();
     for version in asked {
         let Some(asked_number) = number(version) else {
             continue;
@@ -424,9 +428,20 @@ pub fn merge(
                     // Published and the same: kept exactly as read.
                     continue;
                 }
+                if existing != version {
+                    let (was, now) = (lifecycle(existing), lifecycle(version));
+                    let change = match was == now {
+                        true => String::new(),
+                        false => format!(" lifecycleState {was} → {now}"),
+                    };
+                    lines.push(format!("~ {}{change}", version_line(version)));
+                }
                 *existing = version.clone();
             }
-            None => versions.push(version.clone()),
+            None => {
+                lines.push(format!("+ {}", version_line(version)));
+                versions.push(version.clone());
+            }
         }
     }
     let available = versions
@@ -443,10 +458,56 @@ pub fn merge(
         return Err(problems);
     }
     let unchanged = versions.as_slice() == read.versions();
+    let added = lines.iter().filter(|line| line.starts_with('+')).count();
+    let kept_published = versions
+        .iter()
+        .filter(|v| published.iter().any(|p| number(p) == number(v)))
+        .count();
+    lines.insert(0, format!("plan '{plan}':"));
+    lines.push(format!(
+        "= kept {} versions ({kept_published} published)",
+        versions.len() - added
+    ));
     Ok(Merged {
         resource: read.clone().with_list("vmImageVersions", versions),
         unchanged,
+        lines,
     })
+}
+
+/// A version as a line shows it: its number, and each image's type and
+/// source (a disk's blob without its query, a gallery image's version).
+fn version_line(version: &Value) -> String {
+    let mut line = untrusted(number(version).unwrap_or("?"), 40);
+    for image in version
+        .get("vmImages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let image_type = image
+            .get("imageType")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let source = image
+            .pointer("/source/osDisk/uri")
+            .or_else(|| image.pointer("/source/sharedImage/resourceId"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let tail = source
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        line.push_str(&format!(
+            " {} …/{}",
+            untrusted(image_type, 20),
+            untrusted(tail, 80)
+        ));
+    }
+    line
 }
 
 /// An image version's `versionNumber`.
@@ -624,6 +685,14 @@ mod tests {
                 .starts_with("https://schema.mp.microsoft.com/schema/")
         );
         assert_eq!(merged.resource["operatingSystem"], read["operatingSystem"]);
+        assert_eq!(
+            merged.lines,
+            [
+                "plan 'standard':",
+                "+ 9.6.1 x64Gen2 …/c.vhd",
+                "= kept 2 versions (1 published)"
+            ]
+        );
 
         // The same again, with a fresh SAS: nothing to change.
         let renewed = version("9.4.1", &sas("2026-06-01T00:00:00Z", "r"));
@@ -641,6 +710,10 @@ mod tests {
         deprecated["lifecycleState"] = json!("deprecated");
         let merged = merge("standard", &view(&read), &published, &[deprecated.clone()]).unwrap();
         assert_eq!(merged.resource["vmImageVersions"][0], deprecated);
+        assert_eq!(
+            merged.lines[1],
+            "~ 9.4.1 x64Gen2 …/c.vhd lifecycleState generallyAvailable → deprecated"
+        );
         let changed = version("9.4.1", &uri.replace("c.vhd", "d.vhd"));
         let wrong_type = json!({"versionNumber": "9.7.1", "vmImages": [{"imageType": "arm64Gen2", "source": {}}]});
         assert_eq!(
