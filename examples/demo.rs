@@ -1,7 +1,8 @@
 //! The one-command demo: starts the local emulator, then runs the whole
 //! release through each API (the draft published to preview with `mode:
-//! publish`, then go-live; and once more for two offers in one step, with
-//! `offers`; last, the command line on Azure Pipelines) the way
+//! publish`, then go-live; a Kubernetes application's CNAB bundle the same
+//! way; once more for two offers in one step, with `offers`; last, the
+//! command line on Azure Pipelines) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
 //! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, OIDC sign-in), waits
 //! for the go-live, and shows the log as GitHub's log view shows it (masks
@@ -27,6 +28,7 @@ use marketplace_emulator::{Emulator, Knobs, agents, runner};
 const PUBLISHER: &str = "contoso";
 const CPP_OFFER: &str = "contoso-vm";
 const PRODUCT: &str = "contoso-app";
+const APP: &str = "argo-cd-cnab";
 
 /// Set in the environment of a step's child process.
 const CHILD: &str = "GO_LIVE_DEMO_STEP";
@@ -105,7 +107,43 @@ fn main() -> ExitCode {
         &ingestion_inputs,
     );
 
-    println!("\n==== 3. Several offers in one step (offers)\n");
+    println!("\n==== 3. A Kubernetes application (cnab_bundles)\n");
+    emulator.create_container_product(APP, &["standard"]);
+    // What a bundle build writes after cpa buildbundle: the bundle's
+    // reference in the registry.
+    std::fs::write(
+        workspace.join("release/cnab-bundle.json"),
+        r#"{"repositoryName": "com.contoso.argo-cd", "tag": "2.14.3", "digest": "sha256:6cd7d74a0f6c0d4c0b3b2a8e1e5f9d3c7a2b4e6f8091a2b3c4d5e6f708192a3b", "registryName": "contosoacr", "resourceGroupName": "marketplace", "subscriptionId": "b297ab83-361f-424f-804c-0c44fa26e903", "tenantId": "c977ffe0-e8f3-4d6f-ab49-e03bbc3287b1"}"#,
+    )
+    .expect("a temporary file");
+    let app_inputs = [
+        ("api", "product-ingestion"),
+        ("offer_id", APP),
+        ("api_url", &emulator.ingestion_url()),
+    ];
+    let mut app_publish_inputs = with_mode("publish", &app_inputs);
+    app_publish_inputs.extend([
+        ("plan", "standard"),
+        ("cnab_bundles", "release/cnab-bundle.json"),
+        ("GITHUB_WORKSPACE", workspace_path.as_str()),
+    ]);
+    let app_publish = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "publish job (mode: publish, with cnab_bundles)",
+        &app_publish_inputs,
+    );
+    println!("   a reviewer checks the preview and approves the environment\n");
+    let app = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "go-live job (mode: go-live)",
+        &app_inputs,
+    );
+
+    println!("\n==== 4. Several offers in one step (offers)\n");
     let products = ["contoso-app-arm64", "contoso-app-gpu"];
     for product in products {
         emulator.create_product(product);
@@ -132,7 +170,7 @@ fn main() -> ExitCode {
         &several_inputs,
     );
 
-    println!("\n==== 4. The command line, in an Azure Pipelines step\n");
+    println!("\n==== 5. The command line, in an Azure Pipelines step\n");
     let command_line = run_command_line(
         &emulator,
         raw,
@@ -155,12 +193,14 @@ fn main() -> ExitCode {
         cpp,
         ingestion_publish,
         ingestion,
+        app_publish,
+        app,
         several_publish,
         several,
         command_line,
     ];
     println!(
-        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion {ingestion_publish}, {ingestion}; several offers {several_publish}, {several}; the command line's check {command_line}"
+        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion {ingestion_publish}, {ingestion}; Kubernetes application {app_publish}, {app}; several offers {several_publish}, {several}; the command line's check {command_line}"
     );
     if codes.iter().all(|code| *code == 0) {
         println!(
