@@ -214,11 +214,11 @@ impl Summary {
                 rest.push("\n".to_owned());
             }
             for note in &snapshot.notes {
-                rest.push(format!("- {}\n", cell(note)));
+                rest.push(format!("- {}\n", lines_of(note)));
             }
         }
         for note in &self.notes {
-            rest.push(format!("- {}\n", cell(note)));
+            rest.push(format!("- {}\n", lines_of(note)));
         }
         for error in &self.errors {
             rest.push(format!("> {}\n", cell(error)));
@@ -323,6 +323,15 @@ impl Several<'_> {
 
 /// Escapes text for a Markdown table cell: no line breaks, no cell breaks,
 /// no HTML.
+/// A note of several lines (a draft change's `+`, `~`, `=` lines) as one
+/// list item that keeps its lines.
+fn lines_of(note: &str) -> String {
+    note.lines()
+        .map(|line| markdown_cell(&untrusted(line, LONGEST_ENTRY)))
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 pub fn markdown_cell(text: &str) -> String {
     let mut cell = String::with_capacity(text.len());
     for c in text.chars() {

@@ -109,11 +109,22 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
         ),
         "{notices}"
     );
-    // The gated go-live, unchanged.
-    let live = ingestion_go_live(&emulator.ingestion_url())
-        .with("offer_id", OFFER)
-        .run();
-    live.check_ended(0, "succeeded", Some("started"));
+    // The summary a reviewer reads keeps the lines.
+    assert!(
+        run.summary.contains(
+            "- plan 'standard', cluster extension type contoso.standard:<br>+ 1.0.0 contosoacr/com.contoso.argo-cd@sha256:01010101…<br>= kept 0 references"
+        ),
+        "{}",
+        run.summary
+    );
+    // The gated go-live, unchanged; a re-run finds the offer live.
+    let live = || {
+        ingestion_go_live(&emulator.ingestion_url())
+            .with("offer_id", OFFER)
+            .run()
+    };
+    live().check_ended(0, "succeeded", Some("started"));
+    live().check_ended(0, "succeeded", Some("already-live"));
 
     // The next release: a new tag, its registry fields taken from the
     // plan's newest reference; the published one kept.
@@ -121,6 +132,11 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
     let run = with_bundles(&emulator, "publish", &next).run();
     run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(tags(&emulator), ["1.0.0", "1.1.0"]);
+    assert_eq!(
+        posts(&emulator),
+        5,
+        "two draft changes, two publishes, one go-live"
+    );
     let notices = run.annotations("notice").join("\n");
     assert!(
         notices.contains("bundle com.contoso.argo-cd:1.1.0: tenantId, subscriptionId, resourceGroupName, registryName taken from the plan's newest reference (1.0.0)"),
@@ -141,6 +157,18 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
     let again = with_bundles(&emulator, "publish", &next).run();
     again.check_ended(0, "succeeded", Some("unchanged"));
     assert_eq!(posts(&emulator), before, "{}", again.stdout);
+}
+
+#[test]
+fn a_tag_that_is_not_a_version_is_named() {
+    let emulator = container_product();
+    let run = with_bundles(&emulator, "draft", &json!(bundle("latest", 1, true))).run();
+    run.check_ended(0, "succeeded", Some("started"));
+    let notices = run.annotations("notice").join("\n");
+    assert!(
+        notices.contains("bundle com.contoso.argo-cd:latest: the tag 'latest' is not a version such as 1.2.3, which is what cpa buildbundle pushes"),
+        "{notices}"
+    );
 }
 
 #[test]
