@@ -220,6 +220,10 @@ pub async fn run(
     let ended = Ended::of_all(status, runs.iter().map(|run| run.ended), stopped_by);
     let several = Several {
         api,
+        step: match config.mode {
+            Mode::Check => "check",
+            mode => mode.stage().request(),
+        },
         status,
         offers: runs
             .iter()

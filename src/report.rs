@@ -162,7 +162,7 @@ impl Summary {
     /// errors while they fit, each cut to `LONGEST_ENTRY` characters.
     pub fn to_markdown(&self) -> String {
         let status = self.status.map(Status::as_output).unwrap_or_default();
-        let mut md = format!("### Azure Marketplace go-live: {status}\n\n");
+        let mut md = format!("### Azure Marketplace {}: {status}\n\n", self.step());
         md.push_str("| | |\n| --- | --- |\n");
         let mut row = |name: &str, value: &str| md.push_str(&format!("| {name} | {value} |\n"));
         let code = |text: &str| format!("`{}`", markdown_cell(text));
@@ -229,13 +229,25 @@ impl Summary {
 }
 
 impl Summary {
+    /// The step the summary is of, its title's first words: `draft
+    /// change`, `publish to preview`, `go-live`, or `check` for a run that
+    /// only read the state; a reviewer never reads a publish as a go-live.
+    pub fn step(&self) -> &'static str {
+        match self.outcome {
+            Some(Outcome::Checked) => "check",
+            _ => self.stage.request(),
+        }
+    }
+}
+
+impl Summary {
     /// The summary as a person reads it at a terminal: one fact a line,
     /// then the errors.
     pub fn to_text(&self) -> String {
         let status = self
             .status
             .map_or(Status::Unknown.as_output(), Status::as_output);
-        let mut lines = vec![format!("go-live: {status}")];
+        let mut lines = vec![format!("{}: {status}", self.step())];
         let mut fact = |name: &str, value: &str| lines.push(format!("  {name:<12} {value}"));
         if !self.api.is_empty() {
             fact("API", self.api);
@@ -264,6 +276,9 @@ impl Summary {
 /// offer, then why each failed offer failed, then the notes.
 pub struct Several<'a> {
     pub api: &'static str,
+    /// What the run did, the title's first words: `go-live`, `publish to
+    /// preview`, `check`.
+    pub step: &'static str,
     /// The aggregate status.
     pub status: Status,
     /// Each offer's line and its summary, in the order of the lines.
@@ -278,7 +293,8 @@ impl Several<'_> {
     pub fn to_markdown(&self) -> String {
         let cell = |text: &str| markdown_cell(&untrusted(text, LONGEST_ENTRY));
         let mut md = format!(
-            "### Azure Marketplace go-live: {} ({} offers, {}, {})\n\n",
+            "### Azure Marketplace {}: {} ({} offers, {}, {})\n\n",
+            self.step,
             self.status.as_output(),
             self.offers.len(),
             markdown_cell(self.api),
@@ -357,7 +373,8 @@ impl Several<'_> {
     /// The summary as a person reads it at a terminal: a line per offer.
     pub fn to_text(&self) -> String {
         let mut lines = vec![format!(
-            "go-live: {} ({} offers, {}, {})",
+            "{}: {} ({} offers, {}, {})",
+            self.step,
             self.status.as_output(),
             self.offers.len(),
             self.api,
@@ -409,6 +426,46 @@ mod tests {
     const WORDS: &[&str] = &["|", "`", "<img>", "&", "\n", "*", ""];
 
     #[test]
+    fn a_summary_is_titled_by_the_step_that_ran() {
+        let titled = |stage, outcome| {
+            let summary = Summary {
+                stage,
+                outcome,
+                status: Some(Status::Succeeded),
+                ..Summary::default()
+            };
+            let md = summary.to_markdown();
+            (
+                md.lines().next().unwrap_or_default().to_owned(),
+                summary
+                    .to_text()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        };
+        for (stage, outcome, title) in [
+            (Stage::Draft, Some(Outcome::Started), "draft change"),
+            (
+                Stage::Preview,
+                Some(Outcome::Unchanged),
+                "publish to preview",
+            ),
+            (Stage::Live, Some(Outcome::AlreadyLive), "go-live"),
+            (Stage::Live, Some(Outcome::Checked), "check"),
+        ] {
+            assert_eq!(
+                titled(stage, outcome),
+                (
+                    format!("### Azure Marketplace {title}: succeeded"),
+                    format!("{title}: succeeded")
+                )
+            );
+        }
+    }
+
+    #[test]
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(markdown_cell("a|b\n<img>"), "a\\|b &lt;img&gt;");
     }
@@ -458,6 +515,7 @@ mod tests {
         let keys: Vec<String> = (0..256).map(|n| format!("contoso/offer-{n}")).collect();
         let several = Several {
             api: "API",
+            step: "go-live",
             status: Status::Failed,
             offers: keys.iter().map(|key| (key.as_str(), &summary)).collect(),
             elapsed: Duration::from_secs(62),

@@ -814,7 +814,7 @@ fn the_whole_release_as_each_host_shows_it() {
         Following the draft change every <time> for at most <time> (--configure-timeout)
         [<time>] operation completed (succeeded)
         The draft was changed
-        go-live: succeeded
+        draft change: succeeded
           API          Product Ingestion
           offer        contoso-vm
           operation    http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -843,7 +843,7 @@ fn the_whole_release_as_each_host_shows_it() {
         Following the operation every <time> for at most <time>
         [<time>] operation completed (succeeded)
         The operation succeeded
-        go-live: succeeded
+        publish to preview: succeeded
           API          Product Ingestion
           offer        contoso-vm
           operation    http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -920,7 +920,7 @@ fn the_whole_release_as_each_host_shows_it() {
         status = succeeded
         target = draft
         -- summary
-        ### Azure Marketplace go-live: succeeded
+        ### Azure Marketplace draft change: succeeded
         ==== go-live publish
         exit 0
         -- stdout
@@ -948,7 +948,7 @@ fn the_whole_release_as_each_host_shows_it() {
         submission_id = submission/<id>/1152921504606846979
         target = preview
         -- summary
-        ### Azure Marketplace go-live: succeeded
+        ### Azure Marketplace publish to preview: succeeded
         ==== go-live live
         exit 0
         -- stdout
@@ -1021,7 +1021,7 @@ fn the_whole_release_as_each_host_shows_it() {
         status = succeeded
         target = draft
         -- summary
-        ### Azure Marketplace go-live: succeeded
+        ### Azure Marketplace draft change: succeeded
         ==== go-live publish
         exit 0
         -- stdout
@@ -1061,7 +1061,7 @@ fn the_whole_release_as_each_host_shows_it() {
         submissionId = submission/<id>/1152921504606846979
         target = preview
         -- summary
-        ### Azure Marketplace go-live: succeeded
+        ### Azure Marketplace publish to preview: succeeded
         ==== go-live live
         exit 0
         -- stdout

@@ -60,9 +60,10 @@ fn check_ended(run: &Run, code: i32, status: &str) {
             run.outputs
         );
     }
+    // Titled by the step: go-live, publish to preview, check.
+    let title = run.summary.lines().next().unwrap_or_default();
     assert!(
-        run.summary
-            .starts_with(&format!("### Azure Marketplace go-live: {status} (")),
+        title.starts_with("### Azure Marketplace ") && title.contains(&format!(": {status} (")),
         "{}",
         run.summary
     );
