@@ -59,6 +59,7 @@ impl Flow<'_> {
                 return Err(Failure::NotSent(format!("go-live was not sent: {reason}")));
             }
         };
+        self.tell_what_goes_live(&request, summary).await;
         self.runner
             .info(&format!("Requesting go-live of {}", offer.describe()));
         self.started(&request, summary, Stage::Live).await
@@ -265,5 +266,22 @@ impl Flow<'_> {
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
+    }
+
+    /// What going live would change for customers, before it is sent: a
+    /// notice the approver reads, where the API can tell.
+    pub(super) async fn tell_what_goes_live(&self, request: &StartRequest, summary: &mut Summary) {
+        let Some(lines) = self.publisher.what_goes_live(request).await else {
+            return;
+        };
+        let told = if lines.is_empty() {
+            "what goes live: the preview holds what live holds (its submission is promoted as it is)".to_owned()
+        } else {
+            format!(
+                "what goes live (the preview against live):\n{}",
+                lines.join("\n")
+            )
+        };
+        self.tell(summary, &told);
     }
 }

@@ -105,10 +105,13 @@ impl Flow<'_> {
         let state = self.read_state(offer, summary).await?;
         let described = offer.describe();
         let (status, seen) = match state.verdict {
-            Verdict::Ready(_) => (
-                Status::Ready,
-                format!("{described} is ready: go-live would be sent now"),
-            ),
+            Verdict::Ready(request) => {
+                self.tell_what_goes_live(&request, summary).await;
+                (
+                    Status::Ready,
+                    format!("{described} is ready: go-live would be sent now"),
+                )
+            }
             Verdict::Unrecognised(_, seen) => (
                 Status::Ready,
                 format!(

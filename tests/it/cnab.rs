@@ -157,6 +157,26 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
     let again = with_bundles(&emulator, "publish", &next).run();
     again.check_ended(0, "succeeded", Some("unchanged"));
     assert_eq!(posts(&emulator), before, "{}", again.stdout);
+
+    // The approver's check, and the go-live, say what goes live first.
+    let check = ingestion_go_live(&emulator.ingestion_url())
+        .with("offer_id", OFFER)
+        .with("mode", "check")
+        .run();
+    check.check_ended(0, "ready", Some("checked"));
+    let notices = check.annotations("notice").join("\n");
+    let product = emulator.product_id(OFFER).unwrap();
+    let guid = product.trim_start_matches("product/");
+    assert!(
+        notices.contains(&format!("what goes live (the preview against live):\n+ container-plan-technical-configuration/{guid}/")),
+        "{notices}"
+    );
+    assert!(notices.contains(" com.contoso.argo-cd:1.1.0"), "{notices}");
+    assert!(
+        check.summary.contains("what goes live (the preview against live):<br>+ container-plan-technical-configuration/"),
+        "{}",
+        check.summary
+    );
 }
 
 #[test]

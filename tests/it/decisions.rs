@@ -156,6 +156,7 @@ fn each_state_decides_what_check_and_go_live_do_in_product_ingestion() {
             exit 0
             ::add-mask::<secret>
             Reading the state of offer 'ready-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode check (this mode never sends go-live)
+            ::notice::what goes live (the preview against live):%0Athe whole offer: live holds nothing yet (its first go-live)
             ::notice::offer 'ready-vm' is ready: go-live would be sent now
             -- outputs
             outcome = checked
@@ -165,6 +166,7 @@ fn each_state_decides_what_check_and_go_live_do_in_product_ingestion() {
             exit 0
             ::add-mask::<secret>
             Reading the state of offer 'ready-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+            ::notice::what goes live (the preview against live):%0Athe whole offer: live holds nothing yet (its first go-live)
             Requesting go-live of offer 'ready-vm'
             go-live accepted: operation <id>
               http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2

@@ -864,6 +864,8 @@ fn the_whole_release_as_each_host_shows_it() {
         -- stderr
         Signing in with GO_LIVE_TOKEN, used as it is
         Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        notice: what goes live (the preview against live):
+        the whole offer: live holds nothing yet (its first go-live)
         Requesting go-live of offer 'contoso-vm'
         go-live accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -955,6 +957,7 @@ fn the_whole_release_as_each_host_shows_it() {
         ::add-mask::<secret>
         Signing in with GO_LIVE_TOKEN, used as it is
         Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        ::notice::what goes live (the preview against live):%0Athe whole offer: live holds nothing yet (its first go-live)
         Requesting go-live of offer 'contoso-vm'
         go-live accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -1068,6 +1071,8 @@ fn the_whole_release_as_each_host_shows_it() {
         ##vso[task.setsecret]<secret>
         Signing in with GO_LIVE_TOKEN, used as it is
         Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        what goes live (the preview against live):
+        the whole offer: live holds nothing yet (its first go-live)
         Requesting go-live of offer 'contoso-vm'
         go-live accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -1156,6 +1161,8 @@ fn the_whole_release_as_each_host_shows_it() {
         -- stderr
         Signing in with GO_LIVE_TOKEN, used as it is
         Reading the state of offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ for mode go-live
+        notice: what goes live (the preview against live):
+        the whole offer: live holds nothing yet (its first go-live)
         Requesting go-live of offer 'contoso-vm'
         go-live accepted: operation <id>
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2

@@ -142,12 +142,7 @@ fn a_lone_product_that_says_nothing_of_its_identity_is_taken_with_a_notice() {
         "the service answered one product, {}, for external ID 'contoso-vm' without saying which external ID it has: it is taken as the offer's",
         emulator.product_id(OFFER).unwrap()
     );
-    assert_eq!(
-        run.annotations("notice"),
-        vec![expected.clone()],
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.annotations("notice")[0], expected, "{}", run.stdout);
     assert!(run.summary.contains(&expected), "{}", run.summary);
 }
 

@@ -112,6 +112,14 @@ struct Client {
 }
 
 impl Publisher for Client {
+    fn what_goes_live<'a>(
+        &'a self,
+        _request: &'a StartRequest,
+    ) -> BoxFuture<'a, Option<Vec<String>>> {
+        // The offer document holds the draft only: no preview to compare.
+        Box::pin(async { None })
+    }
+
     fn verify_draft<'a>(
         &'a self,
         _operation: &'a OperationHandle,

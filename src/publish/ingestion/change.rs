@@ -164,6 +164,25 @@ impl Client {
         })
     }
 
+    /// The newest preview's tree against live's: what going live changes.
+    /// Live never published holds nothing; a tree that cannot be read
+    /// tells nothing.
+    pub(super) async fn what_goes_live(&self, request: &StartRequest) -> Option<Vec<String>> {
+        let product = request.product_id.as_deref()?;
+        let preview = self.tree(product, "preview").await.ok()?;
+        let live = match self.tree(product, "live").await {
+            Ok(tree) => tree,
+            Err(ReadError(_, Some(status))) if status.is_client_error() => Vec::new(),
+            Err(_) => return None,
+        };
+        if live.is_empty() {
+            return Some(vec![
+                "the whole offer: live holds nothing yet (its first go-live)".to_owned(),
+            ]);
+        }
+        Some(compare::difference(&live, &preview))
+    }
+
     /// The plan's technical configuration with the file's image versions
     /// or CNAB bundles merged in, from the draft and what is published.
     /// Every problem is listed at once: the file's (then the run ends as a

@@ -477,7 +477,7 @@ pub fn merge(
 
 /// A version as a line shows it: its number, and each image's type and
 /// source (a disk's blob without its query, a gallery image's version).
-fn version_line(version: &Value) -> String {
+pub(super) fn version_line(version: &Value) -> String {
     let mut line = untrusted(number(version).unwrap_or("?"), 40);
     for image in version
         .get("vmImages")

@@ -11,6 +11,7 @@
 
 mod bundles;
 mod change;
+mod compare;
 mod decide;
 pub mod draft;
 mod lists;
@@ -258,6 +259,13 @@ impl Publisher for Client {
         request: &'a StartRequest,
     ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
         Box::pin(self.already_published(request))
+    }
+
+    fn what_goes_live<'a>(
+        &'a self,
+        request: &'a StartRequest,
+    ) -> BoxFuture<'a, Option<Vec<String>>> {
+        Box::pin(self.what_goes_live(request))
     }
 
     fn status_url(&self, operation: &OperationHandle) -> Url {
