@@ -130,6 +130,11 @@ impl Flow<'_> {
             operation.submission_id = Some(submission);
             self.record_operation(summary, &operation)?;
         }
+        // The page a reviewer reads before approving the go-live.
+        if summary.stage == Stage::Preview {
+            self.tell_what_goes_live(operation.product_id.as_deref(), summary)
+                .await;
+        }
         self.set_status(summary, State::Succeeded.into())?;
         Ok(Ending::Done)
     }

@@ -110,10 +110,7 @@ pub trait Publisher {
     /// What going live would change for customers: the newest preview
     /// against live, a line each, or `None` where the API cannot tell.
     /// Sends nothing but reads.
-    fn what_goes_live<'a>(
-        &'a self,
-        request: &'a StartRequest,
-    ) -> BoxFuture<'a, Option<Vec<String>>>;
+    fn what_goes_live<'a>(&'a self, product_id: &'a str) -> BoxFuture<'a, Option<Vec<String>>>;
     /// Reads the draft, merges the change into it and, unless it already
     /// holds it, sends it, once (never under a running publish). An
     /// accepted change is an operation of stage `Draft`.

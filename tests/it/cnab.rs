@@ -151,6 +151,19 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
         sent[1]["resources"][0]["cnabReferences"][1],
         bundle("1.1.0", 2, true)
     );
+    // The publish ends with the page the approver reads: what goes live.
+    let what = run
+        .summary
+        .split("what goes live (the preview against live):")
+        .nth(1);
+    assert!(
+        what.is_some_and(
+            |rest| rest.starts_with("<br>+ container-plan-technical-configuration/")
+                && rest.contains(" com.contoso.argo-cd:1.1.0")
+        ),
+        "{}",
+        run.summary
+    );
 
     // A re-run finds the draft and the preview as asked: nothing sent.
     let before = posts(&emulator);

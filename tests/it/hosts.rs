@@ -843,6 +843,8 @@ fn the_whole_release_as_each_host_shows_it() {
         Following the operation every <time> for at most <time>
         [<time>] operation completed (succeeded)
         The operation succeeded
+        notice: what goes live (the preview against live):
+        the whole offer: live holds nothing yet (its first go-live)
         publish to preview: succeeded
           API          Product Ingestion
           offer        contoso-vm
@@ -941,6 +943,7 @@ fn the_whole_release_as_each_host_shows_it() {
         preview submission: submission/<id>/1152921504606846979
         ::endgroup::
         The operation succeeded
+        ::notice::what goes live (the preview against live):%0Athe whole offer: live holds nothing yet (its first go-live)
         -- outputs
         operation_id = <id>
         operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -1053,6 +1056,8 @@ fn the_whole_release_as_each_host_shows_it() {
         ##vso[task.setvariable variable=productId;isoutput=true]product/<id>
         ##vso[task.setvariable variable=submissionId;isoutput=true]submission/<id>/1152921504606846979
         ##vso[task.setvariable variable=target;isoutput=true]preview
+        what goes live (the preview against live):
+        the whole offer: live holds nothing yet (its first go-live)
         ##vso[task.setvariable variable=status;isoutput=true]succeeded
         ##vso[task.uploadsummary]<dir>/go-live.md
         -- outputs
@@ -1148,6 +1153,8 @@ fn the_whole_release_as_each_host_shows_it() {
         preview submission: submission/<id>/1152921504606846979
         ␛[0Ksection_end:<time>:go_live_1␍␛[0K
         The operation succeeded
+        notice: what goes live (the preview against live):
+        the whole offer: live holds nothing yet (its first go-live)
         -- outputs
         GO_LIVE_OPERATION_ID = <id>
         GO_LIVE_OPERATION_LOCATION = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2

@@ -112,10 +112,7 @@ struct Client {
 }
 
 impl Publisher for Client {
-    fn what_goes_live<'a>(
-        &'a self,
-        _request: &'a StartRequest,
-    ) -> BoxFuture<'a, Option<Vec<String>>> {
+    fn what_goes_live<'a>(&'a self, _product_id: &'a str) -> BoxFuture<'a, Option<Vec<String>>> {
         // The offer document holds the draft only: no preview to compare.
         Box::pin(async { None })
     }

@@ -167,8 +167,7 @@ impl Client {
     /// The newest preview's tree against live's: what going live changes.
     /// Live never published holds nothing; a tree that cannot be read
     /// tells nothing.
-    pub(super) async fn what_goes_live(&self, request: &StartRequest) -> Option<Vec<String>> {
-        let product = request.product_id.as_deref()?;
+    pub(super) async fn what_goes_live(&self, product: &str) -> Option<Vec<String>> {
         let preview = self.tree(product, "preview").await.ok()?;
         let live = match self.tree(product, "live").await {
             Ok(tree) => tree,

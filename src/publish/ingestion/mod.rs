@@ -261,11 +261,8 @@ impl Publisher for Client {
         Box::pin(self.already_published(request))
     }
 
-    fn what_goes_live<'a>(
-        &'a self,
-        request: &'a StartRequest,
-    ) -> BoxFuture<'a, Option<Vec<String>>> {
-        Box::pin(self.what_goes_live(request))
+    fn what_goes_live<'a>(&'a self, product_id: &'a str) -> BoxFuture<'a, Option<Vec<String>>> {
+        Box::pin(self.what_goes_live(product_id))
     }
 
     fn status_url(&self, operation: &OperationHandle) -> Url {
