@@ -247,6 +247,14 @@ struct DraftFiles {
         help_heading = "Draft"
     )]
     cnab_bundles: Option<String>,
+    /// With --vm-image-versions: deprecate the oldest active versions beyond the N newest.
+    #[arg(
+        long,
+        env = "GO_LIVE_KEEP_VERSIONS",
+        value_name = "N",
+        help_heading = "Draft"
+    )]
+    keep_versions: Option<String>,
     /// The plan whose image versions or CNAB bundles change.
     #[arg(
         long,
@@ -388,6 +396,7 @@ impl Cli {
         if let Some(draft) = draft {
             set("vm_image_versions", draft.vm_image_versions);
             set("cnab_bundles", draft.cnab_bundles);
+            set("keep_versions", draft.keep_versions);
             set("plan", draft.plan);
             set("configure", draft.configure);
             set("configure_timeout", draft.configure_timeout);

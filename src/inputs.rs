@@ -42,7 +42,7 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 25] = [
+pub const INPUT_NAMES: [&str; 26] = [
     "api",
     "mode",
     "publisher_id",
@@ -65,6 +65,7 @@ pub const INPUT_NAMES: [&str; 25] = [
     "notification_emails",
     "vm_image_versions",
     "cnab_bundles",
+    "keep_versions",
     "plan",
     "configure",
     "configure_timeout",

@@ -128,7 +128,9 @@ pub struct DraftChange {
 pub enum DraftFile {
     /// Image versions to put into this plan (its ID as typed in Partner
     /// Center): `vm_image_versions`.
-    Versions { plan: String },
+    /// `keep`: `keep_versions`, the most versions left active, the oldest
+    /// beyond it deprecated.
+    Versions { plan: String, keep: Option<usize> },
     /// CNAB bundles to put into this Kubernetes application plan:
     /// `cnab_bundles`.
     Bundles { plan: String },
@@ -141,7 +143,7 @@ impl DraftChange {
     /// FILE`.
     pub fn describe(&self) -> String {
         match &self.what {
-            DraftFile::Versions { plan } => {
+            DraftFile::Versions { plan, .. } => {
                 format!("the image versions of {} for plan '{plan}'", self.file)
             }
             DraftFile::Bundles { plan } => {

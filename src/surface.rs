@@ -16,7 +16,7 @@ pub enum Surface {
 
 /// Each input and the flag of the command line that gives it (or, for a
 /// secret, the variable: secrets never come as flags).
-const FLAGS: [(&str, &str); 25] = [
+const FLAGS: [(&str, &str); 26] = [
     ("token", "GO_LIVE_TOKEN"),
     ("client_secret", "AZURE_CLIENT_SECRET"),
     ("api", "--api"),
@@ -38,6 +38,7 @@ const FLAGS: [(&str, &str); 25] = [
     ("notification_emails", "--notification-emails"),
     ("vm_image_versions", "--vm-image-versions"),
     ("cnab_bundles", "--cnab-bundles"),
+    ("keep_versions", "--keep-versions"),
     ("plan", "--plan"),
     ("configure", "--configure"),
     ("configure_timeout", "--configure-timeout"),

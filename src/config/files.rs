@@ -77,11 +77,20 @@ pub(super) fn parse_draft(
             };
             let what = match *input {
                 "cnab_bundles" => DraftFile::Bundles { plan },
-                _ => DraftFile::Versions { plan },
+                _ => DraftFile::Versions {
+                    plan,
+                    keep: parse_keep(raw, surface)?,
+                },
             };
             (*input, *file, what)
         }
     };
+    if raw.given("keep_versions").is_some() && !matches!(what, DraftFile::Versions { .. }) {
+        return Err(invalid(format!(
+            "{} goes with {versions_input}: it retires a virtual machine plan's oldest image versions",
+            name("keep_versions")
+        )));
+    }
     // The file input as this surface names it: `configure`, `--configure`.
     let input = surface.input(input);
     if !api.changes_drafts() {
@@ -189,4 +198,20 @@ pub(super) fn parse_emails(
         }
     }
     Ok(addresses)
+}
+
+/// `keep_versions`: the most image versions a plan keeps active, a whole
+/// number from 1 (a plan keeps at least one) to the service's 100.
+fn parse_keep(raw: &RawInputs, surface: Surface) -> Result<Option<usize>, InputError> {
+    let Some(value) = raw.given("keep_versions") else {
+        return Ok(None);
+    };
+    match value.parse::<usize>() {
+        Ok(keep @ 1..=100) => Ok(Some(keep)),
+        _ => Err(invalid(format!(
+            "{} '{}' is not valid: expected a whole number from 1 to 100, the most image versions the plan keeps active",
+            surface.input("keep_versions"),
+            value.escape_default()
+        ))),
+    }
 }

@@ -974,3 +974,61 @@ fn a_sas_that_grants_writing_or_starts_at_a_bare_date_is_refused() {
         "nothing but reads"
     );
 }
+
+#[test]
+fn keep_versions_deprecates_the_oldest_published_in_the_same_write() {
+    let emulator = vm_product(knobs());
+    let first = json!([
+        version("1.0.0", &sas("a", 30)),
+        version("1.1.0", &sas("b", 30))
+    ]);
+    with_file(&emulator, "publish", "standard", &first)
+        .run()
+        .check_ended(0, "succeeded", Some("started"));
+    let next = json!([version("1.2.0", &sas("c", 30))]);
+    let run = with_file(&emulator, "draft", "standard", &next)
+        .with("keep_versions", "2")
+        .run();
+    run.check_ended(0, "succeeded", Some("started"));
+    let tech = emulator.draft_tech(OFFER, "standard").unwrap();
+    let states: Vec<String> = tech["vmImageVersions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {}",
+                v["versionNumber"].as_str().unwrap(),
+                v["lifecycleState"].as_str().unwrap_or("generallyAvailable")
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "1.0.0 deprecated",
+            "1.1.0 generallyAvailable",
+            "1.2.0 generallyAvailable"
+        ]
+    );
+    let notices = run.annotations("notice").join("\n");
+    assert!(
+        notices.contains("~ 1.0.0 x64Gen2 …/a.vhd lifecycleState generallyAvailable → deprecated (keep_versions 2)"),
+        "{notices}"
+    );
+    // Only with vm_image_versions, and a whole number from 1.
+    for (input, value, expected) in [
+        (
+            "keep_versions",
+            "0",
+            "keep_versions '0' is not valid: expected a whole number from 1 to 100",
+        ),
+        ("keep_versions", "two", "keep_versions 'two' is not valid"),
+    ] {
+        let run = with_file(&emulator, "draft", "standard", &next)
+            .with(input, value)
+            .run();
+        assert_eq!(run.code, Some(2), "{}", run.stdout);
+        assert!(run.error().contains(expected), "{}", run.error());
+    }
+}

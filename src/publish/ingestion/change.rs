@@ -9,8 +9,8 @@ use super::*;
 
 /// What a file asks to put into a plan's whole list.
 pub(super) enum Asked<'a> {
-    /// Image versions, for a virtual machine plan.
-    Versions(&'a [Value]),
+    /// Image versions, for a virtual machine plan, and `keep_versions`.
+    Versions(&'a [Value], Option<usize>),
     /// CNAB bundles, for a Kubernetes application plan.
     Bundles(&'a [bundles::Bundle]),
 }
@@ -29,7 +29,7 @@ impl Client {
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
         let (resources, unchanged, notes, published) = match &change.what {
-            DraftFile::Versions { plan } | DraftFile::Bundles { plan } => {
+            DraftFile::Versions { plan, .. } | DraftFile::Bundles { plan } => {
                 let published = self.published(&product.id).await?;
                 let (merged, notes) = self.merged(offer, &draft, &published, plan, change)?;
                 (vec![merged.resource], merged.unchanged, notes, published)
@@ -203,9 +203,13 @@ impl Client {
                 ("cnab_bundles", in_file, merged)
             }
             _ => {
+                let keep = match change.what {
+                    DraftFile::Versions { keep, .. } => keep,
+                    _ => None,
+                };
                 let (asked, in_file) = draft::read_versions_all(&change.text, clock::wall());
-                let merged =
-                    self.merge_into(offer, draft, published, plan, Asked::Versions(&asked));
+                let asked = Asked::Versions(&asked, keep);
+                let merged = self.merge_into(offer, draft, published, plan, asked);
                 ("vm_image_versions", in_file, merged)
             }
         };
@@ -255,7 +259,7 @@ impl Client {
             )]
         })?;
         let (kinds, other_kinds, what, other, other_input) = match asked {
-            Asked::Versions(_) => (
+            Asked::Versions(..) => (
                 &draft::VM_CONFIGURATION[..],
                 &bundles::CONTAINER_CONFIGURATION[..],
                 "virtual machine",
@@ -294,7 +298,7 @@ impl Client {
         let published_configs = [&published.preview, &published.live]
             .into_iter()
             .filter_map(|tree| configuration(tree, kinds));
-        let asked = match asked {
+        let (asked, keep) = match asked {
             Asked::Bundles(bundles) => {
                 let references: Vec<Value> = published_configs
                     .flat_map(|config| config.references().to_vec())
@@ -311,7 +315,7 @@ impl Client {
                 };
                 return Ok((resource, notes));
             }
-            Asked::Versions(asked) => asked,
+            Asked::Versions(asked, keep) => (asked, keep),
         };
         // A plan that reuses another's technical configuration: that plan
         // is named as the user knows it, by its external ID.
@@ -336,7 +340,7 @@ impl Client {
                 )
             }));
         }
-        let merged = draft::merge(&shown_plan, &read, &versions, asked)?;
+        let merged = draft::merge(&shown_plan, &read, &versions, asked, keep)?;
         if !merged.unchanged {
             notes.push(merged.lines.join("\n"));
         }

@@ -9,15 +9,12 @@
 //! service: a version left out is a request to delete it. Nothing here ever
 //! gives back a list that lacks a version it was given.
 
-use reqwest::Url;
 use serde_json::{Map, Value};
 
 use crate::text::untrusted;
 
+pub use super::merge::{Merged, comparable, lifecycle, merge, version_line};
 pub use super::versions::{MOST_PROBLEMS, read_versions_all, sas_queries};
-
-/// The most versions a plan may hold that are not deprecated.
-pub const MOST_AVAILABLE: usize = 100;
 
 /// The schema host that no longer answers, and the one to send instead.
 const DEAD_PREFIX: &str = "https://product-ingestion.azureedge.net/schema/";
@@ -352,215 +349,6 @@ fn external_id(resource: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The technical configuration to send, and whether it is what was read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Merged {
-    pub resource: Value,
-    pub unchanged: bool,
-    /// What the merge decided, a line each, for the log: `+` added, `~`
-    /// replaced, `=` kept.
-    pub lines: Vec<String>,
-}
-
-/// The plan's technical configuration as read from the draft, with the
-/// `asked` versions upserted by `versionNumber`. `published` are the
-/// versions of the preview and live configurations, which may not change
-/// but to be deprecated. Every other version and field stays as read, in
-/// order. `Err` lists every problem with the offer's state (at most
-/// `MOST_PROBLEMS`).
-pub fn merge(
-    plan: &str,
-    read: &TechConfig,
-    published: &[Value],
-    asked: &[Value],
-) -> Result<Merged, Vec<String>> {
-    if let Some(base) = read.base_plan() {
-        return Err(vec![format!(
-            "plan '{plan}' reuses the technical configuration of plan {}: change that plan's image versions instead",
-            untrusted(base, 200)
-        )]);
-    }
-    let skus = read.image_types();
-    let mut versions: Vec<Value> = read.versions().to_vec();
-    let mut problems = Vec::new();
-    let mut lines = Vec::new();
-    for version in asked {
-        let Some(asked_number) = number(version) else {
-            continue;
-        };
-        let name = format!("version {}", untrusted(asked_number, 40));
-        for image in version
-            .get("vmImages")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let image_type = image
-                .get("imageType")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if !skus.contains(&image_type) {
-                problems.push(format!(
-                    "{name}: imageType '{}' is not one of plan '{plan}''s skus ({})",
-                    untrusted(image_type, 40),
-                    skus.join(", ")
-                ));
-            }
-        }
-        let was_published = published.iter().find(|p| number(p) == Some(asked_number));
-        if let Some(before) = was_published
-            && !same_or_deprecated(before, version)
-        {
-            problems.push(format!(
-                "{name} is already published (in preview or live): it cannot be changed, only deprecated (lifecycleState: deprecated)"
-            ));
-            continue;
-        }
-        match versions
-            .iter_mut()
-            .find(|v| number(v) == Some(asked_number))
-        {
-            Some(existing) => {
-                if let Some(before) = was_published
-                    && same_images(before, version)
-                    && lifecycle(version) == lifecycle(before)
-                {
-                    // Published and the same: kept exactly as read.
-                    continue;
-                }
-                if existing != version {
-                    let (was, now) = (lifecycle(existing), lifecycle(version));
-                    let change = match was == now {
-                        true => String::new(),
-                        false => format!(" lifecycleState {was} → {now}"),
-                    };
-                    lines.push(format!("~ {}{change}", version_line(version)));
-                }
-                *existing = version.clone();
-            }
-            None => {
-                lines.push(format!("+ {}", version_line(version)));
-                versions.push(version.clone());
-            }
-        }
-    }
-    let available = versions
-        .iter()
-        .filter(|v| !matches!(lifecycle(v).as_str(), "deprecated" | "deleted"))
-        .count();
-    if available > MOST_AVAILABLE {
-        problems.push(format!(
-            "plan '{plan}' would hold {available} versions that are not deprecated, more than {MOST_AVAILABLE}: deprecate older ones in the same file"
-        ));
-    }
-    if !problems.is_empty() {
-        problems.truncate(MOST_PROBLEMS);
-        return Err(problems);
-    }
-    let unchanged = versions.as_slice() == read.versions();
-    let added = lines.iter().filter(|line| line.starts_with('+')).count();
-    let kept_published = versions
-        .iter()
-        .filter(|v| published.iter().any(|p| number(p) == number(v)))
-        .count();
-    lines.insert(0, format!("plan '{plan}':"));
-    lines.push(format!(
-        "= kept {} versions ({kept_published} published)",
-        versions.len() - added
-    ));
-    Ok(Merged {
-        resource: read.clone().with_list("vmImageVersions", versions),
-        unchanged,
-        lines,
-    })
-}
-
-/// A version as a line shows it: its number, and each image's type and
-/// source (a disk's blob without its query, a gallery image's version).
-pub(super) fn version_line(version: &Value) -> String {
-    let mut line = untrusted(number(version).unwrap_or("?"), 40);
-    for image in version
-        .get("vmImages")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        let image_type = image
-            .get("imageType")
-            .and_then(Value::as_str)
-            .unwrap_or("?");
-        let source = image
-            .pointer("/source/osDisk/uri")
-            .or_else(|| image.pointer("/source/sharedImage/resourceId"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let tail = source
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default();
-        line.push_str(&format!(
-            " {} …/{}",
-            untrusted(image_type, 20),
-            untrusted(tail, 80)
-        ));
-    }
-    line
-}
-
-/// An image version's `versionNumber`.
-fn number(version: &Value) -> Option<&str> {
-    version.get("versionNumber").and_then(Value::as_str)
-}
-
-pub(super) fn lifecycle(version: &Value) -> String {
-    version
-        .get("lifecycleState")
-        .and_then(Value::as_str)
-        .unwrap_or("generallyAvailable")
-        .to_owned()
-}
-
-/// A published version asked for again: the same images (SAS validity
-/// and signature aside), and either the same state or deprecated now.
-fn same_or_deprecated(before: &Value, asked: &Value) -> bool {
-    same_images(before, asked)
-        && (lifecycle(asked) == lifecycle(before) || lifecycle(asked) == "deprecated")
-}
-
-fn same_images(before: &Value, asked: &Value) -> bool {
-    comparable(before.get("vmImages")) == comparable(asked.get("vmImages"))
-}
-
-/// Images with the SAS fields that change with every new token (`st`,
-/// `se`, `sv`, `sig`) left out of their URIs.
-pub(super) fn comparable(images: Option<&Value>) -> Value {
-    fn strip(value: &Value) -> Value {
-        match value {
-            Value::String(text) => match Url::parse(text) {
-                Ok(mut url) if url.query().is_some() => {
-                    let kept: Vec<(String, String)> = url
-                        .query_pairs()
-                        .filter(|(key, _)| !matches!(key.as_ref(), "st" | "se" | "sv" | "sig"))
-                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                        .collect();
-                    url.query_pairs_mut().clear().extend_pairs(kept);
-                    Value::String(url.to_string())
-                }
-                _ => value.clone(),
-            },
-            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
-            Value::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), strip(v))).collect())
-            }
-            other => other.clone(),
-        }
-    }
-    images.map(strip).unwrap_or(Value::Null)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,6 +459,7 @@ mod tests {
             &view(&read),
             &published,
             std::slice::from_ref(&new),
+            None,
         )
         .unwrap();
         assert!(!merged.unchanged);
@@ -701,6 +490,7 @@ mod tests {
             &view(&read),
             &published,
             &[renewed, draft_only.clone()],
+            None,
         )
         .unwrap();
         assert!(merged.unchanged);
@@ -708,7 +498,14 @@ mod tests {
         // A published version may be deprecated, not changed.
         let mut deprecated = old.clone();
         deprecated["lifecycleState"] = json!("deprecated");
-        let merged = merge("standard", &view(&read), &published, &[deprecated.clone()]).unwrap();
+        let merged = merge(
+            "standard",
+            &view(&read),
+            &published,
+            &[deprecated.clone()],
+            None,
+        )
+        .unwrap();
         assert_eq!(merged.resource["vmImageVersions"][0], deprecated);
         assert_eq!(
             merged.lines[1],
@@ -717,7 +514,14 @@ mod tests {
         let changed = version("9.4.1", &uri.replace("c.vhd", "d.vhd"));
         let wrong_type = json!({"versionNumber": "9.7.1", "vmImages": [{"imageType": "arm64Gen2", "source": {}}]});
         assert_eq!(
-            merge("standard", &view(&read), &published, &[changed, wrong_type]).unwrap_err(),
+            merge(
+                "standard",
+                &view(&read),
+                &published,
+                &[changed, wrong_type],
+                None
+            )
+            .unwrap_err(),
             [
                 "version 9.4.1 is already published (in preview or live): it cannot be changed, only deprecated (lifecycleState: deprecated)",
                 "version 9.7.1: imageType 'arm64Gen2' is not one of plan 'standard''s skus (x64Gen2)",
@@ -727,7 +531,14 @@ mod tests {
         // A plan that reuses another's configuration is never written.
         let reusing = json!({"id": "virtual-machine-plan-technical-configuration/p/r", "basePlan": "plan/p/q"});
         assert_eq!(
-            merge("byol", &view(&reusing), &[], &[version("9.6.1", &uri)]).unwrap_err(),
+            merge(
+                "byol",
+                &view(&reusing),
+                &[],
+                &[version("9.6.1", &uri)],
+                None
+            )
+            .unwrap_err(),
             [
                 "plan 'byol' reuses the technical configuration of plan plan/p/q: change that plan's image versions instead"
             ]
@@ -737,10 +548,55 @@ mod tests {
         let many: Vec<Value> = (0..101)
             .map(|n| version(&format!("1.0.{n}"), &uri))
             .collect();
-        let problems = merge("standard", &view(&config(Vec::new())), &[], &many).unwrap_err();
+        let problems = merge("standard", &view(&config(Vec::new())), &[], &many, None).unwrap_err();
         assert!(
             problems[0].contains("101 versions that are not deprecated"),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn keep_versions_deprecates_the_oldest_published_and_deletes_none() {
+        let uri = sas("2026-05-01T00:00:00Z", "r");
+        let held: Vec<Value> = ["1.10.0", "1.2.0", "1.9.0"]
+            .iter()
+            .map(|n| version(n, &uri))
+            .collect();
+        let read = view(&config(held.clone()));
+        // 1.2.0 is the oldest by number (not by text, nor by position).
+        let merged = merge("standard", &read, &held, &[version("2.0.0", &uri)], Some(3)).unwrap();
+        let states: Vec<String> = merged.resource["vmImageVersions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("{} {}", v["versionNumber"].as_str().unwrap(), lifecycle(v)))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                "1.10.0 generallyAvailable",
+                "1.2.0 deprecated",
+                "1.9.0 generallyAvailable",
+                "2.0.0 generallyAvailable"
+            ]
+        );
+        assert!(merged.lines.contains(
+            &"~ 1.2.0 x64Gen2 …/c.vhd lifecycleState generallyAvailable → deprecated (keep_versions 3)"
+                .to_owned()
+        ));
+        // A draft-only version beyond them is named, never deleted.
+        let problems = merge(
+            "standard",
+            &read,
+            &held[..1],
+            &[version("2.0.0", &uri)],
+            Some(2),
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0]
+                .starts_with("version 1.9.0 is only in the draft and older than the 2 newest")
         );
     }
 
@@ -824,7 +680,7 @@ mod tests {
                 if deprecate { v["lifecycleState"] = json!("deprecated"); }
                 v
             }).collect();
-            match merge("standard", &view(&config(held_versions.clone())), &published, &asked) {
+            match merge("standard", &view(&config(held_versions.clone())), &published, &asked, None) {
                 Ok(merged) => {
                     let sent: Vec<&Value> = merged.resource["vmImageVersions"].as_array().unwrap().iter().map(|v| &v["versionNumber"]).collect();
                     let kept: Vec<&Value> = held_versions.iter().map(|v| &v["versionNumber"]).collect();

@@ -15,6 +15,7 @@ mod compare;
 mod decide;
 pub mod draft;
 mod lists;
+mod merge;
 mod start;
 mod status;
 mod versions;
