@@ -1032,3 +1032,37 @@ fn keep_versions_deprecates_the_oldest_published_in_the_same_write() {
         assert!(run.error().contains(expected), "{}", run.error());
     }
 }
+
+#[test]
+fn a_deprecation_schedule_is_checked_in_the_file_and_in_the_draft() {
+    let emulator = vm_product(knobs());
+    let mut scheduled = version("1.0.0", &sas("a", 30));
+    scheduled["deprecationSchedule"] = json!({"dateOffset": "90 days", "reason": "endOfSupport"});
+    let run = with_file(&emulator, "draft", "standard", &json!([scheduled])).run();
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(
+        run.error().contains("version 1.0.0: deprecationSchedule dateOffset must be an ISO 8601 duration, such as P90D or P3M"),
+        "{}",
+        run.error()
+    );
+    // A schedule stored with a null reason: named before any write.
+    let mut tech = emulator.draft_tech(OFFER, "standard").unwrap();
+    let mut stored = version("0.9.0", &sas("z", 30));
+    stored["deprecationSchedule"] = json!({"dateOffset": "P90D", "reason": null});
+    tech["vmImageVersions"] = json!([stored]);
+    emulator.set_draft_resource(OFFER, tech);
+    let run = with_file(
+        &emulator,
+        "draft",
+        "standard",
+        &json!([version("1.0.0", &sas("a", 30))]),
+    )
+    .run();
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.error().contains("version 0.9.0 as the draft holds it: deprecationSchedule reason must be criticalSecurityIssue, endOfSupport or other"),
+        "{}",
+        run.error()
+    );
+    assert!(draft_changes(&emulator).is_empty());
+}

@@ -601,6 +601,54 @@ mod tests {
     }
 
     #[test]
+    fn a_deprecation_schedule_is_what_the_service_takes() {
+        use super::super::versions::schedule_problems;
+        assert!(
+            schedule_problems(&json!({"dateOffset": "P90D", "reason": "endOfSupport",
+            "alternative": {"plan": "plan/p/q"}}))
+            .is_empty()
+        );
+        for offset in ["P1Y2M", "PT12H", "P3W"] {
+            assert!(
+                schedule_problems(&json!({"dateOffset": offset})).is_empty(),
+                "{offset}"
+            );
+        }
+        assert_eq!(
+            schedule_problems(&json!({"dateOffset": "90 days", "reason": null, "alternative": {}})),
+            [
+                "dateOffset must be an ISO 8601 duration, such as P90D or P3M",
+                "reason must be criticalSecurityIssue, endOfSupport or other (the service refuses a null reason when the list is sent back)",
+                "alternative must name a plan or a product",
+            ]
+        );
+        for offset in ["P", "PT", "P1.5D", "D90", "P90"] {
+            assert!(
+                !schedule_problems(&json!({"dateOffset": offset})).is_empty(),
+                "{offset}"
+            );
+        }
+        // A schedule the draft stored with a null reason is named before
+        // the write, with its fix; a file's versions are checked as read.
+        let uri = sas("2026-05-01T00:00:00Z", "r");
+        let mut stored = version("1.0.0", &uri);
+        stored["deprecationSchedule"] = json!({"dateOffset": "P90D", "reason": null});
+        let problems = merge(
+            "standard",
+            &view(&config(vec![stored])),
+            &[],
+            &[version("2.0.0", &uri)],
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with(
+            "version 1.0.0 as the draft holds it: deprecationSchedule reason must be"
+        ));
+        assert!(problems[0].contains("fix the schedule in Partner Center"));
+    }
+
+    #[test]
     fn a_configure_file_is_read_in_each_shape() {
         let listing = json!({"$schema": "https://product-ingestion.azureedge.net/schema/listing/2022-03-01-preview2",
             "id": "listing/p/q/r", "title": "Contoso"});

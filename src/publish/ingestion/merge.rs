@@ -10,7 +10,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::draft::TechConfig;
-use super::versions::MOST_PROBLEMS;
+use super::versions::{MOST_PROBLEMS, schedule_problems};
 use crate::text::untrusted;
 
 /// The most versions a plan may hold that are not deprecated.
@@ -111,6 +111,21 @@ pub fn merge(
     }
     if let Some(keep) = keep {
         retire(&mut versions, published, keep, &mut lines, &mut problems);
+    }
+    // A stored value the service refuses when the list is sent back is
+    // named before the write, with its fix.
+    let held = versions
+        .iter()
+        .filter(|v| !asked.iter().any(|a| number(a) == number(v)));
+    for version in held {
+        if let Some(schedule) = version.get("deprecationSchedule") {
+            for problem in schedule_problems(schedule) {
+                problems.push(format!(
+                    "version {} as the draft holds it: deprecationSchedule {problem}; the service refuses the whole list sent back with it, so fix the schedule in Partner Center (or give the version with its schedule in the file)",
+                    untrusted(number(version).unwrap_or("?"), 40)
+                ));
+            }
+        }
     }
     let available = versions
         .iter()

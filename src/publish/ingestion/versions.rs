@@ -68,6 +68,13 @@ pub fn read_versions_all(text: &str, now: SystemTime) -> (Vec<Value>, Vec<String
                 "{name}: lifecycleState must be generallyAvailable, deprecated or deleted"
             ));
         }
+        if let Some(schedule) = object.get("deprecationSchedule") {
+            problems.extend(
+                schedule_problems(schedule)
+                    .into_iter()
+                    .map(|problem| format!("{name}: deprecationSchedule {problem}")),
+            );
+        }
         let images = object.get("vmImages").and_then(Value::as_array);
         // One image per imageType the plan's skus allow (x64Gen1,
         // x64Gen2 and arm64Gen2 is an ordinary plan): the skus are checked
@@ -95,6 +102,66 @@ pub fn read_versions_all(text: &str, now: SystemTime) -> (Vec<Value>, Vec<String
     }
     problems.truncate(MOST_PROBLEMS);
     (versions, problems)
+}
+
+/// What the service's schema refuses in a `deprecationSchedule`: a
+/// `dateOffset` that is not an ISO 8601 duration (`P90D`), a `reason`
+/// other than its three, an `alternative` that names no plan or product.
+/// A `null` where text belongs is named too: the service refuses the whole
+/// list it is sent back in ("Value is "null" but should be "string"").
+pub(super) fn schedule_problems(schedule: &Value) -> Vec<String> {
+    let Some(schedule) = schedule.as_object() else {
+        return vec!["must be an object".to_owned()];
+    };
+    let mut problems = Vec::new();
+    match schedule.get("dateOffset") {
+        None => {}
+        Some(Value::String(offset)) if is_duration(offset) => {}
+        Some(_) => {
+            problems.push("dateOffset must be an ISO 8601 duration, such as P90D or P3M".to_owned())
+        }
+    }
+    match schedule.get("reason").map(Value::as_str) {
+        None | Some(Some("criticalSecurityIssue" | "endOfSupport" | "other")) => {}
+        Some(_) => problems.push(
+            "reason must be criticalSecurityIssue, endOfSupport or other (the service refuses a null reason when the list is sent back)".to_owned(),
+        ),
+    }
+    if let Some(alternative) = schedule.get("alternative") {
+        let names = ["plan", "product"]
+            .iter()
+            .any(|field| alternative.get(field).and_then(Value::as_str).is_some());
+        if !names {
+            problems.push("alternative must name a plan or a product".to_owned());
+        }
+    }
+    problems
+}
+
+/// `P` and numbers with the units ISO 8601 durations use (`P90D`, `P1Y2M`,
+/// `PT12H`).
+fn is_duration(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = rest.split_once('T').unwrap_or((rest, ""));
+    let valid = |part: &str, units: &str| {
+        let mut digits = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+            } else if units.contains(c) && digits > 0 {
+                digits = 0;
+            } else {
+                return false;
+            }
+        }
+        digits == 0
+    };
+    !(date.is_empty() && time.is_empty())
+        && valid(date, "YMWD")
+        && valid(time, "HMS")
+        && !(rest.contains('T') && time.is_empty())
 }
 
 /// `version 1.2.3`, or `version #2` when the number cannot be read.
