@@ -118,10 +118,13 @@ pub struct Limit {
 /// for the summary, however the wait ends. Only this loop reads the clock
 /// and sleeps.
 /// `status` asks for the status once; `poll_interval` is the delay
-/// between two answers that are statuses.
+/// between two answers that are statuses; `first` the delay before the
+/// first request (an operation this run just started has answered its
+/// first status already).
 pub async fn follow(
     mut status: impl AsyncFnMut() -> PollAnswer,
     poll_interval: Duration,
+    first: Duration,
     limit: Limit,
     runner: &Runner,
     latest: &mut Option<Snapshot>,
@@ -140,6 +143,13 @@ pub async fn follow(
         attempts,
         last_error,
     };
+    if !first.is_zero() {
+        let remaining = deadline.saturating_duration_since(clock::now());
+        tokio::time::sleep(first.min(remaining)).await;
+        if first >= remaining {
+            return Err(gave_up(Bound::Deadline, attempts, None));
+        }
+    }
     loop {
         attempts += 1;
         // A request still in flight at the deadline is abandoned with it.
@@ -328,6 +338,7 @@ mod tests {
                     .unwrap_or_else(|| status(State::Running, None))
             },
             Duration::from_secs(1),
+            Duration::ZERO,
             Limit {
                 input: "wait_timeout",
                 length: Duration::from_secs(limit_s),
@@ -369,6 +380,46 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_just_started_operation_is_first_asked_an_interval_later() {
+        let recorder = Arc::new(Recorder::default());
+        let runner = Runner::new(recorder, None, false);
+        let started = clock::now();
+        let mut asked_at = Vec::new();
+        let ended = follow(
+            async || {
+                asked_at.push(clock::since(started));
+                status(State::Succeeded, None)
+            },
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Limit {
+                input: "wait_timeout",
+                length: Duration::from_secs(60),
+            },
+            &runner,
+            &mut None,
+        )
+        .await;
+        assert_eq!(ended.unwrap(), State::Succeeded);
+        assert_eq!(asked_at, [Duration::from_secs(1)]);
+        // A first delay past the deadline ends the wait there, unasked.
+        let ended = follow(
+            async || status(State::Succeeded, None),
+            Duration::from_secs(1),
+            Duration::from_secs(90),
+            Limit {
+                input: "wait_timeout",
+                length: Duration::from_secs(60),
+            },
+            &runner,
+            &mut None,
+        )
+        .await;
+        let gave_up = ended.unwrap_err();
+        assert_eq!((gave_up.bound, gave_up.attempts), (Bound::Deadline, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn the_service_s_retry_after_is_waited_out() {
         let (ended, _, took, _) = run(
             vec![
@@ -400,6 +451,7 @@ mod tests {
         let ended = follow(
             async || std::future::pending::<PollAnswer>().await,
             Duration::from_secs(1),
+            Duration::ZERO,
             Limit {
                 input: "wait_timeout",
                 length: Duration::from_secs(5),

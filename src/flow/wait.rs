@@ -3,10 +3,12 @@
 //! success checked (a draft change's draft read again; a publish's new
 //! preview recorded), and any other end worded by `last_word::closing`.
 
+use std::time::Duration;
+
 use super::Flow;
 use super::last_word::{Bounded, Closing, WaitEnd, closing, resume_advice};
 use crate::failure::Failure;
-use crate::model::{OperationHandle, Stage, State};
+use crate::model::{OperationHandle, Outcome, Stage, State};
 use crate::poll::{self, Limit};
 use crate::report::{Ending, Summary};
 use crate::text::format_duration;
@@ -57,9 +59,16 @@ impl Flow<'_> {
         });
         // Built once per wait.
         let url = self.publisher.status_url(operation);
+        // An operation this run just started has answered its first status
+        // with the start; one found running is asked at once.
+        let first = match summary.outcome {
+            Some(Outcome::Followed) => Duration::ZERO,
+            _ => config.poll_interval,
+        };
         let ended = poll::follow(
             async || self.publisher.status(operation, &url).await,
             config.poll_interval,
+            first,
             limit,
             self.runner,
             &mut summary.snapshot,
