@@ -95,6 +95,13 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
     run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(run.outputs["target"], "preview");
     assert_eq!(tags(&emulator), ["1.0.0"]);
+    // The draft change and the publish share one product lookup.
+    let lookups = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.target.starts_with("/rp/product-ingestion/product?"))
+        .count();
+    assert_eq!(lookups, 1);
     let sent = draft_changes(&emulator);
     assert_eq!(sent.len(), 1);
     let resource = &sent[0]["resources"][0];

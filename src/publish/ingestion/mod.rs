@@ -171,6 +171,7 @@ impl Api for ProductIngestion {
             endpoint,
             transport,
             sent: std::sync::Mutex::default(),
+            products: std::sync::Mutex::default(),
         })
     }
 }
@@ -221,6 +222,10 @@ struct Client {
     /// The resources each draft change of this run sent, by its job ID:
     /// what the draft must hold once the job succeeded.
     sent: std::sync::Mutex<HashMap<String, (String, Vec<Value>)>>,
+    /// Each offer's product, once looked up: its durable ID does not
+    /// change during a run, so a draft change and the publish after it
+    /// share one lookup.
+    products: std::sync::Mutex<HashMap<String, (Product, Option<String>)>>,
 }
 
 impl Publisher for Client {
@@ -401,6 +406,16 @@ impl Client {
     /// The offer's product, by its external ID, and a note when the
     /// service did not say which product it answered.
     async fn product(&self, offer: &Offer) -> Result<(Product, Option<String>), Failure> {
+        let known = self
+            .products
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&offer.offer_id)
+            .cloned();
+        if let Some((product, _)) = known {
+            // Its note was told at the first lookup.
+            return Ok((product, None));
+        }
         let url = self.url("product", &[("externalId", &offer.offer_id)]);
         // Not found is documented as an empty collection, and may be a 404.
         let products: Vec<Product> = match self.read_all(url, "the product").await {
@@ -428,6 +443,10 @@ impl Client {
                 untrusted(&product.id, 100)
             )));
         }
+        self.products
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(offer.offer_id.clone(), (product.clone(), note.clone()));
         Ok((product, note))
     }
 
