@@ -504,4 +504,16 @@ fn a_superseded_preview_is_never_taken_for_the_new_one() {
         "{}",
         run.stdout
     );
+    // Once its job had succeeded, only the submissions were read again.
+    let job = &run.outputs["operation_id"];
+    let requests = emulator.requests();
+    let job_reads = |r: &&marketplace_emulator::Recorded| {
+        r.method == "GET" && r.target.contains(&format!("/configure/{job}/status"))
+    };
+    let last_job_read = requests.iter().rposition(|r| job_reads(&r)).unwrap();
+    let submission_reads_after = requests[last_job_read..]
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("/submission/"))
+        .count();
+    assert!(submission_reads_after >= 3, "{submission_reads_after}");
 }

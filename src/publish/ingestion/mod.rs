@@ -172,6 +172,7 @@ impl Api for ProductIngestion {
             transport,
             sent: std::sync::Mutex::default(),
             products: std::sync::Mutex::default(),
+            ended: std::sync::Mutex::default(),
         })
     }
 }
@@ -226,6 +227,10 @@ struct Client {
     /// change during a run, so a draft change and the publish after it
     /// share one lookup.
     products: std::sync::Mutex<HashMap<String, (Product, Option<String>)>>,
+    /// The last status of each job that succeeded, by its ID: a job that
+    /// has ended is not asked again while its submission is still being
+    /// published; only the submissions are read.
+    ended: std::sync::Mutex<HashMap<String, Snapshot>>,
 }
 
 impl Publisher for Client {

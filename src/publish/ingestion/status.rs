@@ -11,6 +11,19 @@ impl Client {
         if watched_product(&operation.location).is_some() {
             return self.submission_status(operation, url).await;
         }
+        let ended = self
+            .ended
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&operation.id)
+            .cloned();
+        if let Some(mut snapshot) = ended {
+            self.confirm(operation, &mut snapshot).await;
+            return PollAnswer::Status {
+                snapshot,
+                retry_after: None,
+            };
+        }
         let reply = match self.transport.send(Method::GET, url, None).await {
             Ok(reply) => reply,
             Err(error) => return PollAnswer::unanswered(error),
@@ -46,11 +59,11 @@ impl Client {
             }
         };
         if snapshot.state == State::Succeeded {
-            match operation.stage {
-                Stage::Live => self.confirm_live(operation, &mut snapshot).await,
-                Stage::Preview => self.confirm_preview(operation, &mut snapshot).await,
-                Stage::Draft => {}
-            }
+            self.ended
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(operation.id.clone(), snapshot.clone());
+            self.confirm(operation, &mut snapshot).await;
         }
         PollAnswer::Status {
             snapshot,
@@ -123,6 +136,15 @@ impl Client {
                     snapshot.status
                 );
             }
+        }
+    }
+
+    /// After the job succeeded: what its submission shows.
+    async fn confirm(&self, operation: &OperationHandle, snapshot: &mut Snapshot) {
+        match operation.stage {
+            Stage::Live => self.confirm_live(operation, snapshot).await,
+            Stage::Preview => self.confirm_preview(operation, snapshot).await,
+            Stage::Draft => {}
         }
     }
 
