@@ -47,10 +47,7 @@ fn with_bundles(emulator: &Emulator, mode: &str, file: &Value) -> Action {
         .with("plan", "standard")
         .with("cnab_bundles", "release/cnab-bundle.json")
         .with("configure_timeout", "1m");
-    let dir = action.dir().join("workspace");
-    std::fs::create_dir_all(dir.join("release")).unwrap();
-    std::fs::write(dir.join("release/cnab-bundle.json"), file.to_string()).unwrap();
-    action.env("GITHUB_WORKSPACE", dir.to_str().unwrap())
+    action.workspace_file("release/cnab-bundle.json", &file.to_string())
 }
 
 /// The `configure` requests of a technical configuration.
@@ -339,10 +336,9 @@ fn the_service_s_refusal_of_a_rebuilt_bundle_is_explained() {
         .with("mode", "draft")
         .with("configure", "release/draft.json")
         .with("configure_timeout", "1m");
-    let dir = action.dir().join("workspace");
-    std::fs::create_dir_all(dir.join("release")).unwrap();
-    std::fs::write(dir.join("release/draft.json"), json!([tech]).to_string()).unwrap();
-    let run = action.env("GITHUB_WORKSPACE", dir.to_str().unwrap()).run();
+    let run = action
+        .workspace_file("release/draft.json", &json!([tech]).to_string())
+        .run();
     assert_eq!(run.code, Some(1), "{}", run.stdout);
     let error = run.error();
     for fragment in [

@@ -64,10 +64,7 @@ fn with_file(emulator: &Emulator, mode: &str, plan: &str, file: &Value) -> Actio
         .with("vm_image_versions", "release/versions.json")
         .with("configure_timeout", "1m")
         .secret(SIG);
-    let dir = action.dir().join("workspace");
-    std::fs::create_dir_all(dir.join("release")).unwrap();
-    std::fs::write(dir.join("release/versions.json"), file.to_string()).unwrap();
-    action.env("GITHUB_WORKSPACE", dir.to_str().unwrap())
+    action.workspace_file("release/versions.json", &file.to_string())
 }
 
 /// The draft changes the emulator received: `configure` of a technical
@@ -401,10 +398,7 @@ fn with_resources(emulator: &Emulator, mode: &str, file: &Value) -> Action {
         .with("mode", mode)
         .with("configure", "release/draft.json")
         .with("configure_timeout", "1m");
-    let dir = action.dir().join("workspace");
-    std::fs::create_dir_all(dir.join("release")).unwrap();
-    std::fs::write(dir.join("release/draft.json"), file.to_string()).unwrap();
-    action.env("GITHUB_WORKSPACE", dir.to_str().unwrap())
+    action.workspace_file("release/draft.json", &file.to_string())
 }
 
 #[test]
@@ -568,10 +562,9 @@ fn a_configure_file_that_lacks_a_published_cnab_reference_is_never_sent() {
         .with("offer_id", "argo-cd-cnab")
         .with("mode", "draft")
         .with("configure", "release/draft.json");
-    let dir = action.dir().join("workspace");
-    std::fs::create_dir_all(dir.join("release")).unwrap();
-    std::fs::write(dir.join("release/draft.json"), file.to_string()).unwrap();
-    let run = action.env("GITHUB_WORKSPACE", dir.to_str().unwrap()).run();
+    let run = action
+        .workspace_file("release/draft.json", &file.to_string())
+        .run();
     run.check_ended(1, "failed", None);
     let error = run.error();
     assert!(

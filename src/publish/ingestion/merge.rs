@@ -54,16 +54,8 @@ pub fn merge(
             continue;
         };
         let name = format!("version {}", untrusted(asked_number, 40));
-        for image in version
-            .get("vmImages")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let image_type = image
-                .get("imageType")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        for image in images(version) {
+            let image_type = image_type(image).unwrap_or_default();
             if !skus.contains(&image_type) {
                 problems.push(format!(
                     "{name}: imageType '{}' is not one of plan '{plan}''s skus ({})",
@@ -162,16 +154,8 @@ pub fn merge(
 /// source (a disk's blob without its query, a gallery image's version).
 pub fn version_line(version: &Value) -> String {
     let mut line = untrusted(number(version).unwrap_or("?"), 40);
-    for image in version
-        .get("vmImages")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        let image_type = image
-            .get("imageType")
-            .and_then(Value::as_str)
-            .unwrap_or("?");
+    for image in images(version) {
+        let image_type = image_type(image).unwrap_or("?");
         let source = image
             .pointer("/source/osDisk/uri")
             .or_else(|| image.pointer("/source/sharedImage/resourceId"))
@@ -233,6 +217,20 @@ fn retire(
             version_line(version)
         ));
     }
+}
+
+/// An image version's images (`vmImages`).
+fn images(version: &Value) -> &[Value] {
+    version
+        .get("vmImages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// An image's `imageType`.
+fn image_type(image: &Value) -> Option<&str> {
+    image.get("imageType").and_then(Value::as_str)
 }
 
 /// An image version's `versionNumber`.

@@ -264,6 +264,16 @@ impl Action {
         run
     }
 
+    /// The same run with `text` at `path` in its workspace
+    /// (`GITHUB_WORKSPACE`), where a file input's relative path starts.
+    pub fn workspace_file(self, path: &str, text: &str) -> Action {
+        let workspace = self.dir().join("workspace");
+        let file = workspace.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+        self.env("GITHUB_WORKSPACE", workspace.to_str().unwrap())
+    }
+
     pub fn dir(&self) -> PathBuf {
         self.dir.path().to_owned()
     }
