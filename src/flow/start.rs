@@ -11,7 +11,7 @@ use crate::model::{
     DraftAnswer, DraftChange, Offer, OperationHandle, Outcome, PublishVerdict, Stage, StartRequest,
     Status, Verdict,
 };
-use crate::publish::StartAnswer;
+use crate::publish::{DraftAgainstPreview, StartAnswer};
 use crate::report::{Sending, Summary};
 use crate::retry::{backoff, jitter};
 use crate::surface::Surface;
@@ -145,12 +145,22 @@ impl Flow<'_> {
                 return self.pick_up(offer, operation, "a publish to preview", summary);
             }
         };
-        if let Some((preview, seen)) = self.publisher.already_published(&request).await {
-            self.tell(summary, &format!("{seen}; nothing was sent"));
-            self.record_operation(summary, &preview)?;
-            self.set_outcome(summary, Outcome::Unchanged)?;
-            self.set_status(summary, Status::Succeeded)?;
-            return Ok(None);
+        match self.publisher.already_published(&request).await {
+            DraftAgainstPreview::Held(preview, seen) => {
+                self.tell(summary, &format!("{seen}; nothing was sent"));
+                self.record_operation(summary, &preview)?;
+                self.set_outcome(summary, Outcome::Unchanged)?;
+                self.set_status(summary, Status::Succeeded)?;
+                return Ok(None);
+            }
+            DraftAgainstPreview::Changes(lines) if !lines.is_empty() => self.tell(
+                summary,
+                &format!(
+                    "what the publish sends for certification (the draft against the newest preview):\n{}",
+                    lines.join("\n")
+                ),
+            ),
+            DraftAgainstPreview::Changes(_) | DraftAgainstPreview::Unknown => {}
         }
         self.runner.info(&format!(
             "Publishing the draft of {} to preview",

@@ -83,6 +83,18 @@ pub struct FileCheck {
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// The draft against the newest preview, before a publish.
+#[derive(Debug)]
+pub enum DraftAgainstPreview {
+    /// The newest preview already holds the draft as it stands: a publish
+    /// would change nothing. That preview, and what was seen.
+    Held(Box<OperationHandle>, String),
+    /// What the publish would send for certification, a line each.
+    Changes(Vec<String>),
+    /// It cannot be told.
+    Unknown,
+}
+
 /// One API's requests, each sent once, each answer sorted into what the
 /// flow must decide on. Nothing here sleeps, loops or logs.
 pub trait Publisher {
@@ -100,13 +112,12 @@ pub trait Publisher {
         request: &'a StartRequest,
         notification_emails: &'a [String],
     ) -> BoxFuture<'a, StartAnswer>;
-    /// Whether the newest preview already holds the draft as it stands, so
-    /// that a publish would change nothing: that preview, and what was
-    /// seen. `None` when it does not, or cannot be told.
+    /// The draft against the newest preview: whether a publish would
+    /// change nothing, or what it sends for certification.
     fn already_published<'a>(
         &'a self,
         request: &'a StartRequest,
-    ) -> BoxFuture<'a, Option<(OperationHandle, String)>>;
+    ) -> BoxFuture<'a, DraftAgainstPreview>;
     /// What going live would change for customers: the newest preview
     /// against live, a line each, or `None` where the API cannot tell.
     /// Sends nothing but reads.

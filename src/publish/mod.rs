@@ -14,7 +14,9 @@ pub mod cpp;
 pub mod ingestion;
 pub mod lenient;
 
-pub use api::{Api, Endpoint, Kind, PollAnswer, Publisher, StartAnswer, resolve};
+pub use api::{
+    Api, DraftAgainstPreview, Endpoint, Kind, PollAnswer, Publisher, StartAnswer, resolve,
+};
 
 impl Kind {
     /// What an API knows before any request. The only match on the API.

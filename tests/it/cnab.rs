@@ -150,6 +150,11 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
         notices.contains("= kept 1 references (1 published: 1.0.0)"),
         "{notices}"
     );
+    // Before it is sent: what certification will be asked to check.
+    assert!(
+        notices.contains("what the publish sends for certification (the draft against the newest preview):\n+ container-plan-technical-configuration/"),
+        "{notices}"
+    );
     let sent = draft_changes(&emulator);
     assert_eq!(
         sent[1]["resources"][0]["cnabReferences"][1],

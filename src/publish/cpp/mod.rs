@@ -17,8 +17,8 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
 use super::api::{
-    Api, BoxFuture, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer, resolve,
-    with_query_default,
+    Api, BoxFuture, DraftAgainstPreview, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer,
+    resolve, with_query_default,
 };
 use super::lenient::error_detail;
 use crate::clock;
@@ -141,12 +141,9 @@ impl Publisher for Client {
         Box::pin(self.publish(&request.offer, notification_emails))
     }
 
-    fn already_published<'a>(
-        &'a self,
-        _: &'a StartRequest,
-    ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
+    fn already_published<'a>(&'a self, _: &'a StartRequest) -> BoxFuture<'a, DraftAgainstPreview> {
         // The API shows no draft to compare with the preview.
-        Box::pin(async { None })
+        Box::pin(async { DraftAgainstPreview::Unknown })
     }
 
     fn change_draft<'a>(

@@ -136,10 +136,13 @@ impl Client {
 
     /// The newest preview, when it succeeded and its tree equals the
     /// draft's (`draft::same_tree`): a publish would change nothing.
-    pub(super) async fn already_published(
-        &self,
-        request: &StartRequest,
-    ) -> Option<(OperationHandle, String)> {
+    pub(super) async fn already_published(&self, request: &StartRequest) -> DraftAgainstPreview {
+        self.draft_against_preview(request)
+            .await
+            .unwrap_or(DraftAgainstPreview::Unknown)
+    }
+
+    async fn draft_against_preview(&self, request: &StartRequest) -> Option<DraftAgainstPreview> {
         let product = request.product_id.as_deref()?;
         let preview = request.submission_id.as_deref()?;
         let submissions = self.submissions(product).await.ok()?;
@@ -152,16 +155,19 @@ impl Client {
         }
         let draft = self.tree(product, "draft").await.ok()?;
         let published = self.tree(product, "preview").await.ok()?;
-        draft::same_tree(&draft, &published).then(|| {
-            (
-                self.submission_handle(product, preview, Stage::Preview),
-                format!(
-                    "the preview of offer '{}' (submission {}) already holds its draft as it stands: nothing to publish",
-                    request.offer.offer_id,
-                    untrusted(preview, 100)
-                ),
-            )
-        })
+        if !draft::same_tree(&draft, &published) {
+            return Some(DraftAgainstPreview::Changes(compare::difference(
+                &published, &draft,
+            )));
+        }
+        Some(DraftAgainstPreview::Held(
+            Box::new(self.submission_handle(product, preview, Stage::Preview)),
+            format!(
+                "the preview of offer '{}' (submission {}) already holds its draft as it stands: nothing to publish",
+                request.offer.offer_id,
+                untrusted(preview, 100)
+            ),
+        ))
     }
 
     /// The newest preview's tree against live's: what going live changes.

@@ -29,7 +29,8 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
 use super::api::{
-    Api, BoxFuture, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer, with_query_default,
+    Api, BoxFuture, DraftAgainstPreview, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer,
+    with_query_default,
 };
 use crate::clock;
 use crate::failure::Failure;
@@ -268,7 +269,7 @@ impl Publisher for Client {
     fn already_published<'a>(
         &'a self,
         request: &'a StartRequest,
-    ) -> BoxFuture<'a, Option<(OperationHandle, String)>> {
+    ) -> BoxFuture<'a, DraftAgainstPreview> {
         Box::pin(self.already_published(request))
     }
 
