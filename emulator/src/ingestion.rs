@@ -242,7 +242,14 @@ impl Products {
 
     fn submission_phase(&self, submission: &Submission, now: Instant) -> Phase {
         if let Some(job) = submission.job.as_ref().and_then(|id| self.jobs.get(id)) {
-            return job.phase(now);
+            // A live submission is published for its `duration` after its
+            // job has succeeded.
+            let phase = job.phase(now);
+            let published_by = job.duration.saturating_add(submission.duration);
+            if phase == Phase::Succeeded && now.duration_since(job.started) < published_by {
+                return Phase::Running;
+            }
+            return phase;
         }
         if now.duration_since(submission.started) < submission.duration {
             Phase::Running
@@ -908,6 +915,7 @@ async fn configure(
         product.submissions.push(Submission {
             job: Some(job_id.clone()),
             target: "live",
+            duration: knobs.live_submission_lag,
             ..submission
         });
     }

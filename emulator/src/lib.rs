@@ -179,6 +179,9 @@ pub struct Knobs {
     /// A Product Ingestion draft change's job fails as if the SAS URIs of
     /// its image versions could not be read, quoting each whole.
     pub unreadable_sas: bool,
+    /// How long a Product Ingestion live submission stays in progress
+    /// after its go-live job has succeeded (the service publishing it).
+    pub live_submission_lag: Duration,
     /// Text the Product Ingestion submissions list appends to every
     /// submission's ID (a hostile or broken service).
     pub submission_id_suffix: Option<String>,
@@ -257,6 +260,7 @@ impl Knobs {
             unlisted_preview: false,
             draft_overwritten: false,
             unreadable_sas: false,
+            live_submission_lag: Duration::ZERO,
             submission_id_suffix: None,
             static_token: None,
             stateless_go_live: false,

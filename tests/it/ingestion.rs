@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::support::emulated::{OFFER, ingestion_go_live, knobs, previewed};
+use crate::support::emulated::{LIMIT, OFFER, ingestion_go_live, knobs, previewed};
 use crate::support::{Action, Run};
 use marketplace_emulator::{Emulator, Fault, JobEnd, Knobs, Scope, Vocabulary};
 
@@ -360,4 +360,39 @@ fn inputs_particular_to_product_ingestion_are_checked_before_any_request() {
         assert!(run.error().contains(expected), "{}", run.error());
     }
     assert!(emulator.requests().is_empty());
+}
+
+#[test]
+fn a_job_that_has_ended_is_not_asked_again_while_its_live_submission_is_published() {
+    // The live submission is published until the test has seen enough.
+    let emulator = previewed(Knobs {
+        live_submission_lag: Duration::from_secs(3600),
+        ..knobs()
+    });
+    // The submissions reads that came after the last read of a job's status.
+    let after_the_job = |requests: &[marketplace_emulator::Recorded]| {
+        let last_job = requests
+            .iter()
+            .rposition(|r| r.method == "GET" && r.target.contains("/configure/"));
+        last_job.map_or(0, |at| {
+            requests[at..]
+                .iter()
+                .filter(|r| r.method == "GET" && r.target.contains("/submission/"))
+                .count()
+        })
+    };
+    let action = go_live(&emulator);
+    let run = std::thread::scope(|scope| {
+        let running = scope.spawn(|| action.run());
+        assert!(emulator.wait_for_requests(LIMIT, |requests| after_the_job(requests) >= 3));
+        emulator.end_running_now();
+        running.join().unwrap()
+    });
+    run.check_ended(0, "succeeded", Some("started"));
+    assert!(
+        run.stdout.contains("is still being published"),
+        "{}",
+        run.stdout
+    );
+    assert!(after_the_job(&emulator.requests()) >= 3);
 }
