@@ -60,10 +60,15 @@ pub(crate) fn closing(stage: Stage, end: WaitEnd<'_>, bounded: &Bounded) -> Clos
         [] => none.to_owned(),
         _ => reasons.join("; "),
     };
+    // `failed`, `was canceled`.
+    let ended = |state: State| match state {
+        State::Canceled => "was canceled",
+        other => other.as_output(),
+    };
     match (stage, end) {
         (Stage::Draft, WaitEnd::Final(state, given)) => Closing::Fails(Failure::Refused(format!(
             "the draft change {}: {}; the draft was not changed, and nothing was published",
-            state.as_output(),
+            ended(state),
             reasons(given, "the service gave no reason")
         ))),
         (Stage::Draft, WaitEnd::GaveUp(gave_up)) => {
@@ -82,7 +87,7 @@ pub(crate) fn closing(stage: Stage, end: WaitEnd<'_>, bounded: &Bounded) -> Clos
             state.into(),
             format!(
                 "the operation {}: {}",
-                state.as_output(),
+                ended(state),
                 reasons(
                     given,
                     "the service gave no reason: check the offer in Partner Center"
@@ -265,7 +270,7 @@ mod tests {
             draft / failed
               fails: Refused("the draft change failed: step 'Certification': the image failed; the draft was not changed, and nothing was published")
             draft / canceled, no reason
-              fails: Refused("the draft change canceled: the service gave no reason; the draft was not changed, and nothing was published")
+              fails: Refused("the draft change was canceled: the service gave no reason; the draft was not changed, and nothing was published")
             draft / deadline
               fails: AfterStart("the draft change is still running after wait_timeout (1h 30m); it goes on in the service and nothing was published: run this again later: a re-run that finds the draft changed goes straight on")
             draft / failures in a row
@@ -277,7 +282,7 @@ mod tests {
             preview / failed
               status failed: the operation failed: step 'Certification': the image failed
             preview / canceled, no reason
-              status canceled: the operation canceled: the service gave no reason: check the offer in Partner Center
+              status canceled: the operation was canceled: the service gave no reason: check the offer in Partner Center
             preview / deadline
               ran out: the operation is still running after wait_timeout (1h 30m); it goes on in the service: to follow it again, run this action with mode: follow and the same offer
             preview / failures in a row
@@ -289,7 +294,7 @@ mod tests {
             live / failed
               status failed: the operation failed: step 'Certification': the image failed
             live / canceled, no reason
-              status canceled: the operation canceled: the service gave no reason: check the offer in Partner Center
+              status canceled: the operation was canceled: the service gave no reason: check the offer in Partner Center
             live / deadline
               ran out: the operation is still running after wait_timeout (1h 30m); it goes on in the service: to follow it again, run this action with mode: follow and the same offer
             live / failures in a row

@@ -216,7 +216,7 @@ fn a_job_that_fails_or_is_canceled_says_why() {
             vocabulary,
             JobEnd::Canceled,
             "canceled",
-            &["the operation canceled: the job was canceled"],
+            &["the operation was canceled: the job was canceled"],
         );
     }
 }

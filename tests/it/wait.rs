@@ -158,7 +158,7 @@ fn a_canceled_operation_is_not_a_success() {
     assert_eq!(run.outputs["status"], "canceled");
     assert!(
         run.error()
-            .contains("the operation canceled: canceled by the publisher"),
+            .contains("the operation was canceled: canceled by the publisher"),
         "{}",
         run.stdout
     );
