@@ -5,7 +5,7 @@
 //! every refusal before any write.
 
 use crate::support::Action;
-use crate::support::emulated::{ingestion_go_live, knobs};
+use crate::support::emulated::{configured, ingestion_go_live, knobs};
 use marketplace_emulator::Emulator;
 use serde_json::{Value, json};
 
@@ -50,19 +50,9 @@ fn with_bundles(emulator: &Emulator, mode: &str, file: &Value) -> Action {
     action.workspace_file("release/cnab-bundle.json", &file.to_string())
 }
 
-/// The `configure` requests of a technical configuration.
+/// The draft changes of a technical configuration the emulator received.
 fn draft_changes(emulator: &Emulator) -> Vec<Value> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.target.contains("/configure?"))
-        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap())
-        .filter(|body| {
-            body["resources"][0]["id"]
-                .as_str()
-                .is_some_and(|id| id.starts_with("container-plan-technical-configuration"))
-        })
-        .collect()
+    configured(emulator, "container-plan-technical-configuration")
 }
 
 /// The tags of the plan's draft references.

@@ -8,7 +8,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::support::Action;
-use crate::support::emulated::{Api, ingestion_go_live, knobs};
+use crate::support::emulated::{Api, configured, ingestion_go_live, knobs};
 use marketplace_emulator::{Emulator, Knobs};
 use serde_json::{Value, json};
 
@@ -67,20 +67,9 @@ fn with_file(emulator: &Emulator, mode: &str, plan: &str, file: &Value) -> Actio
     action.workspace_file("release/versions.json", &file.to_string())
 }
 
-/// The draft changes the emulator received: `configure` of a technical
-/// configuration.
+/// The draft changes of a technical configuration the emulator received.
 fn draft_changes(emulator: &Emulator) -> Vec<Value> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.target.contains("/configure?"))
-        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap())
-        .filter(|body| {
-            body["resources"][0]["id"]
-                .as_str()
-                .is_some_and(|id| id.contains("technical-configuration"))
-        })
-        .collect()
+    configured(emulator, "technical-configuration")
 }
 
 fn versions_of(emulator: &Emulator, plan: &str) -> Vec<String> {

@@ -418,9 +418,9 @@ impl Client {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&offer.offer_id)
             .cloned();
-        if let Some((product, _)) = known {
-            // Its note was told at the first lookup.
-            return Ok((product, None));
+        if let Some(known) = known {
+            // With its note: whoever reads it first may not tell it.
+            return Ok(known);
         }
         let url = self.url("product", &[("externalId", &offer.offer_id)]);
         // Not found is documented as an empty collection, and may be a 404.

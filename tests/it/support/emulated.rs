@@ -146,3 +146,20 @@ pub fn emulator_with(api: Api, knobs: Knobs, offers: &[&str]) -> Emulator {
     }
     emulator
 }
+
+/// The bodies of the `configure` requests the emulator received whose
+/// first resource's `id` starts with `kind` (a technical configuration's
+/// kind, or its last words): the draft changes sent.
+pub fn configured(emulator: &Emulator, kind: &str) -> Vec<serde_json::Value> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.target.contains("/configure?"))
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap())
+        .filter(|body| {
+            body["resources"][0]["id"]
+                .as_str()
+                .is_some_and(|id| id.contains(kind))
+        })
+        .collect()
+}
