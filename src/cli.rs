@@ -1,4 +1,4 @@
-//! The command line: `go-live live|publish|draft|follow|check`, whose
+//! The command line: `go-live live|publish|draft|follow|check|plan`, whose
 //! flags mirror the action's inputs one for one and fall back on
 //! `GO_LIVE_<FLAG>` environment variables (clap reads them). It turns
 //! what was given into the same `RawInputs` the action's inputs make, so
@@ -24,7 +24,7 @@ const VERSION: &str = env!("GO_LIVE_VERSION_TEXT");
     name = "go-live",
     version = VERSION,
     about = "Takes Azure Marketplace offers through a release: change the draft, publish it to preview, go live, and follow each step to its end.",
-    after_help = "With no command, go-live runs as the GitHub container action and reads INPUT_* variables.\n\nSign-in comes from the environment only: GO_LIVE_TOKEN; AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; GitHub or Azure Pipelines OIDC. Every flag can also be given as GO_LIVE_<FLAG>, such as GO_LIVE_WAIT_TIMEOUT=2h.\n\nExit codes: 0 done, 1 failed, 2 invalid input, 3 timed out, 130/143 stopped by a signal.",
+    after_help = "With no command, go-live runs as the GitHub container action and reads INPUT_* variables.\n\nSign-in comes from the environment only: GO_LIVE_TOKEN; AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; GitHub or Azure Pipelines OIDC. Every flag can also be given as GO_LIVE_<FLAG>, such as GO_LIVE_WAIT_TIMEOUT=2h.\n\nExit codes: 0 done, 1 failed, 2 invalid input, 3 timed out, 4 a plan with changes pending (--detailed-exitcode), 130/143 stopped by a signal.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -75,6 +75,27 @@ enum Command {
     /// Read the offer's state and report it; send nothing.
     #[command(after_help = "Example:\n  go-live check --publisher contoso --offer contoso-vm")]
     Check(Common),
+    /// Tell what a release would do (the draft change, the publish to preview, the go-live), with what each would change; send nothing.
+    #[command(
+        after_help = "Example:\n  go-live plan --api product-ingestion --offer contoso-vm --vm-image-versions versions.json --plan gen2 --detailed-exitcode"
+    )]
+    Plan {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        draft: DraftFiles,
+        /// Where the service would mail about the publish, separated by commas (Cloud Partner Portal).
+        #[arg(
+            long,
+            env = "GO_LIVE_NOTIFICATION_EMAILS",
+            value_name = "ADDRESSES",
+            help_heading = "Publishing"
+        )]
+        notification_emails: Option<String>,
+        /// Exit 4 when the plan would send anything (0 when it would send nothing) [env: GO_LIVE_DETAILED_EXITCODE=true|false].
+        #[arg(long, help_heading = "Output")]
+        detailed_exitcode: bool,
+    },
 }
 
 /// The flags every command takes.
@@ -347,8 +368,18 @@ impl Cli {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Invocation, InputError> {
         let mut values: BTreeMap<&'static str, String> = BTreeMap::new();
+        let mut detailed = false;
         let (mode, common, draft, emails) = match self.command {
             Command::Live(common) => ("go-live", common, None, None),
+            Command::Plan {
+                common,
+                draft,
+                notification_emails,
+                detailed_exitcode,
+            } => {
+                detailed = detailed_exitcode;
+                ("plan", common, Some(draft), notification_emails)
+            }
             Command::Publish {
                 common,
                 draft,
@@ -371,6 +402,7 @@ impl Cli {
         let wait = switch(common.wait, "GO_LIVE_WAIT")?;
         let no_fail_on_timeout = switch(common.no_fail_on_timeout, "GO_LIVE_NO_FAIL_ON_TIMEOUT")?;
         let debug = switch(common.debug, "GO_LIVE_DEBUG")?;
+        let detailed = mode == "plan" && switch(detailed, "GO_LIVE_DETAILED_EXITCODE")?;
         let mut set = |name: &'static str, value: Option<String>| {
             if let Some(value) = value {
                 values.insert(name, value);
@@ -393,6 +425,7 @@ impl Cli {
         set("client_id", common.client_id);
         set("oidc_audience", common.oidc_audience);
         set("notification_emails", emails);
+        set("detailed_exitcode", detailed.then(|| "true".to_owned()));
         if let Some(draft) = draft {
             set("vm_image_versions", draft.vm_image_versions);
             set("cnab_bundles", draft.cnab_bundles);

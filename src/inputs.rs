@@ -42,7 +42,7 @@ pub struct RawInputs {
 }
 
 /// The inputs this action reads, by the name `action.yml` gives them.
-pub const INPUT_NAMES: [&str; 26] = [
+pub const INPUT_NAMES: [&str; 27] = [
     "api",
     "mode",
     "publisher_id",
@@ -69,6 +69,7 @@ pub const INPUT_NAMES: [&str; 26] = [
     "plan",
     "configure",
     "configure_timeout",
+    "detailed_exitcode",
 ];
 
 /// The variable the runner passes an input in: `INPUT_` and the upper-case

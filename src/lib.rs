@@ -263,7 +263,8 @@ async fn go(
         | Target::FollowOffer(offer)
         | Target::Check(offer)
         | Target::Publish(offer)
-        | Target::Draft(offer) => Some(offer.key()),
+        | Target::Draft(offer)
+        | Target::Plan(offer) => Some(offer.key()),
         Target::Follow(_) | Target::Offers(_) => None,
     });
     runner.name_results(key);
@@ -320,8 +321,24 @@ async fn single(
     let never = std::future::pending::<std::convert::Infallible>();
     offers::run_each(config, &mut runs, extra_roots, runner, signals, never).await;
     let [run] = runs;
+    let mut ended = run.ended.expect("run_each ends every flow");
+    if config.mode == config::Mode::Plan {
+        let key = run
+            .summary
+            .offer
+            .as_ref()
+            .map(|offer| offer.key())
+            .unwrap_or_default();
+        ended = flow::write_plan(
+            config,
+            runner,
+            &[(key.as_str(), &run.summary)],
+            config.workspace.as_deref(),
+            ended,
+        );
+    }
     if let Err(error) = runner.add_summary(&run.summary.to_markdown(), &run.summary.to_text()) {
         runner.warning(&format!("{error:#}"));
     }
-    run.ended.expect("run_each ends every flow")
+    ended
 }

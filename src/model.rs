@@ -211,6 +211,8 @@ pub enum Outcome {
     Checked,
     /// The draft already held what was asked: nothing was sent.
     Unchanged,
+    /// A plan of the release was made (`mode: plan`): nothing was sent.
+    Planned,
 }
 
 impl Outcome {
@@ -221,6 +223,7 @@ impl Outcome {
             Outcome::AlreadyLive => "already-live",
             Outcome::Checked => "checked",
             Outcome::Unchanged => "unchanged",
+            Outcome::Planned => "planned",
         }
     }
 }
@@ -379,4 +382,88 @@ pub struct Step {
     pub status: String,
     pub progress: Option<u8>,
     pub estimated_time_frame: Option<String>,
+}
+
+/// What one step of a release would do, as a plan tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Would {
+    /// It would send its request.
+    Send,
+    /// Nothing to send: what it would send is there already.
+    #[default]
+    Unchanged,
+    /// It would follow the operation already running.
+    Follow,
+    /// Nothing to send: the offer is live with nothing newer.
+    Live,
+    /// Not now: the preview is not ready for it.
+    NotReady,
+    /// A real run would refuse it, in the words of `why`.
+    Refused,
+}
+
+impl Would {
+    /// Whether the step would send a request that changes the offer.
+    pub fn sends(self) -> bool {
+        self == Would::Send
+    }
+}
+
+/// One resource a draft change would send, or leave as it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedResource {
+    /// What it is: its kind and the plan or product it belongs to.
+    pub resource: String,
+    pub change: Would,
+    /// What would change, a line each (`+`, `~`, `-`, `=`).
+    pub lines: Vec<String>,
+}
+
+/// A publish to preview or a go-live, as a plan sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct PlannedStep {
+    pub would: Would,
+    /// Why, as a sentence.
+    pub why: String,
+    /// The submission it would promote or follow, where the API names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submission: Option<String>,
+    /// What it would change, a line each: for a publish, the draft (after
+    /// the change) against the newest preview; for a go-live, the newest
+    /// preview against live.
+    pub lines: Vec<String>,
+}
+
+/// What a release would do to one offer, made of reads alone: the draft
+/// change, the publish to preview and the go-live.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct OfferPlan {
+    pub draft: Vec<PlannedResource>,
+    pub publish: PlannedStep,
+    pub go_live: PlannedStep,
+}
+
+impl OfferPlan {
+    /// The resources the draft change would send.
+    pub fn to_change(&self) -> usize {
+        self.draft.iter().filter(|r| r.change.sends()).count()
+    }
+
+    /// Whether anything would be sent.
+    pub fn changes(&self) -> bool {
+        self.to_change() > 0 || self.publish.would.sends() || self.go_live.would.sends()
+    }
+
+    /// `plan: 1 resource to change, publish: yes, go-live: no`.
+    pub fn tally(&self) -> String {
+        let n = self.to_change();
+        let yes = |step: &PlannedStep| if step.would.sends() { "yes" } else { "no" };
+        format!(
+            "plan: {n} resource{} to change, publish: {}, go-live: {}",
+            if n == 1 { "" } else { "s" },
+            yes(&self.publish),
+            yes(&self.go_live)
+        )
+    }
 }

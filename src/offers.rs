@@ -217,11 +217,20 @@ pub async fn run(
         runner.warning(&format!("{error:#}"));
     }
     runner.info(&tally(&statuses, true));
-    let ended = Ended::of_all(status, runs.iter().map(|run| run.ended), stopped_by);
+    let mut ended = Ended::of_all(status, runs.iter().map(|run| run.ended), stopped_by);
+    if config.mode == Mode::Plan {
+        let offers: Vec<(&str, &Summary)> = runs
+            .iter()
+            .zip(listed)
+            .map(|(run, listed)| (listed.key.as_str(), &run.summary))
+            .collect();
+        ended = flow::write_plan(config, runner, &offers, config.workspace.as_deref(), ended);
+    }
     let several = Several {
         api,
         step: match config.mode {
             Mode::Check => "check",
+            Mode::Plan => "plan",
             mode => mode.stage().request(),
         },
         status,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::model::{Offer, OperationHandle, Outcome, Snapshot, Stage, Status};
+use crate::model::{Offer, OfferPlan, OperationHandle, Outcome, Snapshot, Stage, Status};
 use crate::text::{format_duration, untrusted};
 
 /// Exit codes. The runner only tells zero from non-zero; the distinct
@@ -22,6 +22,9 @@ pub mod exit {
     /// `wait_timeout` ran out while the operation was still running (and
     /// `fail_on_timeout` is true).
     pub const TIMED_OUT: u8 = 3;
+    /// A plan with changes pending, with `detailed_exitcode` (never 2,
+    /// which is an invalid input).
+    pub const CHANGES_PENDING: u8 = 4;
     /// Stopped by SIGINT (128 + 2), as when a run is canceled.
     pub const SIGINT: u8 = 130;
     /// Stopped by SIGTERM (128 + 15).
@@ -41,6 +44,9 @@ pub enum Ending {
     Invalid,
     /// Stopped by the signal of this name.
     Signal(&'static str),
+    /// A plan was made, and it would send something
+    /// (`detailed_exitcode`).
+    ChangesPending,
 }
 
 /// What a run (of one offer, or of several) ended with: what the exit code
@@ -71,6 +77,7 @@ impl Ended {
                         false
                     }
                     Ending::Failed | Ending::Invalid | Ending::Signal(_) => true,
+                    Ending::ChangesPending => false,
                 },
             };
             if failed {
@@ -97,6 +104,7 @@ pub fn exit_code(fail_on_timeout: bool, ended: &Ended) -> u8 {
         Ending::Failed => exit::FAILURE,
         _ if ended.status.is_some_and(Status::is_failure) => exit::FAILURE,
         Ending::TimedOut if fail_on_timeout => exit::TIMED_OUT,
+        Ending::ChangesPending => exit::CHANGES_PENDING,
         Ending::TimedOut | Ending::Done => exit::SUCCESS,
     }
 }
@@ -139,6 +147,8 @@ pub struct Summary {
     pub sending: Sending,
     /// What the run starts or follows: a go-live, or a publish to preview.
     pub stage: Stage,
+    /// `mode: plan`: what the release would do, once made.
+    pub plan: Option<OfferPlan>,
 }
 
 /// The most the step summary may hold. GitHub drops a summary over 1 MiB
@@ -235,6 +245,7 @@ impl Summary {
     pub fn step(&self) -> &'static str {
         match self.outcome {
             Some(Outcome::Checked) => "check",
+            Some(Outcome::Planned) => "plan",
             _ => self.stage.request(),
         }
     }

@@ -16,7 +16,7 @@ pub enum Surface {
 
 /// Each input and the flag of the command line that gives it (or, for a
 /// secret, the variable: secrets never come as flags).
-const FLAGS: [(&str, &str); 26] = [
+const FLAGS: [(&str, &str); 27] = [
     ("token", "GO_LIVE_TOKEN"),
     ("client_secret", "AZURE_CLIENT_SECRET"),
     ("api", "--api"),
@@ -42,6 +42,7 @@ const FLAGS: [(&str, &str); 26] = [
     ("plan", "--plan"),
     ("configure", "--configure"),
     ("configure_timeout", "--configure-timeout"),
+    ("detailed_exitcode", "--detailed-exitcode"),
     ("mode", "the command"),
 ];
 

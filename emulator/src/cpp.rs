@@ -94,6 +94,8 @@ pub(crate) struct Offers {
     aliases: HashMap<String, String>,
     /// Offer IDs whose operations fail from now on (`Emulator::fail_offer`).
     pub(crate) failing: std::collections::HashSet<String>,
+    /// Each offer's draft document, once set (`cpp_documents`).
+    drafts: HashMap<(String, String), Value>,
 }
 
 #[derive(Default)]
@@ -124,6 +126,9 @@ struct Operation {
     /// Started on a failing offer: a publish fails at Certification, a
     /// go-live at Live.
     fails: bool,
+    /// The offer document it takes to preview (a publish: the draft as it
+    /// started) or to production (a go-live: the preview as it started).
+    document: Value,
 }
 
 /// Where an operation stands at a given moment.
@@ -222,6 +227,14 @@ pub(crate) fn routes(world: SharedWorld) -> Router<SharedWorld> {
             get(offer_read),
         )
         .route("/api/operations/{id}", get(operation))
+        .route(
+            "/api/publishers/{publisher}/offers/{offer}",
+            get(draft_read),
+        )
+        .route(
+            "/api/publishers/{publisher}/offers/{offer}/slot/{slot}",
+            get(slot_read),
+        )
         .route_layer(axum::middleware::from_fn_with_state(world, admit))
 }
 
@@ -297,6 +310,41 @@ async fn offer_read(
     }
 }
 
+async fn draft_read(
+    Shared(world): Shared<SharedWorld>,
+    Path((publisher, offer)): Path<(String, String)>,
+) -> Response {
+    let world = world.lock().unwrap();
+    let draft = world.cpp.draft(&publisher, &offer);
+    json_answer(200, crate::cpp_documents::as_read(&draft))
+}
+
+async fn slot_read(
+    Shared(world): Shared<SharedWorld>,
+    Path((publisher, offer, slot)): Path<(String, String, String)>,
+) -> Response {
+    let world = world.lock().unwrap();
+    let found = match slot.to_ascii_lowercase().as_str() {
+        "draft" => Some(world.cpp.draft(&publisher, &offer)),
+        "preview" | "production" => world.cpp.slot(&world.knobs, &publisher, &offer, &slot),
+        _ => {
+            return error(
+                400,
+                "InvalidSlot",
+                "The slot must be Draft, Preview or Production",
+            );
+        }
+    };
+    match found {
+        Some(document) => json_answer(200, crate::cpp_documents::as_read(&document)),
+        None => error(
+            404,
+            "NotFound",
+            "The offer has not been previewed or published in this slot",
+        ),
+    }
+}
+
 async fn operation_by_offer(
     world: Shared<SharedWorld>,
     Path((_, _, id)): Path<(String, String, String)>,
@@ -310,6 +358,42 @@ async fn operation(Shared(world): Shared<SharedWorld>, Path(id): Path<String>) -
 }
 
 impl Offers {
+    /// The offer's draft document.
+    pub(crate) fn draft(&self, publisher: &str, offer: &str) -> Value {
+        self.drafts
+            .get(&(publisher.to_owned(), offer.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| crate::cpp_documents::initial(publisher, offer))
+    }
+
+    pub(crate) fn set_draft(&mut self, publisher: &str, offer: &str, document: Value) {
+        self.drafts
+            .insert((publisher.to_owned(), offer.to_owned()), document);
+    }
+
+    /// The document in `slot` (`Preview` or `Production`, any case): that
+    /// of the newest publish at signoff or beyond, or of the newest go-live
+    /// that succeeded; `None` when there is none.
+    fn slot(&self, knobs: &Knobs, publisher: &str, offer: &str, slot: &str) -> Option<Value> {
+        let key = (publisher.to_owned(), offer.to_owned());
+        let now = Instant::now();
+        let (kind, phases): (Kind, &[Phase]) = if slot.eq_ignore_ascii_case("preview") {
+            (Kind::Publish, &[Phase::Signoff, Phase::Succeeded])
+        } else {
+            (Kind::GoLive, &[Phase::Succeeded])
+        };
+        self.offers
+            .get(&key)?
+            .all
+            .iter()
+            .rev()
+            .map(|id| &self.operations[id])
+            .find(|operation| {
+                operation.kind == kind && phases.contains(&phase(knobs, operation, now))
+            })
+            .map(|operation| operation.document.clone())
+    }
+
     fn start(
         &mut self,
         knobs: &Knobs,
@@ -389,9 +473,16 @@ impl Offers {
                 (steps, PUBLISH_STEPS.len())
             }
         };
+        let document = match kind {
+            Kind::Publish => crate::cpp_documents::into_preview(&self.draft(publisher, offer)),
+            Kind::GoLive => self
+                .slot(knobs, publisher, offer, "Preview")
+                .unwrap_or_else(|| self.draft(publisher, offer)),
+        };
         self.operations.insert(
             id.clone(),
             Operation {
+                document,
                 id: id.clone(),
                 kind,
                 offer: key.clone(),

@@ -13,6 +13,7 @@
 
 pub mod agents;
 pub mod cpp;
+pub mod cpp_documents;
 pub mod entra;
 pub mod ingestion;
 pub mod runner;

@@ -100,11 +100,12 @@ pub(super) fn parse_draft(
             surface.setting("api", "product-ingestion")
         )));
     }
-    if !matches!(mode, Mode::Draft | Mode::Publish) {
+    if !matches!(mode, Mode::Draft | Mode::Publish | Mode::Plan) {
         return Err(invalid(format!(
-            "{input} changes the draft, which only {} and {} do; {} never changes it",
+            "{input} changes the draft, which only {} and {} do ({} tells how); {} never changes it",
             surface.mode(Mode::Draft.as_input()),
             surface.mode(Mode::Publish.as_input()),
+            surface.mode(Mode::Plan.as_input()),
             surface.mode(mode.as_input())
         )));
     }
@@ -165,7 +166,7 @@ pub(super) fn parse_emails(
     let Some(value) = value else {
         return Ok(Vec::new());
     };
-    if mode != Mode::Publish {
+    if !matches!(mode, Mode::Publish | Mode::Plan) {
         return Err(invalid(format!(
             "{input} applies only to {}: leave it empty for {}",
             surface.mode(Mode::Publish.as_input()),

@@ -75,6 +75,12 @@ pub struct Config {
     /// The action or the command line (its sign-in comes from the
     /// environment): how messages name inputs, modes and follow-ups.
     pub surface: Surface,
+    /// `mode: plan`: exit 4 when the plan has changes pending
+    /// (`detailed_exitcode`).
+    pub detailed_exitcode: bool,
+    /// `GITHUB_WORKSPACE`, where the plan file is written (a command line:
+    /// the current directory).
+    pub workspace: Option<String>,
 }
 
 /// The `mode` input: what a run may do.
@@ -92,15 +98,19 @@ pub enum Mode {
     /// Change the draft as the file inputs ask, follow the change to its
     /// end, and submit nothing.
     Draft,
+    /// Read what a release needs and tell what each step would do; send
+    /// nothing.
+    Plan,
 }
 
 impl Mode {
-    const ALL: [Mode; 5] = [
+    const ALL: [Mode; 6] = [
         Mode::GoLive,
         Mode::Follow,
         Mode::Check,
         Mode::Publish,
         Mode::Draft,
+        Mode::Plan,
     ];
 
     /// The `mode` input's value for it.
@@ -111,6 +121,7 @@ impl Mode {
             Mode::Check => "check",
             Mode::Publish => "publish",
             Mode::Draft => "draft",
+            Mode::Plan => "plan",
         }
     }
 
@@ -125,7 +136,7 @@ impl Mode {
         match self {
             Mode::Publish => Stage::Preview,
             Mode::Draft => Stage::Draft,
-            Mode::GoLive | Mode::Follow | Mode::Check => Stage::Live,
+            Mode::GoLive | Mode::Follow | Mode::Check | Mode::Plan => Stage::Live,
         }
     }
 }
@@ -146,6 +157,8 @@ pub enum Target {
     Publish(Offer),
     /// Change the offer's draft, and submit nothing.
     Draft(Offer),
+    /// Tell what a release would do to the offer; send nothing.
+    Plan(Offer),
     /// Each offer of the `offers` input, concurrently, in the mode given.
     Offers(Vec<Listed>),
 }
@@ -168,6 +181,7 @@ impl Mode {
             Mode::Check => Target::Check(offer),
             Mode::Publish => Target::Publish(offer),
             Mode::Draft => Target::Draft(offer),
+            Mode::Plan => Target::Plan(offer),
         }
     }
 }
@@ -199,11 +213,11 @@ impl Config {
         let mode = parse_mode(raw.given("mode"))?;
         let target = match (raw.given("operation_location"), mode) {
             _ if raw.given("offers").is_some() => Target::Offers(parse_offers(raw, api, surface)?),
-            (Some(_), Mode::Check) => {
+            (Some(_), Mode::Check | Mode::Plan) => {
                 let location = name("operation_location");
                 return Err(invalid(format!(
                     "{location} cannot be given with {}, which reads the offer's state: leave {location} empty, or use {} to follow that operation",
-                    surface.mode("check"),
+                    surface.mode(mode.as_input()),
                     surface.mode("follow")
                 )));
             }
@@ -235,6 +249,15 @@ impl Config {
         let notification_emails =
             parse_emails(raw.given("notification_emails"), mode, api, surface)?;
         let configure_timeout = duration("configure_timeout", "30m")?;
+        let detailed_exitcode = boolean("detailed_exitcode", false)?;
+        if detailed_exitcode && mode != Mode::Plan {
+            return Err(invalid(format!(
+                "{} applies only to {}: leave it out for {}",
+                name("detailed_exitcode"),
+                surface.mode("plan"),
+                surface.mode(mode.as_input())
+            )));
+        }
         let (draft, masks) = parse_draft(raw, mode, api, &target, surface)?;
         let waits = wait || mode == Mode::Follow || matches!(target, Target::Follow(_));
         let once = matches!(&credentials, Credentials::Entra(entra) if matches!(entra.proof, Proof::Assertion { once: true, .. }));
@@ -266,6 +289,8 @@ impl Config {
             sign_in,
             sign_in_notes,
             surface,
+            detailed_exitcode,
+            workspace: raw.workspace().cloned(),
         })
     }
 }
@@ -297,7 +322,7 @@ fn parse_mode(value: Option<&str>) -> Result<Mode, InputError> {
         .find(|mode| mode.as_input() == value)
         .ok_or_else(|| {
             invalid(format!(
-                "mode '{}' is not known: expected go-live (the default), publish, draft, follow or check",
+                "mode '{}' is not known: expected go-live (the default), publish, draft, follow, check or plan",
                 value.escape_default()
             ))
         })

@@ -2,7 +2,7 @@
 //! (again only where the service cannot have started it), write the
 //! outputs the moment the operation is known, and follow it to its end.
 //! Its phases have a file each: `state.rs` (read the offer's state; the
-//! modes that only read), `start.rs` (the draft change, go-live and the
+//! modes that only read), `plan.rs` (`mode: plan`), `start.rs` (the draft change, go-live and the
 //! publish, sent where the state allows), `wait.rs` (one wait for every
 //! stage) and `last_word.rs` (the closing sentences, the report of a flow
 //! ended early, how to follow again). This file runs a target through
@@ -15,6 +15,7 @@
 //! entry of the offer for several (`offers`).
 
 mod last_word;
+mod plan;
 mod start;
 mod state;
 mod wait;
@@ -30,6 +31,7 @@ use crate::publish::Publisher;
 use crate::report::{Ending, Sending, Summary};
 
 pub use last_word::{report_failure, report_stop, resume_advice};
+pub use plan::write_plan;
 
 /// Where a flow writes what it learns, the moment it learns it.
 pub trait Outputs {
@@ -153,6 +155,7 @@ impl Flow<'_> {
             }
             Target::FollowOffer(offer) => self.follow_offer(offer, summary).await?,
             Target::Check(offer) => return self.check(offer, summary).await,
+            Target::Plan(offer) => return self.plan(offer, summary).await,
             Target::Offers(_) => unreachable!("each offer of a list runs on its own"),
         };
         let ending = self.wait(&operation, summary).await?;

@@ -59,8 +59,7 @@ impl Flow<'_> {
                 return Err(Failure::NotSent(format!("go-live was not sent: {reason}")));
             }
         };
-        self.tell_what_goes_live(request.product_id.as_deref(), summary)
-            .await;
+        self.tell_what_goes_live(&request, summary).await;
         self.runner
             .info(&format!("Requesting go-live of {}", offer.describe()));
         self.started(&request, summary, Stage::Live).await
@@ -281,15 +280,8 @@ impl Flow<'_> {
 
     /// What going live would change for customers, before it is sent: a
     /// notice the approver reads, where the API can tell.
-    pub(super) async fn tell_what_goes_live(
-        &self,
-        product_id: Option<&str>,
-        summary: &mut Summary,
-    ) {
-        let Some(product_id) = product_id else {
-            return;
-        };
-        let Some(lines) = self.publisher.what_goes_live(product_id).await else {
+    pub(super) async fn tell_what_goes_live(&self, request: &StartRequest, summary: &mut Summary) {
+        let Some(lines) = self.publisher.what_goes_live(request).await else {
             return;
         };
         let told = if lines.is_empty() {

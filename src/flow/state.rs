@@ -106,8 +106,7 @@ impl Flow<'_> {
         let described = offer.describe();
         let (status, seen) = match state.verdict {
             Verdict::Ready(request) => {
-                self.tell_what_goes_live(request.product_id.as_deref(), summary)
-                    .await;
+                self.tell_what_goes_live(&request, summary).await;
                 (
                     Status::Ready,
                     format!("{described} is ready: go-live would be sent now"),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::Flow;
 use super::last_word::{Bounded, Closing, WaitEnd, closing, resume_advice};
 use crate::failure::Failure;
-use crate::model::{OperationHandle, Outcome, Stage, State};
+use crate::model::{OperationHandle, Outcome, Stage, StartRequest, State};
 use crate::poll::{self, Limit};
 use crate::report::{Ending, Summary};
 use crate::text::format_duration;
@@ -140,9 +140,16 @@ impl Flow<'_> {
             self.record_operation(summary, &operation)?;
         }
         // The page a reviewer reads before approving the go-live.
-        if summary.stage == Stage::Preview {
-            self.tell_what_goes_live(operation.product_id.as_deref(), summary)
-                .await;
+        if summary.stage == Stage::Preview
+            && let Some(offer) = summary.offer.clone()
+        {
+            let request = StartRequest {
+                offer,
+                product_id: operation.product_id.clone(),
+                submission_id: operation.submission_id.clone(),
+                earlier: Default::default(),
+            };
+            self.tell_what_goes_live(&request, summary).await;
         }
         self.set_status(summary, State::Succeeded.into())?;
         Ok(Ending::Done)

@@ -200,6 +200,9 @@ struct Shared {
     /// Whose words the messages are in: a command line's name each input
     /// by its flag.
     surface: Surface,
+    /// `mode: plan`: the plan document, which `--json` prints in place of
+    /// the outputs.
+    plan: Mutex<Option<String>>,
 }
 
 impl Runner {
@@ -214,6 +217,7 @@ impl Runner {
                 key: Mutex::default(),
                 secrets: Mutex::default(),
                 surface: Surface::Action,
+                plan: Mutex::default(),
             }),
         }
     }
@@ -431,8 +435,16 @@ impl Runner {
         serde_json::to_string(&results).expect("strings serialize")
     }
 
-    /// The end of the run: the results file and `--json`, else what the
-    /// host shows of the outputs.
+    /// Keeps the plan document for `--json`, and gives it back with every
+    /// masked value replaced, as it may be written.
+    pub fn plan_document(&self, text: &str) -> String {
+        let shown = self.shown(text);
+        *self.shared.plan.lock().unwrap_or_else(|e| e.into_inner()) = Some(shown.clone());
+        shown
+    }
+
+    /// The end of the run: the results file and `--json` (the plan, in
+    /// `mode: plan`), else what the host shows of the outputs.
     pub fn finish(&self) {
         if self.shared.results_file.is_some() || self.shared.json {
             let results = self.results();
@@ -445,7 +457,16 @@ impl Runner {
                 ));
             }
             if self.shared.json {
-                write_lines(Stream::Out, [results]);
+                let plan = self
+                    .shared
+                    .plan
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                write_lines(
+                    Stream::Out,
+                    [plan.map_or(results, |plan| plan.trim_end().to_owned())],
+                );
                 return;
             }
         }

@@ -13,7 +13,8 @@ use reqwest::Url;
 use crate::failure::Failure;
 use crate::http::{SendError, Transport};
 use crate::model::{
-    DraftAnswer, DraftChange, DraftFile, Offer, OfferState, OperationHandle, Snapshot, StartRequest,
+    DraftAnswer, DraftChange, DraftFile, Offer, OfferState, OperationHandle, PlannedResource,
+    Snapshot, StartRequest,
 };
 
 /// Which API a run speaks: the `api` input.
@@ -95,6 +96,23 @@ pub enum DraftAgainstPreview {
     Unknown,
 }
 
+/// The reads a plan is made of, each taken once and shared: the offer's
+/// state, the draft change a real run would make, and the two
+/// comparisons a person approves.
+#[derive(Debug)]
+pub struct PlanReads {
+    pub state: OfferState,
+    /// The draft change, when one is asked: the resources it would send
+    /// or leave, or why a real run would refuse it (in its words).
+    pub draft: Option<Result<Vec<PlannedResource>, String>>,
+    /// What reading noticed besides, and the draft change's notes.
+    pub notes: Vec<String>,
+    /// The draft, after the change, against the newest preview.
+    pub for_certification: DraftAgainstPreview,
+    /// The newest preview against live, where the API can tell.
+    pub goes_live: Option<Vec<String>>,
+}
+
 /// One API's requests, each sent once, each answer sorted into what the
 /// flow must decide on. Nothing here sleeps, loops or logs.
 pub trait Publisher {
@@ -121,7 +139,18 @@ pub trait Publisher {
     /// What going live would change for customers: the newest preview
     /// against live, a line each, or `None` where the API cannot tell.
     /// Sends nothing but reads.
-    fn what_goes_live<'a>(&'a self, product_id: &'a str) -> BoxFuture<'a, Option<Vec<String>>>;
+    fn what_goes_live<'a>(
+        &'a self,
+        request: &'a StartRequest,
+    ) -> BoxFuture<'a, Option<Vec<String>>>;
+    /// Everything a plan of the release needs, read once: sends nothing
+    /// but reads. An error says why the offer could not be read, or names
+    /// a file at fault (`Failure::Invalid`).
+    fn plan<'a>(
+        &'a self,
+        offer: &'a Offer,
+        change: Option<&'a DraftChange>,
+    ) -> BoxFuture<'a, Result<PlanReads, Failure>>;
     /// Reads the draft, merges the change into it and, unless it already
     /// holds it, sends it, once (never under a running publish). An
     /// accepted change is an operation of stage `Draft`.

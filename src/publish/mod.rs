@@ -13,9 +13,11 @@ pub mod api;
 pub mod cpp;
 pub mod ingestion;
 pub mod lenient;
+pub mod values;
 
 pub use api::{
-    Api, DraftAgainstPreview, Endpoint, Kind, PollAnswer, Publisher, StartAnswer, resolve,
+    Api, DraftAgainstPreview, Endpoint, Kind, PlanReads, PollAnswer, Publisher, StartAnswer,
+    resolve,
 };
 
 impl Kind {

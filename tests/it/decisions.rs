@@ -65,6 +65,7 @@ fn each_state_decides_what_check_and_go_live_do_in_the_cloud_partner_portal() {
             exit 0
             ::add-mask::<secret>
             Reading the state of offer 'ready-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode check (this mode never sends go-live)
+            ::notice::what goes live (the preview against live):%0Athe whole offer: nothing is live yet (its first go-live)
             ::notice::offer 'ready-vm' of publisher 'contoso' is ready: go-live would be sent now
             -- outputs
             outcome = checked
@@ -74,6 +75,7 @@ fn each_state_decides_what_check_and_go_live_do_in_the_cloud_partner_portal() {
             exit 0
             ::add-mask::<secret>
             Reading the state of offer 'ready-vm' of publisher 'contoso' through the Cloud Partner Portal API at http://127.0.0.1:<port>/ for mode go-live
+            ::notice::what goes live (the preview against live):%0Athe whole offer: nothing is live yet (its first go-live)
             Requesting go-live of offer 'ready-vm' of publisher 'contoso'
             go-live accepted: operation <id>
               http://127.0.0.1:<port>/api/publishers/contoso/offers/ready-vm/operations/<id>?api-version=2017-10-31

@@ -407,6 +407,7 @@ fn the_runners_proxy_variables_are_honoured() {
         targets,
         [
             "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations?api-version=2017-10-31",
+            "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/slot/Preview?api-version=2017-10-31",
             "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/golive?api-version=2017-10-31"
         ]
     );
@@ -420,7 +421,7 @@ fn the_runners_proxy_variables_are_honoured() {
         .run();
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(proxy.requests().len(), 0);
-    assert_eq!(api.requests().len(), 2);
+    assert_eq!(api.requests().len(), 3);
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod ingestion;
 mod mistakes;
 mod modes;
 mod offers;
+mod plan;
 mod publish;
 mod sign_in;
 mod signals;

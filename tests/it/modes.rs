@@ -89,7 +89,16 @@ fn a_cloud_partner_portal_go_live_is_started_once_and_a_re_run_sends_nothing() {
     let emulator = cpp_offer(Duration::from_millis(60));
     let run = cpp_go_live(emulator.url()).run();
     check_ended(&run, 0, "succeeded", Some("started"));
-    assert!(run.annotations("notice").is_empty(), "{}", run.stdout);
+    // Before it is sent, the approver's page: what goes live, from the
+    // offer's documents.
+    assert_eq!(
+        run.annotations("notice"),
+        [
+            "what goes live (the preview against live):\nthe whole offer: nothing is live yet (its first go-live)"
+        ],
+        "{}",
+        run.stdout
+    );
     let run = cpp_go_live(emulator.url()).run();
     check_ended(&run, 0, "succeeded", Some("already-live"));
     assert_eq!(go_live_requests(&emulator), 1);

@@ -8,6 +8,7 @@
 //! with nothing newer, or a publish to preview not done, stops the POST.
 //! Anything else, the service decides.
 
+mod documents;
 mod wire;
 
 use std::sync::Arc;
@@ -17,8 +18,8 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
 use super::api::{
-    Api, BoxFuture, DraftAgainstPreview, Endpoint, FileCheck, PollAnswer, Publisher, StartAnswer,
-    resolve, with_query_default,
+    Api, BoxFuture, DraftAgainstPreview, Endpoint, FileCheck, PlanReads, PollAnswer, Publisher,
+    StartAnswer, resolve, with_query_default,
 };
 use super::lenient::error_detail;
 use crate::clock;
@@ -112,9 +113,20 @@ struct Client {
 }
 
 impl Publisher for Client {
-    fn what_goes_live<'a>(&'a self, _product_id: &'a str) -> BoxFuture<'a, Option<Vec<String>>> {
-        // The offer document holds the draft only: no preview to compare.
-        Box::pin(async { None })
+    fn what_goes_live<'a>(
+        &'a self,
+        request: &'a StartRequest,
+    ) -> BoxFuture<'a, Option<Vec<String>>> {
+        Box::pin(self.what_goes_live(&request.offer))
+    }
+
+    fn plan<'a>(
+        &'a self,
+        offer: &'a Offer,
+        _: Option<&'a DraftChange>,
+    ) -> BoxFuture<'a, Result<PlanReads, Failure>> {
+        // `config` refuses a draft change for this API before any request.
+        Box::pin(self.plan(offer))
     }
 
     fn verify_draft<'a>(

@@ -31,7 +31,10 @@ impl Client {
         let (resources, unchanged, notes, published) = match &change.what {
             DraftFile::Versions { plan, .. } | DraftFile::Bundles { plan } => {
                 let published = self.published(&product.id).await?;
-                let (merged, notes) = self.merged(offer, &draft, &published, plan, change)?;
+                let (merged, mut notes) = self.merged(offer, &draft, &published, plan, change)?;
+                if !merged.unchanged {
+                    notes.push(merged.lines.join("\n"));
+                }
                 (vec![merged.resource], merged.unchanged, notes, published)
             }
             DraftFile::Resources => {
@@ -51,17 +54,7 @@ impl Client {
         };
         let partial = lists::left_out(&resources, &[&published.preview, &published.live]);
         if !partial.is_empty() {
-            return Err(Failure::NotSent(format!(
-                "the draft of offer '{}' was not changed and nothing was published: {}; put them back in {} and run this again",
-                offer.offer_id,
-                partial.join("; "),
-                match change.what {
-                    DraftFile::Versions { .. } | DraftFile::Bundles { .. } =>
-                        "the draft (Partner Center, or a configure file that restores them)"
-                            .to_owned(),
-                    DraftFile::Resources => change.file.clone(),
-                }
-            )));
+            return Err(Failure::NotSent(partial_refusal(offer, change, &partial)));
         }
         if unchanged {
             return Ok(DraftAnswer::Unchanged {
@@ -310,16 +303,12 @@ impl Client {
                     .flat_map(|config| config.references().to_vec())
                     .collect();
                 let merged = bundles::merge_bundles(&shown_plan, &read, &references, bundles)?;
-                let mut notes = merged.notes;
-                if !merged.unchanged {
-                    notes.push(merged.lines.join("\n"));
-                }
                 let resource = draft::Merged {
                     resource: merged.resource,
                     unchanged: merged.unchanged,
-                    lines: Vec::new(),
+                    lines: merged.lines,
                 };
-                return Ok((resource, notes));
+                return Ok((resource, merged.notes));
             }
             Asked::Versions(asked, keep) => (asked, keep),
         };
@@ -347,9 +336,6 @@ impl Client {
             }));
         }
         let merged = draft::merge(&shown_plan, &read, &versions, asked, keep)?;
-        if !merged.unchanged {
-            notes.push(merged.lines.join("\n"));
-        }
         Ok((merged, notes))
     }
 
@@ -363,23 +349,8 @@ impl Client {
     ) -> Result<Sent, Failure> {
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
         let submissions = self.submissions(&product.id).await.map_err(not_read)?;
-        if let Some(busy) = submissions
-            .iter()
-            .find(|s| s.state() == SubmissionState::InProgress)
-        {
-            return Err(Failure::NotSent(format!(
-                "a publish is in progress on offer '{}': submission {} to {} has {}; the draft is not changed under it: wait for it to end, then run this again",
-                offer.offer_id,
-                untrusted(&busy.id, 100),
-                untrusted(
-                    busy.target
-                        .target_type
-                        .as_deref()
-                        .unwrap_or("an unknown target"),
-                    40
-                ),
-                busy.describe_state()
-            )));
+        if let Some(busy) = busy_refusal(offer, &submissions) {
+            return Err(Failure::NotSent(busy));
         }
         let body = serde_json::json!({
             "$schema": CONFIGURE_SCHEMA,
@@ -458,4 +429,39 @@ impl Client {
             ))),
         }
     }
+}
+
+/// A real run's refusal of a whole list that leaves out what is
+/// published.
+pub(super) fn partial_refusal(offer: &Offer, change: &DraftChange, partial: &[String]) -> String {
+    format!(
+        "the draft of offer '{}' was not changed and nothing was published: {}; put them back in {} and run this again",
+        offer.offer_id,
+        partial.join("; "),
+        match change.what {
+            DraftFile::Versions { .. } | DraftFile::Bundles { .. } =>
+                "the draft (Partner Center, or a configure file that restores them)".to_owned(),
+            DraftFile::Resources => change.file.clone(),
+        }
+    )
+}
+
+/// A real run's refusal to change the draft under a publish in progress.
+pub(super) fn busy_refusal(offer: &Offer, submissions: &[Submission]) -> Option<String> {
+    let busy = submissions
+        .iter()
+        .find(|s| s.state() == SubmissionState::InProgress)?;
+    Some(format!(
+        "a publish is in progress on offer '{}': submission {} to {} has {}; the draft is not changed under it: wait for it to end, then run this again",
+        offer.offer_id,
+        untrusted(&busy.id, 100),
+        untrusted(
+            busy.target
+                .target_type
+                .as_deref()
+                .unwrap_or("an unknown target"),
+            40
+        ),
+        busy.describe_state()
+    ))
 }

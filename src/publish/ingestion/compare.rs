@@ -11,6 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::draft::{kind, version_line};
+use crate::publish::values::{normal, shown};
 use crate::text::untrusted;
 
 /// The most lines a difference shows; a count says how many more.
@@ -153,41 +154,6 @@ fn items(id: &str, key: &str, old: Option<&Value>, new: Option<&Value>, lines: &
             }
             Some(_) => {}
         }
-    }
-}
-
-/// A value as it is compared: every URL without its query, the dead
-/// schema host as the live one.
-fn normal(value: Option<&Value>) -> Value {
-    fn strip(value: &Value) -> Value {
-        match value {
-            Value::String(text) => Value::String(without_query(text).to_owned()),
-            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
-            Value::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), strip(v))).collect())
-            }
-            other => other.clone(),
-        }
-    }
-    value.map(strip).unwrap_or(Value::Null)
-}
-
-/// A URL without its query; any other text as it is.
-fn without_query(text: &str) -> &str {
-    if text.starts_with("https://") || text.starts_with("http://") {
-        text.split('?').next().unwrap_or(text)
-    } else {
-        text
-    }
-}
-
-/// A value as a line shows it: short, a URL without its query, never a
-/// signature.
-fn shown(value: Option<&Value>) -> String {
-    match normal(value) {
-        Value::Null if value.is_none() => "(none)".to_owned(),
-        Value::String(text) => untrusted(&text, 80),
-        other => untrusted(&other.to_string(), 80),
     }
 }
 

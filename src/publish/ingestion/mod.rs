@@ -16,6 +16,7 @@ mod decide;
 pub mod draft;
 mod lists;
 mod merge;
+mod plan;
 mod start;
 mod status;
 mod versions;
@@ -273,8 +274,19 @@ impl Publisher for Client {
         Box::pin(self.already_published(request))
     }
 
-    fn what_goes_live<'a>(&'a self, product_id: &'a str) -> BoxFuture<'a, Option<Vec<String>>> {
-        Box::pin(self.what_goes_live(product_id))
+    fn what_goes_live<'a>(
+        &'a self,
+        request: &'a StartRequest,
+    ) -> BoxFuture<'a, Option<Vec<String>>> {
+        Box::pin(async move { self.what_goes_live(request.product_id.as_deref()?).await })
+    }
+
+    fn plan<'a>(
+        &'a self,
+        offer: &'a Offer,
+        change: Option<&'a DraftChange>,
+    ) -> BoxFuture<'a, Result<super::api::PlanReads, Failure>> {
+        Box::pin(self.plan(offer, change))
     }
 
     fn status_url(&self, operation: &OperationHandle) -> Url {
@@ -491,6 +503,15 @@ impl Client {
 
     /// Looks the product up, reads its submissions, and judges them.
     async fn read_state(&self, offer: &Offer) -> Result<OfferState, Failure> {
+        Ok(self.state_and_submissions(offer).await?.0)
+    }
+
+    /// `read_state`, with the product and the submissions it was judged
+    /// from.
+    async fn state_and_submissions(
+        &self,
+        offer: &Offer,
+    ) -> Result<(OfferState, Product, Vec<Submission>), Failure> {
         let (product, note) = self.product(offer).await?;
         let submissions = self
             .submissions(&product.id)
@@ -500,7 +521,7 @@ impl Client {
             self.submission_handle(&product.id, submission, stage)
         });
         state.notes.extend(note);
-        Ok(state)
+        Ok((state, product, submissions))
     }
 
     /// The status monitor of a go-live or a preview found on the offer:

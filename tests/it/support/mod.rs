@@ -142,11 +142,17 @@ impl Action {
         let summary_file = self.dir.path().join("summary");
         std::fs::write(&output_file, EARLIER_OUTPUT).unwrap();
         std::fs::write(&summary_file, "").unwrap();
+        // As the runner starts the container: in the workspace
+        // (`--workdir /github/workspace`), which GITHUB_WORKSPACE names.
+        let workspace = self.dir.path().join("workspace");
+        std::fs::create_dir_all(&workspace).unwrap();
         let mut command = Command::new(program);
         command
             .args(args)
             .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
+            .current_dir(&workspace)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GITHUB_WORKSPACE", &workspace);
         for (name, value) in &self.inputs {
             command.env(format!("INPUT_{}", name.to_uppercase()), value);
         }
