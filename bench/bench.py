@@ -28,7 +28,16 @@
    plan (the draft, preview and live trees read, merged, sent, verified),
    and of `go-live publish` with the same (target: under 32 MiB each).
 
+6. Requests per mode: the whole release of one offer, as its jobs run it
+   (a plan, the draft change and publish to preview, go-live, then each
+   again as a re-run finds the work done), through each API, every
+   operation ending at once: the requests each run sent, against the floor
+   (each read the safety rules ask for once, and one status request per
+   operation followed). A regression shows as a count above its floor.
+
 Not part of the test suite: its figures depend on the machine.
+
+    python3 bench/bench.py requests     # only the requests per mode
 """
 
 import json
@@ -46,7 +55,7 @@ GO_LIVE = os.path.join(ROOT, "target", "release", "go-live")
 EMULATOR = os.path.join(ROOT, "target", "release", "marketplace-emulator")
 TOKEN = "benchmark-token"
 TIME = "/usr/bin/time"  # GNU time, Debian package "time"
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200
 RSS_RUNS = 20
 POLL_MS = 200
 POLLS = 10
@@ -321,7 +330,83 @@ def large_offer_benchmark():
     return ok
 
 
+# The floor of each run of the release: the reads the safety rules ask for,
+# each once, and the writes. Product Ingestion (a first release of a product
+# with a draft only): lookup + submissions + draft; with a file, the merge
+# needs preview and live (the whole-list check) but targets never published
+# are not read in a plan; a draft change adds its POST, one status, the
+# draft read again to verify, and the submissions before the write; a
+# publish reads the submissions (its state) and the trees it compares, POSTs,
+# follows one status, then reads the submissions for the new preview and the
+# preview and live trees for what goes live.
+REQUEST_FLOORS = {
+    "product-ingestion": [
+        ("plan (with the versions file)", ["plan"], True, 3),
+        ("publish (with the versions file)", ["publish", "--wait"], True, 16),
+        ("go-live", ["live", "--wait"], False, 8),
+        ("plan, once live", ["plan"], True, 5),
+        ("publish, re-run", ["publish", "--wait"], True, 8),
+        ("go-live, re-run", ["live", "--wait"], False, 4),
+    ],
+    "cloud-partner-portal": [
+        ("plan", ["plan"], False, 4),
+        ("publish", ["publish", "--wait"], False, 4),
+        ("go-live", ["live", "--wait"], False, 6),
+        ("plan, once live", ["plan"], False, 4),
+        ("go-live, re-run", ["live", "--wait"], False, 1),
+    ],
+}
+
+
+def requests_benchmark():
+    """The requests each run of a release sends, against the floor."""
+    emulator, url = start_emulator("--step-ms", "1", "--vm-product", "contoso-vm=standard")
+    ok = True
+    try:
+        env = {"PATH": os.environ.get("PATH", ""), "GO_LIVE_TOKEN": TOKEN}
+        print("\nrequests per run of a release (every operation ends at once)")
+        print(f"{'api':22} {'run':34} {'GET':>4} {'POST':>5} {'floor':>6}")
+        with tempfile.TemporaryDirectory() as workdir:
+            versions = os.path.join(workdir, "versions.json")
+            with open(versions, "w") as file:
+                json.dump([{"versionNumber": "1.0.0", "vmImages": [{"imageType": "x64Gen2", "source": {
+                    "sourceType": "sasUri", "dataDisks": [], "osDisk": {
+                        "uri": "https://contoso.blob.core.windows.net/vhds/a.vhd?sv=2023-11-03"
+                               "&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig=c2lnbmF0dXJl"}}}]}], file)
+            for api, runs in REQUEST_FLOORS.items():
+                if api == "product-ingestion":
+                    common = ["--api", api, "--api-url", url + "/rp/product-ingestion", "--offer", "contoso-vm"]
+                else:
+                    common = ["--api", api, "--api-url", url, "--offer", "contoso/contoso-vm"]
+                for name, command, with_file, floor in runs:
+                    argv = [GO_LIVE, *command, *common, "--poll-interval", "20ms", "--host", "terminal"]
+                    if with_file:
+                        argv += ["--plan", "standard", "--vm-image-versions", versions]
+                    with urllib.request.urlopen(f"{url}/emulator/requests") as answer:
+                        before = len(json.load(answer))
+                    code = subprocess.run(argv, env=env, cwd=workdir, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL).returncode
+                    with urllib.request.urlopen(f"{url}/emulator/requests") as answer:
+                        sent = [r for r in json.load(answer)[before:] if not r["target"].startswith("/emulator")]
+                    if os.environ.get("BENCH_SHOW"):
+                        for r in sent:
+                            print("    ", r["method"], r["target"].split("?")[0])
+                    gets = sum(1 for r in sent if r["method"] == "GET")
+                    posts = len(sent) - gets
+                    met = code in (0, 4) and len(sent) <= floor
+                    ok = ok and met
+                    print(f"{api:22} {name:34} {gets:4} {posts:5} {floor:6}{'' if met else '  ABOVE' if code in (0, 4) else f'  exit {code}'}")
+    finally:
+        emulator.kill()
+    return ok
+
+
 def main():
+    if sys.argv[1:] == ["requests"]:
+        for path in (GO_LIVE, EMULATOR):
+            if not os.path.exists(path):
+                sys.exit(f"{path} is missing: run cargo build --release --workspace first")
+        sys.exit(0 if requests_benchmark() else 1)
     for path in (GO_LIVE, EMULATOR, TIME):
         if not os.path.exists(path):
             sys.exit(f"{path} is missing: run cargo build --release --workspace first")
@@ -330,7 +415,8 @@ def main():
     hostile_ok = hostile_benchmark()
     offers_ok = offers_benchmark()
     large_ok = large_offer_benchmark()
-    all_ok = start_ok and wait_ok and hostile_ok and offers_ok and large_ok
+    requests_ok = requests_benchmark()
+    all_ok = start_ok and wait_ok and hostile_ok and offers_ok and large_ok and requests_ok
     print("\nall targets met" if all_ok else "\nsome targets missed")
     sys.exit(0 if all_ok else 1)
 

@@ -1,6 +1,7 @@
 //! The one-command demo: starts the local emulator, then runs the whole
 //! release through each API (the draft published to preview with `mode:
-//! publish`, then go-live; a Kubernetes application's CNAB bundle the same
+//! publish`, then go-live; through Product Ingestion, first the plan of
+//! the release a pull request would show, with `mode: plan`; a Kubernetes application's CNAB bundle the same
 //! way; once more for two offers in one step, with `offers`; last, the
 //! command line on Azure Pipelines) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
@@ -85,12 +86,24 @@ fn main() -> ExitCode {
         ("offer_id", PRODUCT),
         ("api_url", &emulator.ingestion_url()),
     ];
-    let mut ingestion_publish_inputs = with_mode("publish", &ingestion_inputs);
-    ingestion_publish_inputs.extend([
+    let release_files = [
         ("plan", "standard"),
         ("vm_image_versions", "release/vm-image-versions.json"),
         ("GITHUB_WORKSPACE", workspace_path.as_str()),
-    ]);
+    ];
+    // First, on the pull request that adds the version: what the release
+    // would send and change, without sending anything.
+    let mut plan_inputs = with_mode("plan", &ingestion_inputs);
+    plan_inputs.extend(release_files);
+    let ingestion_plan = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "plan job, on the pull request (mode: plan, with vm_image_versions)",
+        &plan_inputs,
+    );
+    let mut ingestion_publish_inputs = with_mode("publish", &ingestion_inputs);
+    ingestion_publish_inputs.extend(release_files);
     let ingestion_publish = run_step(
         &emulator,
         &knobs,
@@ -191,6 +204,7 @@ fn main() -> ExitCode {
     let codes = [
         cpp_publish,
         cpp,
+        ingestion_plan,
         ingestion_publish,
         ingestion,
         app_publish,
@@ -200,7 +214,7 @@ fn main() -> ExitCode {
         command_line,
     ];
     println!(
-        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion {ingestion_publish}, {ingestion}; Kubernetes application {app_publish}, {app}; several offers {several_publish}, {several}; the command line's check {command_line}"
+        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion (plan {ingestion_plan}) {ingestion_publish}, {ingestion}; Kubernetes application {app_publish}, {app}; several offers {several_publish}, {several}; the command line's check {command_line}"
     );
     if codes.iter().all(|code| *code == 0) {
         println!(

@@ -30,17 +30,18 @@ pub fn difference(from: &[Value], to: &[Value]) -> Vec<String> {
         resources.sort_by(|a, b| a.0.cmp(&b.0));
         resources
     };
+    let label = |id: &str| label(id, &[from, to]);
     let (from, to) = (keyed(from), keyed(to));
     let mut lines = Vec::new();
     for (id, _) in &from {
         if !to.iter().any(|(other, _)| other == id) {
-            lines.push(format!("- {}", untrusted(id, 160)));
+            lines.push(format!("- {}", label(id)));
         }
     }
     for (id, after) in &to {
         match from.iter().find(|(other, _)| other == id) {
-            None => lines.push(format!("+ {}", untrusted(id, 160))),
-            Some((_, before)) => changed_fields(id, before, after, &mut lines),
+            None => lines.push(format!("+ {}", label(id))),
+            Some((_, before)) => changed_fields(&label(id), before, after, &mut lines),
         }
     }
     if lines.len() > MOST_LINES {
@@ -62,14 +63,45 @@ fn durable_id(resource: &Value) -> Option<String> {
     Some(format!("{} of {owner}", kind(resource)))
 }
 
-/// The lines of the fields that differ between two versions of a resource.
+/// How a line names the resource of this durable ID, as a person knows
+/// it: its kind and external ID (`plan 'gen2'`), or its kind and its
+/// plan's external ID (`virtual-machine-plan-technical-configuration of
+/// plan 'gen2'`), else its ID.
+fn label(id: &str, trees: &[&[Value]]) -> String {
+    let all = || trees.iter().flat_map(|tree| tree.iter());
+    let external = |resource: &Value| {
+        resource
+            .pointer("/identity/externalId")
+            .and_then(Value::as_str)
+            .map(|name| untrusted(name, 60))
+    };
+    let Some(resource) = all().find(|r| durable_id(r).as_deref() == Some(id)) else {
+        return untrusted(id, 160);
+    };
+    let kind = untrusted(&kind(resource), 60);
+    if let Some(name) = external(resource) {
+        return format!("{kind} '{name}'");
+    }
+    let plan = resource.get("plan").and_then(Value::as_str);
+    let plan_name = plan.and_then(|plan| {
+        all()
+            .find(|r| r.get("id").and_then(Value::as_str) == Some(plan))
+            .and_then(external)
+    });
+    match plan_name {
+        Some(name) => format!("{kind} of plan '{name}'"),
+        None => untrusted(id, 160),
+    }
+}
+
+/// The lines of the fields that differ between two versions of a resource
+/// (`id`: as lines name it).
 fn changed_fields(
     id: &str,
     before: &Map<String, Value>,
     after: &Map<String, Value>,
     lines: &mut Vec<String>,
 ) {
-    let id = untrusted(id, 160);
     let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
     names.sort();
     names.dedup();
@@ -224,8 +256,10 @@ mod tests {
                 "2022-03-01-preview3",
             ),
             json!({"id": "property/p/q", "product": "product/p"}),
+            json!({"id": "plan/p/q", "identity": {"externalId": "gen2"}, "product": "product/p"}),
         ];
         let after = [
+            json!({"id": "plan/p/q", "identity": {"externalId": "gen2"}, "product": "product/p"}),
             listing("Contoso Linux"),
             tech(
                 json!([
@@ -243,9 +277,9 @@ mod tests {
                 "- property/p/q",
                 "~ listing/p/q/r title: Contoso → Contoso Linux",
                 "+ plan-listing/p/q",
-                "~ virtual-machine-plan-technical-configuration/p/q $schema version 2022-03-01-preview3 → 2022-03-01-preview5",
-                "~ virtual-machine-plan-technical-configuration/p/q 1.0.0 lifecycleState generallyAvailable → deprecated",
-                "+ virtual-machine-plan-technical-configuration/p/q 2.0.0 x64Gen2 …/c.vhd",
+                "~ virtual-machine-plan-technical-configuration of plan 'gen2' $schema version 2022-03-01-preview3 → 2022-03-01-preview5",
+                "~ virtual-machine-plan-technical-configuration of plan 'gen2' 1.0.0 lifecycleState generallyAvailable → deprecated",
+                "+ virtual-machine-plan-technical-configuration of plan 'gen2' 2.0.0 x64Gen2 …/c.vhd",
             ]
         "#]].assert_debug_eq(&lines);
         assert!(!lines.join("\n").contains("S3CR3T"));
