@@ -142,7 +142,7 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
     );
     // Before it is sent: what certification will be asked to check.
     assert!(
-        notices.contains("what the publish sends for certification (the draft against the newest preview):\n+ container-plan-technical-configuration/"),
+        notices.contains("what the publish sends for certification (the draft against the newest preview):\n+ container-plan-technical-configuration of plan 'standard' com.contoso.argo-cd:1.1.0"),
         "{notices}"
     );
     let sent = draft_changes(&emulator);
@@ -156,10 +156,9 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
         .split("what goes live (the preview against live):")
         .nth(1);
     assert!(
-        what.is_some_and(
-            |rest| rest.starts_with("<br>+ container-plan-technical-configuration/")
-                && rest.contains(" com.contoso.argo-cd:1.1.0")
-        ),
+        what.is_some_and(|rest| rest
+            .starts_with("<br>+ container-plan-technical-configuration of plan 'standard'")
+            && rest.contains(" com.contoso.argo-cd:1.1.0")),
         "{}",
         run.summary
     );
@@ -177,15 +176,12 @@ fn a_bundle_goes_through_the_whole_release_and_a_re_run_sends_nothing() {
         .run();
     check.check_ended(0, "ready", Some("checked"));
     let notices = check.annotations("notice").join("\n");
-    let product = emulator.product_id(OFFER).unwrap();
-    let guid = product.trim_start_matches("product/");
     assert!(
-        notices.contains(&format!("what goes live (the preview against live):\n+ container-plan-technical-configuration/{guid}/")),
+        notices.contains("what goes live (the preview against live):\n+ container-plan-technical-configuration of plan 'standard' com.contoso.argo-cd:1.1.0"),
         "{notices}"
     );
-    assert!(notices.contains(" com.contoso.argo-cd:1.1.0"), "{notices}");
     assert!(
-        check.summary.contains("what goes live (the preview against live):<br>+ container-plan-technical-configuration/"),
+        check.summary.contains("what goes live (the preview against live):<br>+ container-plan-technical-configuration of plan 'standard'"),
         "{}",
         check.summary
     );

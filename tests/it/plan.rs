@@ -295,3 +295,78 @@ fn a_cloud_partner_portal_plan_compares_the_offer_documents() {
     assert!(log.contains("go-live: already live"), "{log}");
     assert!(log.contains("publish to preview: would send"), "{log}");
 }
+
+/// The Product Ingestion requests since the `from`th, each as its method
+/// and what it reads: `product`, `submissions`, `tree`, `configure`,
+/// `status`.
+fn kinds_since(emulator: &Emulator, from: usize) -> Vec<String> {
+    emulator.requests()[from..]
+        .iter()
+        .filter(|r| r.target.starts_with("/rp/"))
+        .map(|r| {
+            let path = r.target.split('?').next().unwrap();
+            let what = if path.ends_with("/product") {
+                "product"
+            } else if path.contains("/submission/") {
+                "submissions"
+            } else if path.contains("/resource-tree/") {
+                "tree"
+            } else if path.ends_with("/status") {
+                "status"
+            } else {
+                "configure"
+            };
+            format!("{} {what}", r.method)
+        })
+        .collect()
+}
+
+#[test]
+fn a_publish_reads_each_thing_once_and_again_only_after_its_own_writes() {
+    let emulator = previewed_product();
+    let file = json!([version("2.0.0")]);
+    let publishing = || {
+        ingestion_go_live(&emulator.ingestion_url())
+            .with("mode", "publish")
+            .with("plan", "standard")
+            .with("vm_image_versions", "release/versions.json")
+            .with("poll_interval", "10ms")
+            .secret("c2lnbmF0dXJl")
+            .workspace_file("release/versions.json", &file.to_string())
+    };
+    let from = emulator.requests().len();
+    let run = publishing().run();
+    run.check_ended(0, "succeeded", Some("started"));
+    let sent = kinds_since(&emulator, from);
+    // The preview exists and live does not: the submissions say so, and
+    // live's tree is never asked for. The draft is read again only after
+    // the change (to verify it; the publish compares that read with the
+    // preview), the submissions and the preview only after the publish.
+    let expected = [
+        "GET product",
+        "GET submissions",
+        "GET tree",
+        "GET tree",
+        "POST configure",
+    ];
+    assert_eq!(sent[..5], expected, "{sent:#?}");
+    let after_change: Vec<&String> = sent[5..]
+        .iter()
+        .filter(|r| *r != "GET status")
+        .collect();
+    assert_eq!(
+        after_change,
+        ["GET tree", "POST configure", "GET submissions", "GET tree"],
+        "{sent:#?}"
+    );
+
+    // A re-run finds the draft and the preview as asked: the product, its
+    // submissions, the draft and the preview, once each.
+    let from = emulator.requests().len();
+    let again = publishing().run();
+    again.check_ended(0, "succeeded", Some("unchanged"));
+    assert_eq!(
+        kinds_since(&emulator, from),
+        ["GET product", "GET submissions", "GET tree", "GET tree"]
+    );
+}

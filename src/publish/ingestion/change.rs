@@ -27,7 +27,15 @@ impl Client {
     ) -> Result<DraftAnswer, Failure> {
         let (product, _) = self.product(offer).await?;
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
-        let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
+        // First: which targets were ever published, and whether a publish
+        // is in progress, which forbids the change.
+        self.known_submissions(&product.id)
+            .await
+            .map_err(not_read)?;
+        let draft = self
+            .known_tree(&product.id, "draft")
+            .await
+            .map_err(not_read)?;
         let (resources, unchanged, notes, published) = match &change.what {
             DraftFile::Versions { plan, .. } | DraftFile::Bundles { plan } => {
                 let published = self.published(&product.id).await?;
@@ -84,7 +92,7 @@ impl Client {
         let Some((product, resources)) = sent else {
             return Ok(());
         };
-        let draft = self.tree(&product, "draft").await.map_err(|ReadError(message, _)| {
+        let draft = self.known_tree(&product, "draft").await.map_err(|ReadError(message, _)| {
             format!("the draft could not be read again to check that it holds the change ({message})")
         })?;
         let missing = lists::not_held(&draft, &resources);
@@ -95,27 +103,21 @@ impl Client {
         }
     }
 
-    /// The preview and live resource trees. A target never published
-    /// answers a refusal (the reference does not say which: any 4xx but
-    /// 408 and 429 is read so) and holds nothing. Any other failure ends
-    /// the change before anything is sent: without the tree, a whole list
-    /// cannot be checked to keep what is published.
+    /// The technical configurations of the preview and live trees
+    /// (`published_tree`: a target never published holds nothing). Any
+    /// other failure ends the change before anything is sent: without the
+    /// tree, a whole list cannot be checked to keep what is published.
     pub(super) async fn published(&self, product_id: &str) -> Result<Published, Failure> {
         let mut published = Published::default();
         for target in ["preview", "live"] {
-            let tree = match self.tree(product_id, target).await {
-                Ok(tree) => tree,
-                Err(ReadError(_, Some(status)))
-                    if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) =>
-                {
-                    Vec::new()
-                }
-                Err(ReadError(message, _)) => {
-                    return Err(Failure::NotSent(format!(
+            let tree = self
+                .published_tree(product_id, target)
+                .await
+                .map_err(|ReadError(message, _)| {
+                    Failure::NotSent(format!(
                         "{message}; without it, the list sent cannot be checked to keep every published version, so the draft was not changed: run this again"
-                    )));
-                }
-            };
+                    ))
+                })?;
             // Only the technical configurations count: the rest is let go
             // at once, as a tree of many plans and versions is large.
             let configs: Vec<Value> = tree.into_iter().filter(lists::lists_whole).collect();
@@ -138,7 +140,7 @@ impl Client {
     async fn draft_against_preview(&self, request: &StartRequest) -> Option<DraftAgainstPreview> {
         let product = request.product_id.as_deref()?;
         let preview = request.submission_id.as_deref()?;
-        let submissions = self.submissions(product).await.ok()?;
+        let submissions = self.known_submissions(product).await.ok()?;
         let newest = submissions
             .iter()
             .filter(|s| s.target() == SubmissionTarget::Preview)
@@ -146,8 +148,8 @@ impl Client {
         if newest.id != preview || newest.state() != SubmissionState::Succeeded {
             return None;
         }
-        let draft = self.tree(product, "draft").await.ok()?;
-        let published = self.tree(product, "preview").await.ok()?;
+        let draft = self.known_tree(product, "draft").await.ok()?;
+        let published = self.known_tree(product, "preview").await.ok()?;
         if !draft::same_tree(&draft, &published) {
             return Some(DraftAgainstPreview::Changes(compare::difference(
                 &published, &draft,
@@ -167,12 +169,11 @@ impl Client {
     /// Live never published holds nothing; a tree that cannot be read
     /// tells nothing.
     pub(super) async fn what_goes_live(&self, product: &str) -> Option<Vec<String>> {
-        let preview = self.tree(product, "preview").await.ok()?;
-        let live = match self.tree(product, "live").await {
-            Ok(tree) => tree,
-            Err(ReadError(_, Some(status))) if status.is_client_error() => Vec::new(),
-            Err(_) => return None,
-        };
+        let preview = self.published_tree(product, "preview").await.ok()?;
+        if preview.is_empty() {
+            return None;
+        }
+        let live = self.published_tree(product, "live").await.ok()?;
         if live.is_empty() {
             return Some(vec![
                 "the whole offer: live holds nothing yet (its first go-live)".to_owned(),
@@ -348,10 +349,14 @@ impl Client {
         resources: Vec<Value>,
     ) -> Result<Sent, Failure> {
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
-        let submissions = self.submissions(&product.id).await.map_err(not_read)?;
+        let submissions = self
+            .known_submissions(&product.id)
+            .await
+            .map_err(not_read)?;
         if let Some(busy) = busy_refusal(offer, &submissions) {
             return Err(Failure::NotSent(busy));
         }
+        self.forget(&product.id, Write::Draft);
         let body = serde_json::json!({
             "$schema": CONFIGURE_SCHEMA,
             "resources": resources,

@@ -20,12 +20,12 @@ const MOST_LINES: usize = 40;
 /// What changes from `from` to `to`: a line per resource added (`+`) or
 /// removed (`-`), and per field, version or reference changed (`~`, with
 /// `+` and `-` for items), empty when the two mean the same.
-pub fn difference(from: &[Value], to: &[Value]) -> Vec<String> {
-    let keyed = |tree: &[Value]| -> Vec<(String, Map<String, Value>)> {
-        let mut resources: Vec<(String, Map<String, Value>)> = tree
+pub fn difference<'a>(from: &'a [Value], to: &'a [Value]) -> Vec<String> {
+    let keyed = |tree: &'a [Value]| -> Vec<(String, &'a Map<String, Value>)> {
+        let mut resources: Vec<(String, &Map<String, Value>)> = tree
             .iter()
             .filter(|r| kind(r) != "submission")
-            .filter_map(|r| Some((durable_id(r)?, r.as_object()?.clone())))
+            .filter_map(|r| Some((durable_id(r)?, r.as_object()?)))
             .collect();
         resources.sort_by(|a, b| a.0.cmp(&b.0));
         resources
@@ -124,8 +124,8 @@ fn changed_fields(
                     ));
                 }
             }
-            "vmImageVersions" => items(&id, "versionNumber", old, new, lines),
-            "cnabReferences" => items(&id, "tag", old, new, lines),
+            "vmImageVersions" => items(id, "versionNumber", old, new, lines),
+            "cnabReferences" => items(id, "tag", old, new, lines),
             _ if normal(old) != normal(new) => {
                 lines.push(format!("~ {id} {name}: {} → {}", shown(old), shown(new)));
             }

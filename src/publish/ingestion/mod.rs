@@ -175,6 +175,7 @@ impl Api for ProductIngestion {
             sent: std::sync::Mutex::default(),
             products: std::sync::Mutex::default(),
             ended: std::sync::Mutex::default(),
+            known: std::sync::Mutex::default(),
         })
     }
 }
@@ -233,6 +234,45 @@ struct Client {
     /// has ended is not asked again while its submission is still being
     /// published; only the submissions are read.
     ended: std::sync::Mutex<HashMap<String, Snapshot>>,
+    /// What this run has read of each product, by its ID: one read of
+    /// each thing, shared by every decision of the run, and forgotten
+    /// when a write of this run changes it (`forget`).
+    known: std::sync::Mutex<HashMap<String, Known>>,
+}
+
+/// What a run has read of one product and not changed since.
+#[derive(Default)]
+struct Known {
+    /// The newest list of its submissions.
+    submissions: Option<Vec<Submission>>,
+    /// Its resource trees by target (`draft`, `preview`, `live`), as the
+    /// service sent them; a target never published holds none.
+    trees: HashMap<&'static str, Arc<str>>,
+}
+
+/// The tree of a target never published.
+const NO_TREE: &str = r#"{"resources": []}"#;
+
+/// A resource tree's resources, from its text.
+fn parse_tree(text: &str, target: &str) -> Result<Vec<Value>, ReadError> {
+    let tree: wire::ResourceTree = serde_json::from_str(text).map_err(|error| {
+        ReadError(
+            format!("the {target} resource tree is not one ({error})"),
+            None,
+        )
+    })?;
+    Ok(tree.resources)
+}
+
+/// What a write changes of what a run knows of a product.
+#[derive(Clone, Copy)]
+enum Write {
+    /// A draft change: the draft tree.
+    Draft,
+    /// A publish to preview: the submissions and the preview tree.
+    Preview,
+    /// A go-live: the submissions and the live tree.
+    Live,
 }
 
 impl Publisher for Client {
@@ -468,10 +508,95 @@ impl Client {
         Ok((product, note))
     }
 
+    /// The product's submissions, read now (and kept as the newest known).
     async fn submissions(&self, product_id: &str) -> Result<Vec<Submission>, ReadError> {
         let guid = product_guid(product_id).unwrap_or_default();
         let url = self.url(&format!("submission/{guid}"), &[]);
-        self.read_submissions(url).await
+        let submissions = self.read_submissions(url).await?;
+        self.knowing(product_id, |known| {
+            known.submissions = Some(submissions.clone());
+        });
+        Ok(submissions)
+    }
+
+    /// The product's submissions as this run last read them, or read now.
+    async fn known_submissions(&self, product_id: &str) -> Result<Vec<Submission>, ReadError> {
+        let known = self.knowing(product_id, |known| known.submissions.clone());
+        match known {
+            Some(submissions) => Ok(submissions),
+            None => self.submissions(product_id).await,
+        }
+    }
+
+    /// The product's tree for `target` as this run last read it, or read
+    /// now.
+    async fn known_tree(
+        &self,
+        product_id: &str,
+        target: &'static str,
+    ) -> Result<Vec<Value>, ReadError> {
+        match self.knowing(product_id, |known| known.trees.get(target).cloned()) {
+            Some(text) => parse_tree(&text, target),
+            None => self.tree(product_id, target).await,
+        }
+    }
+
+    /// The tree of a published target (`preview`, `live`): none when the
+    /// submissions, which the service lists whole (every active one), show
+    /// it never was, or when it answers a refusal (the reference does not
+    /// say which: any 4xx but 408 and 429 is read so). An empty list of
+    /// submissions proves nothing: then the tree is read.
+    async fn published_tree(
+        &self,
+        product_id: &str,
+        target: &'static str,
+    ) -> Result<Vec<Value>, ReadError> {
+        let wanted = match target {
+            "live" => SubmissionTarget::Live,
+            _ => SubmissionTarget::Preview,
+        };
+        let submissions = self.known_submissions(product_id).await?;
+        let never = !submissions.is_empty() && !submissions.iter().any(|s| s.target() == wanted);
+        if never {
+            return Ok(Vec::new());
+        }
+        match self.known_tree(product_id, target).await {
+            Err(ReadError(_, Some(status)))
+                if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) =>
+            {
+                self.knowing(product_id, |known| {
+                    known.trees.insert(target, NO_TREE.into());
+                });
+                Ok(Vec::new())
+            }
+            read => read,
+        }
+    }
+
+    /// What this run knows of the product, to read or change.
+    fn knowing<T>(&self, product_id: &str, with: impl FnOnce(&mut Known) -> T) -> T {
+        let mut known = self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        with(known.entry(product_id.to_owned()).or_default())
+    }
+
+    /// Before a write: what it changes is read again when next needed.
+    fn forget(&self, product_id: &str, write: Write) {
+        self.knowing(product_id, |known| match write {
+            Write::Draft => {
+                known.trees.remove("draft");
+            }
+            Write::Preview => {
+                known.submissions = None;
+                known.trees.remove("preview");
+            }
+            Write::Live => {
+                known.submissions = None;
+                known.trees.remove("live");
+            }
+        });
     }
 
     /// The submissions at `url`, every one named as the service names a
@@ -514,7 +639,7 @@ impl Client {
     ) -> Result<(OfferState, Product, Vec<Submission>), Failure> {
         let (product, note) = self.product(offer).await?;
         let submissions = self
-            .submissions(&product.id)
+            .known_submissions(&product.id)
             .await
             .map_err(|ReadError(message, _)| Failure::NotSent(message))?;
         let mut state = decide(offer, &product.id, &submissions, |submission, stage| {
@@ -545,10 +670,11 @@ impl Client {
     }
 
     /// The resources of the product's tree for `target` (`draft`,
-    /// `preview` or `live`), read at `READ_VERSION` so that no newer field
-    /// is hidden from the read and lost in the write-back. A target never
-    /// published (an error answer) has none.
-    async fn tree(&self, product_id: &str, target: &str) -> Result<Vec<Value>, ReadError> {
+    /// `preview` or `live`), read now at `READ_VERSION` so that no newer
+    /// field is hidden from the read and lost in the write-back (and kept
+    /// as the newest known). A target never published (an error answer)
+    /// has none.
+    async fn tree(&self, product_id: &str, target: &'static str) -> Result<Vec<Value>, ReadError> {
         let guid = product_guid(product_id).unwrap_or_default();
         let mut url = self.url(&format!("resource-tree/product/{guid}"), &[]);
         url.set_query(Some(&format!(
@@ -561,13 +687,14 @@ impl Client {
                 crate::body::TREE_CAP,
             )
             .await?;
-        let tree: wire::ResourceTree = serde_json::from_str(&reply.body).map_err(|error| {
-            ReadError(
-                format!("the {target} resource tree is not one ({error})"),
-                None,
-            )
-        })?;
-        Ok(tree.resources)
+        let tree = parse_tree(&reply.body, target)?;
+        // Kept as text: a tree of many plans and versions takes several
+        // times its size once parsed, and is parsed again where used.
+        let text: Arc<str> = reply.body.into();
+        self.knowing(product_id, |known| {
+            known.trees.insert(target, text);
+        });
+        Ok(tree)
     }
 
     /// When `api_url` lacks the API's own path, what to give instead: the

@@ -27,13 +27,18 @@ impl Client {
     ) -> Result<PlanReads, Failure> {
         let (state, product, submissions) = self.state_and_submissions(offer).await?;
         let not_read = |ReadError(message, _)| Failure::NotSent(message);
-        let draft = self.tree(&product.id, "draft").await.map_err(not_read)?;
+        let draft = self
+            .known_tree(&product.id, "draft")
+            .await
+            .map_err(not_read)?;
         let preview = self
-            .published_tree(&product.id, &submissions, SubmissionTarget::Preview)
-            .await?;
+            .published_tree(&product.id, "preview")
+            .await
+            .map_err(not_read)?;
         let live = self
-            .published_tree(&product.id, &submissions, SubmissionTarget::Live)
-            .await?;
+            .published_tree(&product.id, "live")
+            .await
+            .map_err(not_read)?;
         let mut notes = Vec::new();
         let mut after = None;
         let planned = match change {
@@ -170,34 +175,6 @@ impl Client {
             sent: resources,
             notes,
         })
-    }
-
-    /// The tree of a published target, read only when the submissions
-    /// (which the service lists whole, every active one) show it was
-    /// published; one never published holds nothing.
-    async fn published_tree(
-        &self,
-        product_id: &str,
-        submissions: &[Submission],
-        target: SubmissionTarget,
-    ) -> Result<Vec<Value>, Failure> {
-        let listed = !submissions.is_empty();
-        if listed && !submissions.iter().any(|s| s.target() == target) {
-            return Ok(Vec::new());
-        }
-        let name = match target {
-            SubmissionTarget::Live => "live",
-            _ => "preview",
-        };
-        match self.tree(product_id, name).await {
-            Ok(tree) => Ok(tree),
-            Err(ReadError(_, Some(status)))
-                if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) =>
-            {
-                Ok(Vec::new())
-            }
-            Err(ReadError(message, _)) => Err(Failure::NotSent(message)),
-        }
     }
 }
 

@@ -26,6 +26,9 @@ impl Client {
     pub(super) async fn publish(&self, request: &StartRequest) -> StartAnswer {
         let url = self.url("configure", &[]);
         let body = Self::publish_body(request);
+        if let Some(product) = &request.product_id {
+            self.forget(product, Write::Preview);
+        }
         let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
             Ok(reply) => reply,
             Err(error) if error.nothing_sent() => return StartAnswer::unanswered(error),
@@ -141,6 +144,9 @@ impl Client {
     pub(super) async fn go_live(&self, request: &StartRequest) -> StartAnswer {
         let url = self.url("configure", &[]);
         let body = Self::configure_body(request);
+        if let Some(product) = &request.product_id {
+            self.forget(product, Write::Live);
+        }
         let reply = match self.transport.send(Method::POST, &url, Some(&body)).await {
             Ok(reply) => reply,
             Err(error) if error.nothing_sent() => return StartAnswer::unanswered(error),
