@@ -1,7 +1,7 @@
 //! The one-command demo: starts the local emulator, then runs the whole
 //! release through each API (the draft published to preview with `mode:
-//! publish`, then go-live; through Product Ingestion, first the plan of
-//! the release a pull request would show, with `mode: plan`; a Kubernetes application's CNAB bundle the same
+//! publish`, then go-live, each release starting with the plan a pull
+//! request would show, `mode: plan`; a Kubernetes application's CNAB bundle the same
 //! way; once more for two offers in one step, with `offers`; last, the
 //! command line on Azure Pipelines) the way
 //! the GitHub runner runs the container (every input as `INPUT_*`,
@@ -53,6 +53,15 @@ fn main() -> ExitCode {
         ("offer_id", CPP_OFFER),
         ("api_url", emulator.url()),
     ];
+    // First, as a pull request would: what the release would send, and
+    // what each step would change, without sending anything.
+    let cpp_plan = run_step(
+        &emulator,
+        &knobs,
+        raw,
+        "plan job, on the pull request (mode: plan)",
+        &with_mode("plan", &cpp_inputs),
+    );
     let cpp_publish = run_step(
         &emulator,
         &knobs,
@@ -202,6 +211,7 @@ fn main() -> ExitCode {
 
     let _ = std::fs::remove_dir_all(&workspace);
     let codes = [
+        cpp_plan,
         cpp_publish,
         cpp,
         ingestion_plan,
@@ -214,7 +224,7 @@ fn main() -> ExitCode {
         command_line,
     ];
     println!(
-        "==== exit codes (publish, go-live): Cloud Partner Portal {cpp_publish}, {cpp}; Product Ingestion (plan {ingestion_plan}) {ingestion_publish}, {ingestion}; Kubernetes application {app_publish}, {app}; several offers {several_publish}, {several}; the command line's check {command_line}"
+        "==== exit codes (publish, go-live): Cloud Partner Portal (plan {cpp_plan}) {cpp_publish}, {cpp}; Product Ingestion (plan {ingestion_plan}) {ingestion_publish}, {ingestion}; Kubernetes application {app_publish}, {app}; several offers {several_publish}, {several}; the command line's check {command_line}"
     );
     if codes.iter().all(|code| *code == 0) {
         println!(

@@ -1190,8 +1190,9 @@ fn configure_others(world: &mut World, resources: Vec<Value>) -> Response {
 /// `GET resource-tree/product/{guid}?targetType=...`: the product, its
 /// plans and their technical configurations as the target holds them (the
 /// draft as `configure` last set it; a preview or live tree as its newest
-/// submission that succeeded holds it), and in a draft tree the draft
-/// submission. A target never published is a 404.
+/// submission that succeeded holds it, its resources in another order),
+/// and in a draft tree the draft submission. A target never published is
+/// a 404.
 async fn resource_tree(
     Shared(world): Shared<SharedWorld>,
     Path(guid): Path<String>,
@@ -1270,6 +1271,11 @@ async fn resource_tree(
             "product": format!("product/{guid}"),
             "target": {"targetType": "draft"},
         }));
+    }
+    // The service keeps no order: a published tree lists its resources in
+    // another order than the draft.
+    if target != "draft" {
+        resources[1..].reverse();
     }
     // A listing asset's URL carries a SAS that the service signs anew at
     // every read.

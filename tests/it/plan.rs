@@ -350,10 +350,7 @@ fn a_publish_reads_each_thing_once_and_again_only_after_its_own_writes() {
         "POST configure",
     ];
     assert_eq!(sent[..5], expected, "{sent:#?}");
-    let after_change: Vec<&String> = sent[5..]
-        .iter()
-        .filter(|r| *r != "GET status")
-        .collect();
+    let after_change: Vec<&String> = sent[5..].iter().filter(|r| *r != "GET status").collect();
     assert_eq!(
         after_change,
         ["GET tree", "POST configure", "GET submissions", "GET tree"],
@@ -369,4 +366,57 @@ fn a_publish_reads_each_thing_once_and_again_only_after_its_own_writes() {
         kinds_since(&emulator, from),
         ["GET product", "GET submissions", "GET tree", "GET tree"]
     );
+}
+
+#[test]
+fn several_offers_are_planned_in_one_file_for_both_apis() {
+    use crate::support::emulated::{BOTH, emulator_with};
+    for api in BOTH {
+        let emulator = emulator_with(api, knobs(), &["vm-a", "vm-b"]);
+        let lines = format!(
+            "{}\n{}",
+            api.line("contoso", "vm-a"),
+            api.line("contoso", "vm-b")
+        );
+        let (run, plan) = run_and_open(
+            api.action(&emulator, &lines)
+                .with("mode", "plan")
+                .with("wait", "false")
+                .with("detailed_exitcode", "true"),
+        );
+        // Each preview is ready and nothing is live: go-live would be sent.
+        assert_eq!(run.code, Some(4), "{api:?}: {}", run.transcript());
+        assert_eq!(run.outputs["changes"], "true");
+        assert_eq!(run.outputs["status"], "succeeded");
+        for offer in ["vm-a", "vm-b"] {
+            let key = api.line("contoso", offer);
+            assert_eq!(
+                plan["offers"][&key]["go_live"]["would"], "send",
+                "{api:?}: {plan}"
+            );
+        }
+        assert!(
+            run.summary
+                .contains("### Azure Marketplace plan: succeeded (2 offers"),
+            "{}",
+            run.summary
+        );
+        only_reads(&emulator);
+    }
+}
+
+#[test]
+fn a_plan_shows_the_versions_keep_versions_would_deprecate() {
+    let emulator = previewed_product();
+    let (run, plan) = run_and_open(
+        planning(&emulator, Some(&json!([version("2.0.0")]))).with("keep_versions", "1"),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.transcript());
+    let lines = plan["offers"][OFFER]["draft"][0]["lines"].to_string();
+    assert!(
+        lines.contains("~ 1.0.0 x64Gen2 …/1.0.0.vhd lifecycleState generallyAvailable → deprecated (keep_versions 1)"),
+        "{lines}"
+    );
+    assert!(lines.contains("+ 2.0.0"), "{lines}");
+    only_reads(&emulator);
 }

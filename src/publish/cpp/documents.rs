@@ -18,6 +18,9 @@ use crate::publish::values::{normal, shown};
 /// The most lines a difference shows; a count says how many more.
 const MOST_LINES: usize = 40;
 
+/// What a first publish sends for certification.
+const FIRST_PUBLISH: &str = "the whole offer: nothing is in preview yet (its first publish)";
+
 /// The field of a plan that holds its image versions, by version number.
 const VM_IMAGES: &str = "microsoft-azure-virtualmachines.vmImages";
 
@@ -96,10 +99,10 @@ impl Client {
         let draft = read(None).await.flatten();
         let preview = read(Some("Preview")).await;
         let live = read(Some("Production")).await;
-        let empty = Value::Null;
         let for_certification = match (&draft, &preview) {
-            (Some(draft), Some(preview)) => {
-                DraftAgainstPreview::Changes(difference(preview.as_ref().unwrap_or(&empty), draft))
+            (Some(_), Some(None)) => DraftAgainstPreview::Changes(vec![FIRST_PUBLISH.to_owned()]),
+            (Some(draft), Some(Some(preview))) => {
+                DraftAgainstPreview::Changes(difference(preview, draft))
             }
             _ => DraftAgainstPreview::Unknown,
         };

@@ -81,6 +81,9 @@ impl Client {
                     ),
                 )
             }
+            _ if preview.is_empty() => DraftAgainstPreview::Changes(vec![
+                "the whole offer: nothing is in preview yet (its first publish)".to_owned(),
+            ]),
             _ => DraftAgainstPreview::Changes(compare::difference(&preview, draft_after)),
         };
         let goes_live = match (preview.is_empty(), live.is_empty()) {
