@@ -10,7 +10,7 @@ pub enum Surface {
     /// The GitHub action: `INPUT_*` variables.
     #[default]
     Action,
-    /// `go-live live|publish|draft|follow|check`: flags and `GO_LIVE_*`.
+    /// `go-live live|publish|draft|follow|check|plan`: flags and `GO_LIVE_*`.
     CommandLine,
 }
 
