@@ -294,6 +294,37 @@ fn a_cloud_partner_portal_plan_compares_the_offer_documents() {
     let log = shown(&run);
     assert!(log.contains("go-live: already live"), "{log}");
     assert!(log.contains("publish to preview: would send"), "{log}");
+
+    // The next release: a new version published to preview. What goes
+    // live is that version alone; the go-live says so before it sends.
+    emulator.add_cpp_image_version("contoso", OFFER, "standard", "1.2.0");
+    emulator.publish("contoso", OFFER).unwrap();
+    assert!(emulator.wait_for_signoff("contoso", OFFER, Duration::from_secs(20)));
+    let (run, plan) = run_and_open(
+        cpp_go_live(emulator.url())
+            .with("mode", "plan")
+            .with("wait", "false"),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.transcript());
+    let go_live = &plan["offers"]["contoso/contoso-vm"]["go_live"];
+    assert_eq!(go_live["would"], "send", "{plan}");
+    assert_eq!(
+        go_live["lines"],
+        json!([
+            "+ plan 'standard' 1.1.0 osVhdUrl https://contosovhds.blob.core.windows.net/vhds/contoso-vm-1.1.0.vhd",
+            "+ plan 'standard' 1.2.0 osVhdUrl https://contosovhds.blob.core.windows.net/vhds/contoso-vm-1.2.0.vhd"
+        ]),
+        "{plan}"
+    );
+    let live = cpp_go_live(emulator.url()).run();
+    assert_eq!(live.code, Some(0), "{}", live.transcript());
+    assert!(
+        live.annotations("notice")[0].starts_with(
+            "what goes live (the preview against live):\n+ plan 'standard' 1.1.0 osVhdUrl"
+        ),
+        "{}",
+        live.stdout
+    );
 }
 
 /// The Product Ingestion requests since the `from`th, each as its method

@@ -59,6 +59,18 @@ fn a_draft_is_published_to_preview_then_taken_live() {
             run.summary
         );
         assert_eq!(publish_requests(&emulator).len(), 1, "{api:?}");
+        // The page the approver of the go-live reads, on both APIs: the new
+        // preview against live, which holds nothing yet.
+        let approver_page = run
+            .summary
+            .split("what goes live (the preview against live):<br>")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{api:?}: {}", run.summary));
+        assert!(
+            approver_page.starts_with("the whole offer: "),
+            "{api:?}: {}",
+            run.summary
+        );
         let preview = run.outputs.get("submission_id").cloned();
         if let Api::ProductIngestion = api {
             // The new preview: listed by the service, and never the draft.
