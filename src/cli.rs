@@ -48,14 +48,8 @@ enum Command {
         common: Common,
         #[command(flatten)]
         draft: DraftFiles,
-        /// Where the service mails about the publish, separated by commas (Cloud Partner Portal).
-        #[arg(
-            long,
-            env = "GO_LIVE_NOTIFICATION_EMAILS",
-            value_name = "ADDRESSES",
-            help_heading = "Publishing"
-        )]
-        notification_emails: Option<String>,
+        #[command(flatten)]
+        publishing: Publishing,
     },
     /// Change the offer's draft as a file asks, follow the change to its end, and submit nothing.
     #[command(
@@ -84,14 +78,8 @@ enum Command {
         common: Common,
         #[command(flatten)]
         draft: DraftFiles,
-        /// Where the service would mail about the publish, separated by commas (Cloud Partner Portal).
-        #[arg(
-            long,
-            env = "GO_LIVE_NOTIFICATION_EMAILS",
-            value_name = "ADDRESSES",
-            help_heading = "Publishing"
-        )]
-        notification_emails: Option<String>,
+        #[command(flatten)]
+        publishing: Publishing,
         /// Exit 4 when the plan would send anything (0 when it would send nothing) [env: GO_LIVE_DETAILED_EXITCODE=true|false].
         #[arg(long, help_heading = "Output")]
         detailed_exitcode: bool,
@@ -249,6 +237,19 @@ struct Common {
     no_color: bool,
 }
 
+/// What goes with a publish to preview.
+#[derive(Args, Debug)]
+struct Publishing {
+    /// Where the service mails about the publish, separated by commas (Cloud Partner Portal).
+    #[arg(
+        long,
+        env = "GO_LIVE_NOTIFICATION_EMAILS",
+        value_name = "ADDRESSES",
+        help_heading = "Publishing"
+    )]
+    notification_emails: Option<String>,
+}
+
 /// The files that change the draft.
 #[derive(Args, Debug)]
 struct DraftFiles {
@@ -374,17 +375,22 @@ impl Cli {
             Command::Plan {
                 common,
                 draft,
-                notification_emails,
+                publishing,
                 detailed_exitcode,
             } => {
                 detailed = detailed_exitcode;
-                ("plan", common, Some(draft), notification_emails)
+                ("plan", common, Some(draft), publishing.notification_emails)
             }
             Command::Publish {
                 common,
                 draft,
-                notification_emails,
-            } => ("publish", common, Some(draft), notification_emails),
+                publishing,
+            } => (
+                "publish",
+                common,
+                Some(draft),
+                publishing.notification_emails,
+            ),
             Command::Draft { common, draft } => ("draft", common, Some(draft), None),
             Command::Follow(common) => ("follow", common, None, None),
             Command::Check(common) => ("check", common, None, None),

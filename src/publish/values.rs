@@ -3,7 +3,7 @@
 //! change at every read), and a value shown short, never with a
 //! signature.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::text::untrusted;
 
@@ -39,4 +39,15 @@ pub fn shown(value: Option<&Value>) -> String {
         Value::String(text) => untrusted(&text, 80),
         other => untrusted(&other.to_string(), 80),
     }
+}
+
+/// The names of the fields of either object, sorted, each once.
+pub fn field_names<'a>(
+    before: &'a Map<String, Value>,
+    after: &'a Map<String, Value>,
+) -> Vec<&'a String> {
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
 }

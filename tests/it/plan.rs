@@ -328,8 +328,8 @@ fn a_cloud_partner_portal_plan_compares_the_offer_documents() {
 }
 
 /// The Product Ingestion requests since the `from`th, each as its method
-/// and what it reads: `product`, `submissions`, `tree`, `configure`,
-/// `status`.
+/// and what it reads: `product`, `submissions`, `tree <target>`,
+/// `configure`, `status`.
 fn kinds_since(emulator: &Emulator, from: usize) -> Vec<String> {
     emulator.requests()[from..]
         .iter()
@@ -341,7 +341,16 @@ fn kinds_since(emulator: &Emulator, from: usize) -> Vec<String> {
             } else if path.contains("/submission/") {
                 "submissions"
             } else if path.contains("/resource-tree/") {
-                "tree"
+                match r
+                    .target
+                    .split("targetType=")
+                    .nth(1)
+                    .and_then(|t| t.split('&').next())
+                {
+                    Some("preview") => "tree preview",
+                    Some("live") => "tree live",
+                    _ => "tree draft",
+                }
             } else if path.ends_with("/status") {
                 "status"
             } else {
@@ -376,17 +385,35 @@ fn a_publish_reads_each_thing_once_and_again_only_after_its_own_writes() {
     let expected = [
         "GET product",
         "GET submissions",
-        "GET tree",
-        "GET tree",
+        "GET tree draft",
+        "GET tree preview",
         "POST configure",
     ];
     assert_eq!(sent[..5], expected, "{sent:#?}");
-    let after_change: Vec<&String> = sent[5..].iter().filter(|r| *r != "GET status").collect();
+    // After the change: its status until it ends, the draft to verify it
+    // (the publish compares that read with the preview it has), the
+    // publish, its status and the submissions until the new preview is
+    // listed, and the preview for what goes live.
+    let after_change: Vec<&String> = sent[5..]
+        .iter()
+        .filter(|r| *r != "GET status" && *r != "GET submissions")
+        .collect();
     assert_eq!(
         after_change,
-        ["GET tree", "POST configure", "GET submissions", "GET tree"],
+        ["GET tree draft", "POST configure", "GET tree preview"],
         "{sent:#?}"
     );
+    let publish_at = sent.iter().rposition(|r| r == "POST configure").unwrap();
+    assert_eq!(
+        sent[..publish_at]
+            .iter()
+            .filter(|r| *r == "GET submissions")
+            .count(),
+        1,
+        "the submissions are read once before the publish: {sent:#?}"
+    );
+    assert!(sent[publish_at..].contains(&"GET submissions".to_owned()));
+    assert!(!sent.contains(&"GET tree live".to_owned()), "{sent:#?}");
 
     // A re-run finds the draft and the preview as asked: the product, its
     // submissions, the draft and the preview, once each.
@@ -395,7 +422,12 @@ fn a_publish_reads_each_thing_once_and_again_only_after_its_own_writes() {
     again.check_ended(0, "succeeded", Some("unchanged"));
     assert_eq!(
         kinds_since(&emulator, from),
-        ["GET product", "GET submissions", "GET tree", "GET tree"]
+        [
+            "GET product",
+            "GET submissions",
+            "GET tree draft",
+            "GET tree preview"
+        ]
     );
 }
 

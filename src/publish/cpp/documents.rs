@@ -13,7 +13,7 @@
 use serde_json::{Map, Value};
 
 use super::*;
-use crate::publish::values::{normal, shown};
+use crate::publish::values::{field_names, normal, shown};
 
 /// The most lines a difference shows; a count says how many more.
 const MOST_LINES: usize = 40;
@@ -206,10 +206,7 @@ fn fields(
     after: &Map<String, Value>,
     lines: &mut Vec<String>,
 ) {
-    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
+    for name in field_names(before, after) {
         let (old, new) = (before.get(name), after.get(name));
         if normal(old) != normal(new) {
             lines.push(format!(

@@ -457,16 +457,8 @@ pub(super) fn busy_refusal(offer: &Offer, submissions: &[Submission]) -> Option<
         .iter()
         .find(|s| s.state() == SubmissionState::InProgress)?;
     Some(format!(
-        "a publish is in progress on offer '{}': submission {} to {} has {}; the draft is not changed under it: wait for it to end, then run this again",
+        "a publish is in progress on offer '{}': {}; the draft is not changed under it: wait for it to end, then run this again",
         offer.offer_id,
-        untrusted(&busy.id, 100),
-        untrusted(
-            busy.target
-                .target_type
-                .as_deref()
-                .unwrap_or("an unknown target"),
-            40
-        ),
-        busy.describe_state()
+        busy.describe()
     ))
 }

@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::draft::{kind, version_line};
-use crate::publish::values::{normal, shown};
+use crate::publish::values::{field_names, normal, shown};
 use crate::text::untrusted;
 
 /// The most lines a difference shows; a count says how many more.
@@ -102,10 +102,7 @@ fn changed_fields(
     after: &Map<String, Value>,
     lines: &mut Vec<String>,
 ) {
-    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
+    for name in field_names(before, after) {
         let (old, new) = (before.get(name), after.get(name));
         match name.as_str() {
             "$schema" => {

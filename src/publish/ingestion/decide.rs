@@ -161,16 +161,8 @@ pub(super) fn decide(
         .find(|s| s.state() == SubmissionState::InProgress)
     {
         return state(Verdict::NotReady(format!(
-            "a publish is in progress on offer '{name}': submission {} to {} has {}; wait for it to end, then run this again",
-            untrusted(&busy.id, 100),
-            untrusted(
-                busy.target
-                    .target_type
-                    .as_deref()
-                    .unwrap_or("an unknown target"),
-                40
-            ),
-            busy.describe_state()
+            "a publish is in progress on offer '{name}': {}; wait for it to end, then run this again",
+            busy.describe()
         )));
     }
     let live = newest(SubmissionTarget::Live);

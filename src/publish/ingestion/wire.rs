@@ -169,6 +169,23 @@ impl Submission {
             .unwrap_or(0)
     }
 
+    /// `submission <id> to <target> has status ..., result ...`, for
+    /// messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "submission {} to {} has {}",
+            crate::text::untrusted(&self.id, 100),
+            crate::text::untrusted(
+                self.target
+                    .target_type
+                    .as_deref()
+                    .unwrap_or("an unknown target"),
+                40
+            ),
+            self.describe_state()
+        )
+    }
+
     /// `status/result` as the service words them, for messages.
     pub fn describe_state(&self) -> String {
         let word = |w: &Option<String>| crate::text::untrusted(w.as_deref().unwrap_or("none"), 40);
