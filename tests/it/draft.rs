@@ -92,7 +92,7 @@ fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
     run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(run.outputs["target"], "draft");
     assert!(
-        run.log().contains("The draft was changed"),
+        run.log().contains("The draft was read again: it holds the change as sent"),
         "{}",
         run.stdout
     );
@@ -178,7 +178,7 @@ fn the_version_and_its_publish_go_to_preview_then_live() {
     assert_eq!(draft_changes(&emulator).len(), 1);
     let log = run.log();
     let changed = log
-        .find("The draft was changed")
+        .find("The draft was read again: it holds the change as sent")
         .expect("the draft change ended");
     let published = log
         .find("publish to preview accepted")
@@ -797,7 +797,7 @@ fn a_draft_changed_after_ours_is_never_published() {
     );
     assert!(error.contains("nothing was published"), "{error}");
     assert!(
-        !run.log().contains("The draft was changed\n"),
+        !run.log().contains("The draft was read again: it holds the change as sent\n"),
         "{}",
         run.stdout
     );

@@ -108,7 +108,7 @@ fn json_is_the_one_thing_on_stdout_and_the_results_file_holds_it_too() {
         serde_json::from_str(&std::fs::read_to_string(line.path("results.json")).unwrap()).unwrap();
     assert_eq!(file, printed);
     assert!(
-        ran.stderr.contains("The draft was changed"),
+        ran.stderr.contains("The draft was read again: it holds the change as sent"),
         "{}",
         ran.stderr
     );
@@ -813,7 +813,7 @@ fn the_whole_release_as_each_host_shows_it() {
           http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
         Following the draft change every <time> for at most <time> (--configure-timeout)
         [<time>] operation completed (succeeded)
-        The draft was changed
+        The draft was read again: it holds the change as sent
         draft change: succeeded
           API          Product Ingestion
           offer        contoso-vm
@@ -915,7 +915,7 @@ fn the_whole_release_as_each_host_shows_it() {
         Following the draft change every <time> for at most <time> (--configure-timeout)
         ::group::[<time>] operation completed (succeeded)
         ::endgroup::
-        The draft was changed
+        The draft was read again: it holds the change as sent
         -- outputs
         operation_id = <id>
         operation_location = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
@@ -1015,7 +1015,7 @@ fn the_whole_release_as_each_host_shows_it() {
         Following the draft change every <time> for at most <time> (--configure-timeout)
         ##[group][<time>] operation completed (succeeded)
         ##[endgroup]
-        The draft was changed
+        The draft was read again: it holds the change as sent
         ##vso[task.setvariable variable=outcome;isoutput=true]started
         ##vso[task.setvariable variable=status;isoutput=true]succeeded
         ##vso[task.uploadsummary]<dir>/go-live.md
@@ -1130,7 +1130,7 @@ fn the_whole_release_as_each_host_shows_it() {
         Following the draft change every <time> for at most <time> (--configure-timeout)
         ␛[0Ksection_start:<time>:go_live_1[collapsed=true]␍␛[0K[<time>] operation completed (succeeded)
         ␛[0Ksection_end:<time>:go_live_1␍␛[0K
-        The draft was changed
+        The draft was read again: it holds the change as sent
         -- outputs
         GO_LIVE_OPERATION_ID = <id>
         GO_LIVE_OPERATION_LOCATION = http://127.0.0.1:<port>/rp/product-ingestion/configure/<id>/status?$version=2022-03-01-preview2
