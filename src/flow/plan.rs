@@ -109,9 +109,13 @@ fn plan_of(reads: PlanReads) -> OfferPlan {
             DraftAgainstPreview::Changes(lines) => PlannedStep {
                 would: Would::Send,
                 why: format!(
-                    "the draft{} would be published to preview; what certification would be asked to check (the draft against the newest preview): {}",
+                    "the draft{} would be published to preview{}",
                     if changing { ", after the change," } else { "" },
-                    if lines.is_empty() { "no difference seen" } else { "below" }
+                    if lines.is_empty() {
+                        "; no difference from the newest preview was seen"
+                    } else {
+                        ""
+                    }
                 ),
                 submission: None,
                 lines,
@@ -134,16 +138,16 @@ fn plan_of(reads: PlanReads) -> OfferPlan {
             PlannedStep {
                 would: Would::Send,
                 why: format!(
-                    "go-live would be sent{}; what customers would get (the newest preview against live): {}{after_publish}",
+                    "go-live would be sent{}{}{after_publish}",
                     request
                         .submission_id
                         .as_deref()
                         .map(|id| format!(", promoting preview submission {id}"))
                         .unwrap_or_default(),
                     if lines.is_empty() {
-                        "no difference seen"
+                        "; no difference from live was seen"
                     } else {
-                        "below"
+                        ""
                     }
                 ),
                 submission: request.submission_id,
@@ -223,15 +227,28 @@ fn sections(plan: &OfferPlan) -> Vec<String> {
         }
         sections.push(text);
     }
-    for (title, step) in [
-        ("publish to preview", &plan.publish),
-        ("go-live", &plan.go_live),
-    ] {
+    let steps = [
+        (
+            "publish to preview",
+            &plan.publish,
+            "what certification would be asked to check (the draft against the newest preview)",
+        ),
+        (
+            "go-live",
+            &plan.go_live,
+            "what customers would get (the newest preview against live)",
+        ),
+    ];
+    for (title, step, lines_are) in steps {
+        let lines = if step.lines.is_empty() {
+            String::new()
+        } else {
+            format!("\n{lines_are}:{}", indented(&step.lines))
+        };
         sections.push(format!(
-            "{title}: {}: {}{}",
+            "{title}: {}: {}{lines}",
             would_word(step.would),
-            step.why,
-            indented(&step.lines)
+            step.why
         ));
     }
     sections

@@ -121,7 +121,8 @@ impl Flow<'_> {
         if summary.stage == Stage::Draft {
             return match self.publisher.verify_draft(operation).await {
                 Ok(()) => {
-                    self.runner.info("The draft was read again: it holds the change as sent");
+                    self.runner
+                        .info("The draft was read again: it holds the change as sent");
                     Ok(Ending::Done)
                 }
                 Err(missing) => Err(Failure::Refused(format!(

@@ -92,7 +92,8 @@ fn a_new_version_goes_into_the_draft_and_a_re_run_sends_nothing() {
     run.check_ended(0, "succeeded", Some("started"));
     assert_eq!(run.outputs["target"], "draft");
     assert!(
-        run.log().contains("The draft was read again: it holds the change as sent"),
+        run.log()
+            .contains("The draft was read again: it holds the change as sent"),
         "{}",
         run.stdout
     );
@@ -797,7 +798,8 @@ fn a_draft_changed_after_ours_is_never_published() {
     );
     assert!(error.contains("nothing was published"), "{error}");
     assert!(
-        !run.log().contains("The draft was read again: it holds the change as sent\n"),
+        !run.log()
+            .contains("The draft was read again: it holds the change as sent\n"),
         "{}",
         run.stdout
     );

@@ -108,7 +108,8 @@ fn json_is_the_one_thing_on_stdout_and_the_results_file_holds_it_too() {
         serde_json::from_str(&std::fs::read_to_string(line.path("results.json")).unwrap()).unwrap();
     assert_eq!(file, printed);
     assert!(
-        ran.stderr.contains("The draft was read again: it holds the change as sent"),
+        ran.stderr
+            .contains("The draft was read again: it holds the change as sent"),
         "{}",
         ran.stderr
     );
