@@ -1,6 +1,6 @@
 //! The command line on each host, through the built binary against the
-//! emulator. First the four hosts side by side: the whole release (a
-//! draft change, a publish to preview, go live) as a terminal, GitHub,
+//! emulator. First the four hosts side by side: the whole release (its
+//! plan, a draft change, a publish to preview, go live) as a terminal, GitHub,
 //! Azure Pipelines and GitLab each show it, as whole transcripts with the
 //! outputs read back the way that host reads them. Then what a transcript
 //! does not show: masks before first use; server text that would be a
@@ -39,7 +39,7 @@ fn step(emulator: &Emulator, command: &str) -> Line {
         ])
         .env("GO_LIVE_TOKEN", TOKEN);
     match command {
-        "draft" | "publish" => {
+        "plan" | "draft" | "publish" => {
             std::fs::write(line.dir.path().join("versions.json"), versions()).unwrap();
             line.args(&[
                 "--vm-image-versions",
@@ -769,7 +769,7 @@ fn release_seen(host: impl Fn(Line) -> Line, outputs: impl Fn(&Ran, &Line) -> St
     });
     emulator.create_vm_product(OFFER, &["standard"]);
     let mut seen = String::new();
-    for command in ["draft", "publish", "live"] {
+    for command in ["plan", "draft", "publish", "live"] {
         let line = host(step(&emulator, command));
         let ran = line.run();
         for secret in [TOKEN, "c2lnbmF0dXJl"] {
@@ -795,6 +795,32 @@ fn listed<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Stri
 fn the_whole_release_as_each_host_shows_it() {
     let terminal = release_seen(|line| line, |_, _| String::new());
     expect_test::expect![[r#"
+        ==== go-live plan
+        exit 0
+        -- stdout
+        outcome=planned
+        status=succeeded
+        changes=true
+        plan=go-live-plan.json
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ to plan its release (this mode sends nothing)
+        notice: draft change: 1 resource to change
+        virtual-machine-plan-technical-configuration of plan 'standard': would change
+          plan 'standard':
+          + 2.0.0 x64Gen2 …/b.vhd
+          = kept 0 versions (0 published)
+        notice: publish to preview: would send: the draft, after the change, would be published to preview
+        what certification would be asked to check (the draft against the newest preview):
+          the whole offer: nothing is in preview yet (its first publish)
+        notice: go-live: not ready: go-live would not be sent: offer 'contoso-vm' was never published to preview, so there is nothing to take live: publish it to preview first; once the publish above succeeds, a go-live would promote its new preview instead
+        plan: 1 resource to change, publish: yes, go-live: no
+        plan: succeeded
+          API          Product Ingestion
+          offer        contoso-vm
+          outcome      planned
+          elapsed      <time>
+        -- outputs
         ==== go-live draft
         exit 0
         -- stdout
@@ -902,6 +928,25 @@ fn the_whole_release_as_each_host_shows_it() {
         },
     );
     expect_test::expect![[r#"
+        ==== go-live plan
+        exit 0
+        -- stdout
+        ::add-mask::<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        ::add-mask::<secret>
+        ::add-mask::<secret>
+        Reading offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ to plan its release (this mode sends nothing)
+        ::notice::draft change: 1 resource to change%0Avirtual-machine-plan-technical-configuration of plan 'standard': would change%0A  plan 'standard':%0A  + 2.0.0 x64Gen2 …/b.vhd%0A  = kept 0 versions (0 published)
+        ::notice::publish to preview: would send: the draft, after the change, would be published to preview%0Awhat certification would be asked to check (the draft against the newest preview):%0A  the whole offer: nothing is in preview yet (its first publish)
+        ::notice::go-live: not ready: go-live would not be sent: offer 'contoso-vm' was never published to preview, so there is nothing to take live: publish it to preview first; once the publish above succeeds, a go-live would promote its new preview instead
+        plan: 1 resource to change, publish: yes, go-live: no
+        -- outputs
+        changes = true
+        outcome = planned
+        plan = go-live-plan.json
+        status = succeeded
+        -- summary
+        ### Azure Marketplace plan: succeeded
         ==== go-live draft
         exit 0
         -- stdout
@@ -996,6 +1041,36 @@ fn the_whole_release_as_each_host_shows_it() {
         },
     );
     expect_test::expect![[r#"
+        ==== go-live plan
+        exit 0
+        -- stdout
+        ##vso[task.setsecret]<secret>
+        Signing in with GO_LIVE_TOKEN, used as it is
+        ##vso[task.setsecret]<secret>
+        ##vso[task.setsecret]<secret>
+        Reading offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ to plan its release (this mode sends nothing)
+        draft change: 1 resource to change
+        virtual-machine-plan-technical-configuration of plan 'standard': would change
+          plan 'standard':
+          + 2.0.0 x64Gen2 …/b.vhd
+          = kept 0 versions (0 published)
+        publish to preview: would send: the draft, after the change, would be published to preview
+        what certification would be asked to check (the draft against the newest preview):
+          the whole offer: nothing is in preview yet (its first publish)
+        go-live: not ready: go-live would not be sent: offer 'contoso-vm' was never published to preview, so there is nothing to take live: publish it to preview first; once the publish above succeeds, a go-live would promote its new preview instead
+        plan: 1 resource to change, publish: yes, go-live: no
+        ##vso[task.setvariable variable=outcome;isoutput=true]planned
+        ##vso[task.setvariable variable=status;isoutput=true]succeeded
+        ##vso[task.setvariable variable=changes;isoutput=true]true
+        ##vso[task.setvariable variable=plan;isoutput=true]go-live-plan.json
+        ##vso[task.uploadsummary]<dir>/go-live.md
+        -- outputs
+        changes = true
+        outcome = planned
+        plan = go-live-plan.json
+        status = succeeded
+        -- summary
+        ### Azure Marketplace plan: succeeded
         ==== go-live draft
         exit 0
         -- stdout
@@ -1118,6 +1193,26 @@ fn the_whole_release_as_each_host_shows_it() {
         },
     );
     expect_test::expect![[r#"
+        ==== go-live plan
+        exit 0
+        -- stderr
+        Signing in with GO_LIVE_TOKEN, used as it is
+        Reading offer 'contoso-vm' through the Product Ingestion API at http://127.0.0.1:<port>/rp/product-ingestion/ to plan its release (this mode sends nothing)
+        notice: draft change: 1 resource to change
+        virtual-machine-plan-technical-configuration of plan 'standard': would change
+          plan 'standard':
+          + 2.0.0 x64Gen2 …/b.vhd
+          = kept 0 versions (0 published)
+        notice: publish to preview: would send: the draft, after the change, would be published to preview
+        what certification would be asked to check (the draft against the newest preview):
+          the whole offer: nothing is in preview yet (its first publish)
+        notice: go-live: not ready: go-live would not be sent: offer 'contoso-vm' was never published to preview, so there is nothing to take live: publish it to preview first; once the publish above succeeds, a go-live would promote its new preview instead
+        plan: 1 resource to change, publish: yes, go-live: no
+        -- outputs
+        GO_LIVE_CHANGES = true
+        GO_LIVE_OUTCOME = planned
+        GO_LIVE_PLAN = go-live-plan.json
+        GO_LIVE_STATUS = succeeded
         ==== go-live draft
         exit 0
         -- stderr
