@@ -216,6 +216,11 @@ pub fn resume_advice(config: &Config, operation: &OperationHandle) -> String {
         Target::Offers(_) => format!(
             "to follow it again, {follow} the same offers (or, for this offer alone, with {at}{location})"
         ),
+        // A publish of an API that names products is checked for its new
+        // preview through the offer's product, which its URL does not name.
+        _ if operation.stage == Stage::Preview && operation.product_id.is_some() => {
+            format!("to follow it again, {follow} the same offer")
+        }
         _ => format!("to follow it again, {follow} the same offer (or with {at}{location})"),
     }
 }

@@ -529,3 +529,30 @@ fn a_superseded_preview_is_never_taken_for_the_new_one() {
         .count();
     assert!(submission_reads_after >= 3, "{submission_reads_after}");
 }
+
+#[test]
+fn a_publish_followed_by_its_url_alone_ends_when_its_operation_does() {
+    for api in BOTH {
+        let emulator = drafted(api, knobs());
+        let started = publish(api, &emulator).with("wait", "false").run();
+        started.check_ended(0, "accepted", Some("started"));
+        let followed = publish(api, &emulator)
+            .with("offer_id", "")
+            .with("publisher_id", "")
+            .with("operation_location", &started.outputs["operation_location"])
+            .run();
+        followed.check_ended(0, "succeeded", Some("followed"));
+        if let Api::ProductIngestion = api {
+            // Its URL names no product: the new preview cannot be looked
+            // for, and the run says so rather than wait for it.
+            assert!(
+                followed.stdout.contains(
+                    "the new preview submission is not named: the operation was followed by its URL alone"
+                ),
+                "{}",
+                followed.stdout
+            );
+            assert!(!followed.outputs.contains_key("submission_id"));
+        }
+    }
+}

@@ -112,7 +112,15 @@ impl Client {
         operation: &OperationHandle,
         snapshot: &mut Snapshot,
     ) {
-        let product = operation.product_id.as_deref().unwrap_or_default();
+        let Some(product) = operation.product_id.as_deref() else {
+            // Followed by its URL alone: no product names the submissions
+            // to read. The job's own result is what the service says.
+            snapshot.notes.push(format!(
+                "the new preview submission is not named: the operation was followed by its URL alone, which names no product whose submissions could be read; {} with the offer names it",
+                self.transport.surface().mode("follow")
+            ));
+            return;
+        };
         match self.submissions(product).await {
             Ok(submissions) => match new_preview(&submissions, &operation.earlier) {
                 Some(preview) => {
