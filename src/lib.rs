@@ -329,13 +329,7 @@ async fn single(
             .as_ref()
             .map(|offer| offer.key())
             .unwrap_or_default();
-        ended = flow::write_plan(
-            config,
-            runner,
-            &[(key.as_str(), &run.summary)],
-            config.workspace.as_deref(),
-            ended,
-        );
+        ended = flow::write_plan(config, runner, &[(key.as_str(), &run.summary)], ended);
     }
     if let Err(error) = runner.add_summary(&run.summary.to_markdown(), &run.summary.to_text()) {
         runner.warning(&format!("{error:#}"));

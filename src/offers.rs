@@ -224,7 +224,7 @@ pub async fn run(
             .zip(listed)
             .map(|(run, listed)| (listed.key.as_str(), &run.summary))
             .collect();
-        ended = flow::write_plan(config, runner, &offers, config.workspace.as_deref(), ended);
+        ended = flow::write_plan(config, runner, &offers, ended);
     }
     let several = Several {
         api,

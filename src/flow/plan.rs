@@ -10,7 +10,7 @@ use std::path::Path;
 use super::Flow;
 use crate::config::Config;
 use crate::failure::Failure;
-use crate::host::Runner;
+use crate::host::{Runner, write_whole};
 use crate::model::{
     Offer, OfferPlan, Outcome, PlannedResource, PlannedStep, PublishVerdict, Status, Verdict, Would,
 };
@@ -273,7 +273,6 @@ pub fn write_plan(
     config: &Config,
     runner: &Runner,
     offers: &[(&str, &Summary)],
-    workspace: Option<&str>,
     ended: Ended,
 ) -> Ended {
     let plans: Vec<(&str, &OfferPlan)> = offers
@@ -291,11 +290,11 @@ pub fn write_plan(
         "offers": plans.iter().map(|(key, plan)| (key.to_string(), serde_json::to_value(plan).expect("plans serialize"))).collect::<serde_json::Map<_, _>>(),
     });
     let text = runner.plan_document(&format!("{document:#}\n"));
-    let path = match workspace {
+    let path = match &config.workspace {
         Some(workspace) => Path::new(workspace).join(PLAN_FILE),
         None => Path::new(PLAN_FILE).to_path_buf(),
     };
-    let written = std::fs::write(&path, &text)
+    let written = write_whole(&path, &text)
         .map_err(|error| {
             format!(
                 "the plan could not be written to {}: {error}",

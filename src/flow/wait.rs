@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::Flow;
 use super::last_word::{Bounded, Closing, WaitEnd, closing, resume_advice};
 use crate::failure::Failure;
-use crate::model::{Offer, OperationHandle, Outcome, Stage, StartRequest, State};
+use crate::model::{OperationHandle, Outcome, Stage, StartRequest, State};
 use crate::poll::{self, Limit};
 use crate::report::{Ending, Summary};
 use crate::text::format_duration;
@@ -141,13 +141,11 @@ impl Flow<'_> {
             self.record_operation(summary, &operation)?;
         }
         // The page a reviewer reads before approving the go-live.
-        if summary.stage == Stage::Preview {
-            // A publish followed by its URL alone names no offer: an API
-            // that needs one tells nothing then.
-            let offer = summary.offer.clone().unwrap_or(Offer {
-                publisher_id: None,
-                offer_id: String::new(),
-            });
+        // A publish followed by its URL alone names neither the offer nor
+        // its product: nothing to compare then.
+        if summary.stage == Stage::Preview
+            && let Some(offer) = summary.offer.clone()
+        {
             let request = StartRequest {
                 offer,
                 product_id: operation.product_id.clone(),

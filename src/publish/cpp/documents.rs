@@ -76,11 +76,6 @@ impl Client {
     /// The preview against production: what going live changes, `None`
     /// when either cannot be read or nothing is in preview.
     pub(super) async fn what_goes_live(&self, offer: &Offer) -> Option<Vec<String>> {
-        if offer.offer_id.is_empty() {
-            // An operation followed by its URL alone: which offer is not
-            // known here.
-            return None;
-        }
         let preview = self.document(offer, Some("Preview")).await.ok()??;
         let live = self.document(offer, Some("Production")).await.ok()?;
         Some(match live {
